@@ -1,0 +1,89 @@
+namespace Courier.Core.Configuration;
+
+/// <summary>The <c>Courier</c> configuration section. Targets and webhooks are read by their own parts.</summary>
+public sealed class CourierOptions
+{
+    /// <summary>Where rendition paths are resolved; nothing outside it is ever read. <value>The default is the working directory.</value></summary>
+    public string SourceRoot { get; set; } = CourierDefaults.SourceRoot;
+
+    public StoreOptions Store { get; set; } = new();
+
+    public ScanOptions Scan { get; set; } = new();
+
+    public RetryOptions Retry { get; set; } = new();
+
+    public DistributionOptions Distribution { get; set; } = new();
+
+    public CircuitOptions Circuit { get; set; } = new();
+}
+
+/// <summary>The <c>Courier:Store</c> section.</summary>
+public sealed class StoreOptions
+{
+    /// <summary><c>sqlite</c> or <c>postgres</c>. <value>The default is sqlite.</value></summary>
+    public string Provider { get; set; } = CourierDefaults.StoreProvider;
+
+    /// <summary>The provider's connection string. <value>The default is <c>Data Source=courier.db</c>.</value></summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>How long attempts are kept before they are rolled up into totals. <value>The default is 30 days.</value></summary>
+    public TimeSpan AttemptRetention { get; set; } = CourierDefaults.AttemptRetention;
+}
+
+/// <summary>The <c>Courier:Scan</c> section: the asynchronous path.</summary>
+public sealed class ScanOptions
+{
+    /// <summary>How often the scanner looks at the failure queue. <value>The default is 30 seconds.</value></summary>
+    public TimeSpan Interval { get; set; } = CourierDefaults.ScanInterval;
+
+    /// <summary>The most deliveries claimed per scan. <value>The default is 100.</value></summary>
+    public int BatchSize { get; set; } = CourierDefaults.ScanBatchSize;
+
+    /// <summary>How long after a node's last heartbeat its in-flight deliveries are taken over. <value>The default is 1 minute.</value></summary>
+    public TimeSpan LeaseTimeout { get; set; } = CourierDefaults.LeaseTimeout;
+}
+
+/// <summary>The <c>Courier:Retry</c> section: backoff of the failure queue.</summary>
+public sealed class RetryOptions
+{
+    /// <summary>The delay before the first retry; each later one doubles. <value>The default is 30 seconds.</value></summary>
+    public TimeSpan FirstDelay { get; set; } = CourierDefaults.FirstRetryDelay;
+
+    /// <summary>The cap on the delay. <value>The default is 1 hour.</value></summary>
+    public TimeSpan MaxDelay { get; set; } = CourierDefaults.MaxRetryDelay;
+
+    /// <summary>Attempts before a delivery is dead. <value>The default is 10.</value></summary>
+    public int MaxAttempts { get; set; } = CourierDefaults.MaxAttempts;
+
+    /// <summary>Quick in-process retries of a transient failure inside one attempt, for blips. <value>The default is 2.</value></summary>
+    public int QuickRetries { get; set; } = CourierDefaults.QuickRetries;
+
+    /// <summary>The base delay of the quick retries (jittered, doubling). <value>The default is 250 ms.</value></summary>
+    public TimeSpan QuickDelay { get; set; } = CourierDefaults.QuickRetryDelay;
+}
+
+/// <summary>The <c>Courier:Distribution</c> section: pushing.</summary>
+public sealed class DistributionOptions
+{
+    /// <summary>Deliveries pushed at once by one process. <value>The default is 4.</value></summary>
+    public int MaxConcurrency { get; set; } = CourierDefaults.MaxConcurrency;
+
+    /// <summary>A push that moves no byte for this long is cut off (transient, <c>timeout</c>). <value>The default is 60 seconds.</value></summary>
+    public TimeSpan StallTimeout { get; set; } = CourierDefaults.StallTimeout;
+
+    /// <summary>A delivery not delivered this long after submit raises <c>delivery.deadline_missed</c>. <value>The default is 15 minutes.</value></summary>
+    public TimeSpan DeadlineThreshold { get; set; } = CourierDefaults.DeadlineThreshold;
+
+    /// <summary>The most renditions in one submission. <value>The default is 64.</value></summary>
+    public int MaxRenditions { get; set; } = CourierDefaults.MaxRenditions;
+}
+
+/// <summary>The <c>Courier:Circuit</c> section: marking a failing target down.</summary>
+public sealed class CircuitOptions
+{
+    /// <summary>Consecutive transient failures that mark a target down. <value>The default is 5.</value></summary>
+    public int FailureThreshold { get; set; } = CourierDefaults.CircuitFailureThreshold;
+
+    /// <summary>How long a target stays marked down before it is probed (doubling while it stays down, up to the max retry delay). <value>The default is 30 seconds.</value></summary>
+    public TimeSpan BreakDuration { get; set; } = CourierDefaults.CircuitBreakDuration;
+}

@@ -1,0 +1,157 @@
+using Courier.Core.Configuration;
+using Courier.Core.Domain;
+using Courier.Core.Reports;
+using Courier.Core.Sources;
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+
+namespace Courier.Core.Distribution;
+
+/// <summary>
+/// The synchronous path. A submission is validated whole (nothing is stored when any part is refused), committed to the
+/// store with its deliveries claimed by this node, and only then pushed, to every target at once; the caller gets the
+/// full report. What failed is already in the failure queue, for the scanner.
+/// </summary>
+public sealed class Distributor
+{
+    private readonly IDeliveryStore _store;
+    private readonly TargetRegistry _targets;
+    private readonly SourceResolver _sources;
+    private readonly DeliveryRunner _runner;
+    private readonly NodeIdentity _node;
+    private readonly TimeProvider _time;
+    private readonly DistributionOptions _options;
+
+    public Distributor(IDeliveryStore store, TargetRegistry targets, SourceResolver sources, DeliveryRunner runner, NodeIdentity node, TimeProvider time, CourierOptions options)
+    {
+        _store = store;
+        _targets = targets;
+        _sources = sources;
+        _runner = runner;
+        _node = node;
+        _time = time;
+        _options = options.Distribution;
+    }
+
+    /// <summary>Validates, commits, pushes and reports: the whole synchronous path.</summary>
+    public async Task<DistributionReport> DistributeAsync(SubmitRequest request, IDistributionObserver? observer, CancellationToken cancellationToken)
+    {
+        var submission = await SubmitAsync(request, cancellationToken).ConfigureAwait(false);
+        return await PushAsync(submission, observer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Validates the request and commits it durably, claiming the deliveries to push. Throws
+    /// <see cref="BadInputException"/> (nothing stored) when any part is refused.
+    /// </summary>
+    public async Task<Submission> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
+    {
+        var (videoId, renditions, targets) = Validate(request);
+        var newRenditions = renditions.Values
+            .Select(r => new NewRendition(r.Name, r.SourcePath, r.Kind, r.Fingerprint, r.TotalBytes, r.Files.Count))
+            .ToList();
+        var fingerprint = VideoFingerprint(renditions.Values);
+        var result = await _store.SubmitAsync(new NewVideoVersion(videoId, fingerprint, newRenditions, targets), _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return new Submission(videoId, result.Version, result.IsNewVersion, renditions, result.Claimed);
+    }
+
+    /// <summary>Pushes the claimed deliveries of a submission (several at once) and reports the video as it then stands.</summary>
+    public async Task<DistributionReport> PushAsync(Submission submission, IDistributionObserver? observer, CancellationToken cancellationToken)
+    {
+        var results = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency };
+        await Parallel.ForEachAsync(submission.Claimed, parallel, async (delivery, _) =>
+        {
+            var content = submission.Renditions[delivery.Rendition];
+            results.Add(await _runner.RunAsync(delivery, Domain.AttemptMode.Sync, content, observer, cancellationToken).ConfigureAwait(false));
+        }).ConfigureAwait(false);
+
+        var record = await _store.GetVideoVersionAsync(submission.VideoId, submission.Version, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"video {submission.VideoId} version {submission.Version} vanished from the store");
+        return new DistributionReport(VideoReport.From(record, _targets), results.ToList());
+    }
+
+    private (string VideoId, Dictionary<string, RenditionContent> Renditions, List<string> Targets) Validate(SubmitRequest request)
+    {
+        if (Names.Problem(request.VideoId, "videoId") is { } idProblem)
+        {
+            throw new BadInputException("videoId", idProblem);
+        }
+
+        if (request.Renditions is null || request.Renditions.Count == 0)
+        {
+            throw new BadInputException("renditions", "at least one rendition is required");
+        }
+
+        if (request.Renditions.Count > _options.MaxRenditions)
+        {
+            throw new BadInputException("renditions", $"{request.Renditions.Count} renditions is more than the {_options.MaxRenditions} allowed in one submission (Courier:Distribution:MaxRenditions)");
+        }
+
+        var targets = ValidateTargets(request.Targets);
+        var renditions = new Dictionary<string, RenditionContent>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Renditions.Count; i++)
+        {
+            var rendition = request.Renditions[i] ?? throw new BadInputException($"renditions[{i}]", $"renditions[{i}] must be an object with name and path");
+            if (Names.Problem(rendition.Name, $"renditions[{i}].name") is { } nameProblem)
+            {
+                throw new BadInputException($"renditions[{i}].name", nameProblem);
+            }
+
+            if (renditions.ContainsKey(rendition.Name!))
+            {
+                throw new BadInputException($"renditions[{i}].name", $"rendition '{rendition.Name}' is given twice");
+            }
+
+            var field = $"renditions[{i}].path";
+            try
+            {
+                renditions[rendition.Name!] = _sources.Resolve(rendition.Name!, rendition.Path ?? string.Empty, field);
+            }
+            catch (BadInputException e)
+            {
+                throw new BadInputException(field, $"{field}: {e.Message}");
+            }
+        }
+
+        return (request.VideoId!, renditions, targets);
+    }
+
+    private List<string> ValidateTargets(IReadOnlyList<string>? requested)
+    {
+        if (requested is null || requested.Count == 0)
+        {
+            var enabled = _targets.EnabledNames.ToList();
+            if (enabled.Count == 0)
+            {
+                throw new BadInputException("targets", "no targets are configured: add one under Courier:Targets in courier.json, e.g. \"archive\": { \"Kind\": \"filesystem\", \"Root\": \"./targets/archive\" }");
+            }
+
+            return enabled;
+        }
+
+        var targets = new List<string>();
+        for (var i = 0; i < requested.Count; i++)
+        {
+            var name = requested[i];
+            if (string.IsNullOrEmpty(name) || _targets.Find(name) is null)
+            {
+                var known = string.Join(", ", _targets.All.Select(t => t.Name).Order(StringComparer.Ordinal));
+                throw new BadInputException($"targets[{i}]", $"unknown target '{Names.Printable(name ?? string.Empty)}' (configured: {(known.Length == 0 ? "none" : known)})");
+            }
+
+            if (!targets.Contains(name, StringComparer.Ordinal))
+            {
+                targets.Add(name);
+            }
+        }
+
+        return targets;
+    }
+
+    private static string VideoFingerprint(IEnumerable<RenditionContent> renditions)
+    {
+        var lines = string.Concat(renditions.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => $"{r.Name}\t{r.SourcePath}\t{r.Fingerprint}\n"));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(lines)));
+    }
+}

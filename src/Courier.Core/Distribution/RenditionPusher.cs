@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Courier.Core.Domain;
+using Courier.Core.Sources;
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+
+namespace Courier.Core.Distribution;
+
+/// <summary>
+/// Pushes the files of one rendition to one target: segments first (several at once), then playlists in order, so a
+/// player never sees a playlist naming a missing file. A file the target already holds with the same size (and, under
+/// full verification, the same SHA-256) is not sent again. Transient failures of one file get a few quick retries.
+/// </summary>
+internal sealed class RenditionPusher
+{
+    private const int SegmentConcurrency = 4;
+    private static readonly TimeSpan MaxQuickRetryAfter = TimeSpan.FromSeconds(5);
+    private readonly RetryPolicy _policy;
+    private readonly TimeProvider _time;
+
+    public RenditionPusher(RetryPolicy policy, TimeProvider time)
+    {
+        _policy = policy;
+        _time = time;
+    }
+
+    /// <summary>The object key of a file of a rendition: <c>{videoId}/{rendition}/{relative path}</c>.</summary>
+    public static string KeyOf(string videoId, string rendition, string relativePath) => $"{videoId}/{rendition}/{relativePath}";
+
+    public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        var digests = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        long sent = 0;
+        var skipped = 0;
+
+        async ValueTask PushFileAsync(SourceFile file, CancellationToken token)
+        {
+            watchdog.Touch();
+            var key = KeyOf(delivery.VideoId, delivery.Rendition, file.RelativePath);
+            var (bytes, sha256) = await PushFileWithQuickRetriesAsync(target, key, file, watchdog, token).ConfigureAwait(false);
+            digests[file.RelativePath] = sha256;
+            if (bytes == 0 && file.Length > 0)
+            {
+                Interlocked.Increment(ref skipped);
+            }
+
+            Interlocked.Add(ref sent, bytes);
+        }
+
+        var media = content.Files.Where(f => !PushOrder.IsPlaylist(f.RelativePath)).ToList();
+        var playlists = content.Files.Where(f => PushOrder.IsPlaylist(f.RelativePath)).ToList();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = SegmentConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(media, parallel, PushFileAsync).ConfigureAwait(false);
+        foreach (var playlist in playlists)
+        {
+            await PushFileAsync(playlist, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RenditionPushed(sent, content.TotalBytes, Digest(content, digests), skipped);
+    }
+
+    private async Task<(long Bytes, string Sha256)> PushFileWithQuickRetriesAsync(ITarget target, string key, SourceFile file, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        for (var retry = 0; ; retry++)
+        {
+            try
+            {
+                return await PushFileAsync(target, key, file, watchdog, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (retry < _policy.Options.QuickRetries && !cancellationToken.IsCancellationRequested && IsQuickRetryable(e))
+            {
+                var delay = _policy.QuickDelay(retry + 1);
+                if (e is TargetException { RetryAfter: { } asked } && asked > delay)
+                {
+                    delay = asked;
+                }
+
+                watchdog.Touch();
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsQuickRetryable(Exception e) => e switch
+    {
+        TargetException t => t.IsTransient && (t.RetryAfter is null || t.RetryAfter <= MaxQuickRetryAfter),
+        HttpRequestException or IOException => true,
+        _ => false,
+    };
+
+    private static async Task<(long Bytes, string Sha256)> PushFileAsync(ITarget target, string key, SourceFile file, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        var full = target.Verify == VerifyMode.Full;
+        var held = await target.StatAsync(key, full, cancellationToken).ConfigureAwait(false);
+        if (held is not null && held.Length == file.Length)
+        {
+            if (!full)
+            {
+                return (0, held.Sha256 ?? string.Empty);
+            }
+
+            if (held.Sha256 is { } heldSha)
+            {
+                var sourceSha = await HashSourceAsync(file, watchdog, cancellationToken).ConfigureAwait(false);
+                if (string.Equals(heldSha, sourceSha, StringComparison.OrdinalIgnoreCase))
+                {
+                    return (0, sourceSha);
+                }
+            }
+        }
+
+        var put = new ObjectPut(key, file.FullPath, file.Length, ContentTypes.For(key), watchdog);
+        var result = await target.PutAsync(put, cancellationToken).ConfigureAwait(false);
+        if (result.Bytes != file.Length)
+        {
+            throw new TargetException(target.Name, $"source file '{file.RelativePath}' changed while it was pushed ({result.Bytes} bytes sent, {file.Length} expected)", true, ErrorKinds.SizeMismatch);
+        }
+
+        return (result.Bytes, result.Sha256);
+    }
+
+    private static async Task<string> HashSourceAsync(SourceFile file, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            var (_, sha) = await ContentHash.Sha256Async(stream, watchdog, cancellationToken).ConfigureAwait(false);
+            return sha;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            throw new SourceMissingException($"source file '{file.FullPath}' is gone or unreadable: {e.Message}", e);
+        }
+    }
+
+    private static string Digest(RenditionContent content, IReadOnlyDictionary<string, string> digests)
+    {
+        if (content.Kind == RenditionKind.File)
+        {
+            return digests[content.Files[0].RelativePath];
+        }
+
+        var lines = new StringBuilder();
+        foreach (var file in content.Files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
+        {
+            lines.Append(file.RelativePath).Append('\t').Append(file.Length).Append('\t').Append(digests[file.RelativePath]).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(lines.ToString())));
+    }
+}

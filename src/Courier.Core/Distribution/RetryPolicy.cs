@@ -1,0 +1,70 @@
+using Courier.Core.Configuration;
+using Courier.Core.Domain;
+
+namespace Courier.Core.Distribution;
+
+/// <summary>
+/// The failure queue's backoff: the n-th failed attempt waits <c>FirstDelay × 2^(n-1)</c>, jittered by ±20 %, capped at
+/// <c>MaxDelay</c>, and never less than a target's <c>Retry-After</c>. A permanent failure, or the
+/// <c>MaxAttempts</c>-th failure, is dead.
+/// </summary>
+public sealed class RetryPolicy
+{
+    private const double Jitter = 0.2;
+    private readonly RetryOptions _options;
+    private readonly Func<double> _random;
+
+    /// <param name="options">The retry options.</param>
+    /// <param name="random">Uniform numbers in [0, 1) for the jitter; the default is <see cref="Random.Shared"/>.</param>
+    public RetryPolicy(RetryOptions options, Func<double>? random = null)
+    {
+        _options = options;
+        _random = random ?? Random.Shared.NextDouble;
+    }
+
+    /// <summary>The options this policy follows.</summary>
+    public RetryOptions Options => _options;
+
+    /// <summary>The un-jittered delay after the <paramref name="failedAttempts"/>-th failed attempt (1-based).</summary>
+    public TimeSpan BaseDelay(int failedAttempts)
+    {
+        var exponent = Math.Clamp(failedAttempts - 1, 0, 62);
+        var ticks = _options.FirstDelay.Ticks * Math.Pow(2, exponent);
+        return ticks >= _options.MaxDelay.Ticks ? _options.MaxDelay : TimeSpan.FromTicks((long)ticks);
+    }
+
+    /// <summary>The jittered delay after the <paramref name="failedAttempts"/>-th failed attempt, honouring <paramref name="retryAfter"/>.</summary>
+    public TimeSpan Delay(int failedAttempts, TimeSpan? retryAfter = null)
+    {
+        var baseDelay = BaseDelay(failedAttempts);
+        var factor = 1 - Jitter + (2 * Jitter * _random());
+        var jittered = TimeSpan.FromTicks(Math.Min((long)(baseDelay.Ticks * factor), _options.MaxDelay.Ticks));
+        return retryAfter is { } asked && asked > jittered ? asked : jittered;
+    }
+
+    /// <summary>What becomes of a delivery after a failed attempt that brought its count to <paramref name="attempts"/>.</summary>
+    public RetryDecision Decide(int attempts, Failure failure, DateTimeOffset now)
+    {
+        if (!failure.IsTransient)
+        {
+            return new RetryDecision(DeliveryState.Dead, null, failure.Message);
+        }
+
+        if (attempts >= _options.MaxAttempts)
+        {
+            return new RetryDecision(DeliveryState.Dead, null, $"gave up after {attempts} attempts: {failure.Message}");
+        }
+
+        return new RetryDecision(DeliveryState.Queued, now + Delay(attempts, failure.RetryAfter), failure.Message);
+    }
+
+    /// <summary>The jittered wait before quick in-process retry number <paramref name="retry"/> (1-based).</summary>
+    public TimeSpan QuickDelay(int retry)
+    {
+        var baseTicks = _options.QuickDelay.Ticks * Math.Pow(2, Math.Clamp(retry - 1, 0, 10));
+        return TimeSpan.FromTicks((long)(baseTicks * (0.5 + _random())));
+    }
+}
+
+/// <summary>The state a failed delivery moves to, when it is due again, and the reason shown.</summary>
+public readonly record struct RetryDecision(DeliveryState State, DateTimeOffset? NextAttemptAt, string Reason);

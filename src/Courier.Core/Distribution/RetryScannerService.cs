@@ -1,0 +1,93 @@
+using Courier.Core.Configuration;
+using Courier.Core.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Core.Distribution;
+
+/// <summary>
+/// The hosted loop around <see cref="RetryScanner"/>: scans every <c>Scan:Interval</c>, or at once when woken; scans again
+/// straight away while batches come back full; logs a failed scan and goes on. On shutdown, what this node still holds is
+/// released to the queue, unattempted.
+/// </summary>
+public sealed partial class RetryScannerService : BackgroundService
+{
+    private readonly RetryScanner _scanner;
+    private readonly ScanSignal _signal;
+    private readonly IDeliveryStore _store;
+    private readonly NodeIdentity _node;
+    private readonly TimeProvider _time;
+    private readonly CourierOptions _options;
+    private readonly ILogger _logger;
+
+    public RetryScannerService(RetryScanner scanner, ScanSignal signal, IDeliveryStore store, NodeIdentity node, TimeProvider time, CourierOptions options, ILogger<RetryScannerService> logger)
+    {
+        _scanner = scanner;
+        _signal = signal;
+        _store = store;
+        _node = node;
+        _time = time;
+        _options = options;
+        _logger = logger;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        LogStarted(_node.Id, _options.Scan.Interval.TotalSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                ScanResult result;
+                do
+                {
+                    result = await _scanner.RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                }
+                while (result.Claimed >= _options.Scan.BatchSize && !stoppingToken.IsCancellationRequested);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                LogScanFailed(e);
+            }
+
+            try
+            {
+                await _signal.WaitAsync(_options.Scan.Interval, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var released = await _store.ReleaseNodeAsync(_node.Id, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            LogStopped(_node.Id, released);
+        }
+        catch (Exception e)
+        {
+            LogReleaseFailed(e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scanner of node {Node} started: every {IntervalSeconds} s")]
+    private partial void LogStarted(string node, double intervalSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} stopped; {Count} in-flight deliveries released to the queue")]
+    private partial void LogStopped(string node, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scan failed; trying again at the next interval")]
+    private partial void LogScanFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Releasing this node's deliveries failed; they are taken back after the lease timeout")]
+    private partial void LogReleaseFailed(Exception exception);
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Courier.Core.Configuration;
+
+namespace Courier.Core.Distribution;
+
+/// <summary>
+/// Per-target circuits. A target with <c>FailureThreshold</c> consecutive transient failures is marked down for
+/// <c>BreakDuration</c> (doubling while it stays down, capped at the max retry delay): meanwhile its deliveries are
+/// queued at once, without using up attempts. When the break is over, a probe or the next push tests it; a success
+/// closes the circuit and reports the target as recovered, so its queue is drained at once.
+/// </summary>
+public sealed class TargetCircuits
+{
+    private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.Ordinal);
+    private readonly CircuitOptions _options;
+    private readonly TimeSpan _maxBreak;
+
+    public TargetCircuits(CircuitOptions options, TimeSpan maxBreak)
+    {
+        _options = options;
+        _maxBreak = maxBreak < options.BreakDuration ? options.BreakDuration : maxBreak;
+    }
+
+    /// <summary>Until when <paramref name="target"/> is marked down, or null when it is not.</summary>
+    public DateTimeOffset? DownUntil(string target, DateTimeOffset now)
+    {
+        if (!_circuits.TryGetValue(target, out var circuit))
+        {
+            return null;
+        }
+
+        lock (circuit)
+        {
+            return circuit.OpenUntil is { } until && until > now ? until : null;
+        }
+    }
+
+    /// <summary>The targets marked down at <paramref name="now"/>.</summary>
+    public IReadOnlyCollection<string> DownTargets(DateTimeOffset now) =>
+        _circuits.Keys.Where(t => DownUntil(t, now) is not null).ToList();
+
+    /// <summary>Targets whose break is over but that have not proved themselves yet: time to probe.</summary>
+    public IReadOnlyCollection<string> DueForProbe(DateTimeOffset now) =>
+        _circuits.Where(pair =>
+        {
+            lock (pair.Value)
+            {
+                return pair.Value.OpenUntil is { } until && until <= now;
+            }
+        }).Select(pair => pair.Key).ToList();
+
+    /// <summary>Records a success; returns true when the target had been marked down (it recovered).</summary>
+    public bool RecordSuccess(string target)
+    {
+        var circuit = _circuits.GetOrAdd(target, _ => new Circuit());
+        lock (circuit)
+        {
+            var wasDown = circuit.OpenUntil is not null;
+            circuit.ConsecutiveFailures = 0;
+            circuit.OpenUntil = null;
+            circuit.Breaks = 0;
+            return wasDown;
+        }
+    }
+
+    /// <summary>Records a transient failure; returns true when this failure marked the target down.</summary>
+    public bool RecordFailure(string target, string error, DateTimeOffset now)
+    {
+        var circuit = _circuits.GetOrAdd(target, _ => new Circuit());
+        lock (circuit)
+        {
+            circuit.ConsecutiveFailures++;
+            circuit.LastError = error;
+            var halfOpen = circuit.OpenUntil is { } until && until <= now;
+            if (circuit.ConsecutiveFailures < _options.FailureThreshold && !halfOpen)
+            {
+                return false;
+            }
+
+            if (circuit.OpenUntil is { } current && current > now)
+            {
+                return false;
+            }
+
+            var breakTicks = _options.BreakDuration.Ticks * Math.Pow(2, Math.Min(circuit.Breaks, 20));
+            circuit.OpenUntil = now + TimeSpan.FromTicks((long)Math.Min(breakTicks, _maxBreak.Ticks));
+            circuit.Breaks++;
+            return true;
+        }
+    }
+
+    /// <summary>The circuit's state for health displays.</summary>
+    public TargetHealth Health(string target, DateTimeOffset now)
+    {
+        if (!_circuits.TryGetValue(target, out var circuit))
+        {
+            return new TargetHealth(target, false, null, 0, null);
+        }
+
+        lock (circuit)
+        {
+            var down = circuit.OpenUntil is { } until && until > now;
+            return new TargetHealth(target, down, down ? circuit.OpenUntil : null, circuit.ConsecutiveFailures, circuit.LastError);
+        }
+    }
+
+    private sealed class Circuit
+    {
+        public int ConsecutiveFailures { get; set; }
+
+        public DateTimeOffset? OpenUntil { get; set; }
+
+        public int Breaks { get; set; }
+
+        public string? LastError { get; set; }
+    }
+}
+
+/// <summary>A target's circuit as health displays show it.</summary>
+public sealed record TargetHealth(string Target, bool Down, DateTimeOffset? DownUntil, int ConsecutiveFailures, string? LastError);

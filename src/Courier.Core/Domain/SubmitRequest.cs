@@ -1,0 +1,10 @@
+namespace Courier.Core.Domain;
+
+/// <summary>A submission as callers send it (CLI or API): the video, its renditions, and optionally the targets.</summary>
+/// <param name="VideoId">The caller-chosen video id.</param>
+/// <param name="Renditions">The renditions: name and path relative to the source root (a directory is a package).</param>
+/// <param name="Targets">The target names; null or empty: every enabled target.</param>
+public sealed record SubmitRequest(string? VideoId, IReadOnlyList<RenditionRequest>? Renditions, IReadOnlyList<string>? Targets = null);
+
+/// <summary>One rendition of a submission.</summary>
+public sealed record RenditionRequest(string? Name, string? Path);

@@ -1,0 +1,66 @@
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+
+namespace Courier.Core.Reports;
+
+/// <summary>A video's report, as <c>GET /api/videos/{id}</c>, <c>courier status --json</c> and the submit reply show it.</summary>
+public sealed record VideoReport(
+    string VideoId,
+    int Version,
+    VideoState State,
+    DateTimeOffset SubmittedAt,
+    DateTimeOffset? DistributedAt,
+    IReadOnlyList<RenditionRecord> Renditions,
+    IReadOnlyList<DeliveryReport> Deliveries)
+{
+    /// <summary>Builds the report of a stored video version; regions come from <paramref name="targets"/> where known.</summary>
+    public static VideoReport From(VideoRecord record, TargetRegistry? targets)
+    {
+        var deliveries = record.Deliveries
+            .OrderBy(d => d.Rendition, StringComparer.Ordinal)
+            .ThenBy(d => d.Target, StringComparer.Ordinal)
+            .Select(d => DeliveryReport.From(d, targets?.Find(d.Target)?.Region))
+            .ToList();
+        return new VideoReport(record.VideoId, record.Version, Derive(record.Deliveries.Select(d => d.State)), record.SubmittedAt, record.DistributedAt, record.Renditions, deliveries);
+    }
+
+    /// <summary>
+    /// A video's state from its deliveries' states: distributed when all are delivered, failed when any is dead,
+    /// partial when any is queued, else distributing.
+    /// </summary>
+    public static VideoState Derive(IEnumerable<DeliveryState> states)
+    {
+        var all = states.ToList();
+        if (all.Count > 0 && all.TrueForAll(s => s == DeliveryState.Delivered))
+        {
+            return VideoState.Distributed;
+        }
+
+        if (all.Contains(DeliveryState.Dead))
+        {
+            return VideoState.Failed;
+        }
+
+        return all.Contains(DeliveryState.Queued) ? VideoState.Partial : VideoState.Distributing;
+    }
+}
+
+/// <summary>One delivery in a video's report.</summary>
+public sealed record DeliveryReport(
+    Guid Id,
+    string Rendition,
+    string Target,
+    string? Region,
+    DeliveryState State,
+    int Attempts,
+    string? LastError,
+    string? ErrorKind,
+    DateTimeOffset? NextAttemptAt,
+    long? Bytes,
+    long? LastDurationMs,
+    DateTimeOffset? DeliveredAt)
+{
+    public static DeliveryReport From(DeliveryView view, string? region) =>
+        new(view.Id, view.Rendition, view.Target, region, view.State, view.Attempts, view.LastError, view.ErrorKind, view.NextAttemptAt, view.Bytes, view.LastDurationMs, view.DeliveredAt);
+}

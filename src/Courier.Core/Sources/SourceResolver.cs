@@ -1,0 +1,231 @@
+using System.Security.Cryptography;
+using System.Text;
+using Courier.Core.Domain;
+
+namespace Courier.Core.Sources;
+
+/// <summary>
+/// Resolves rendition paths under the configured source root and refuses any that escape it:
+/// absolute paths, <c>..</c> segments, and symbolic links that point outside the root.
+/// </summary>
+public sealed class SourceResolver
+{
+    private const int MaxLinkDepth = 40;
+    private readonly string _root;
+
+    /// <param name="sourceRoot">The source root; relative paths are taken from the current directory.</param>
+    public SourceResolver(string sourceRoot)
+    {
+        SourceRoot = Path.GetFullPath(sourceRoot);
+        _root = RealPath(SourceRoot);
+    }
+
+    /// <summary>The absolute source root.</summary>
+    public string SourceRoot { get; }
+
+    /// <summary>The most files a package may hold.</summary>
+    public int MaxFilesPerPackage { get; init; } = 100_000;
+
+    /// <summary>
+    /// Checks a rendition path and lists its files in push order.
+    /// Throws <see cref="BadInputException"/> (field <paramref name="field"/>) when the path is refused or missing.
+    /// </summary>
+    public RenditionContent Resolve(string name, string path, string field)
+    {
+        var full = CheckedFullPath(path, field);
+        if (File.Exists(full))
+        {
+            var info = new FileInfo(full);
+            var files = new[] { new SourceFile(info.Name, full, info.Length) };
+            EnsureReadable(full, field);
+            return Build(name, RenditionKind.File, path, files);
+        }
+
+        if (Directory.Exists(full))
+        {
+            var files = ListPackage(full, field);
+            if (files.Count == 0)
+            {
+                throw new BadInputException(field, $"rendition directory '{Names.Printable(path)}' is empty");
+            }
+
+            return Build(name, RenditionKind.Package, path, PushOrder.Sort(files));
+        }
+
+        throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' does not exist under the source root");
+    }
+
+    /// <summary>
+    /// Lists a rendition again at push time. Throws <see cref="SourceMissingException"/> when it is gone
+    /// or no longer lies under the source root.
+    /// </summary>
+    public RenditionContent Reopen(string name, string path)
+    {
+        try
+        {
+            return Resolve(name, path, "path");
+        }
+        catch (BadInputException e)
+        {
+            throw new SourceMissingException($"source of rendition {name} is gone: {e.Message}", e);
+        }
+    }
+
+    private string CheckedFullPath(string path, string field)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new BadInputException(field, "rendition path is required");
+        }
+
+        if (path.Length > 4096)
+        {
+            throw new BadInputException(field, "rendition path is longer than 4096 characters");
+        }
+
+        if (path.Any(char.IsControl))
+        {
+            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' contains control characters");
+        }
+
+        if (Path.IsPathRooted(path) || path.StartsWith('~'))
+        {
+            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' must be relative to the source root, not absolute");
+        }
+
+        var segments = path.Split('/', '\\');
+        if (segments.Any(s => s == ".."))
+        {
+            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' must not contain '..'");
+        }
+
+        var full = Path.GetFullPath(Path.Combine(SourceRoot, path));
+        string real;
+        try
+        {
+            real = RealPath(full);
+        }
+        catch (IOException e)
+        {
+            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' cannot be resolved: {e.Message}");
+        }
+
+        if (!IsUnderRoot(real))
+        {
+            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' escapes the source root (through a symbolic link)");
+        }
+
+        return real;
+    }
+
+    private List<SourceFile> ListPackage(string directory, string field)
+    {
+        var files = new List<SourceFile>();
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        try
+        {
+            foreach (var entry in new DirectoryInfo(directory).EnumerateFiles("*", options))
+            {
+                var full = entry.FullName;
+                if (entry.LinkTarget is not null || HasLinkedParent(full, directory))
+                {
+                    full = RealPath(full);
+                    if (!IsUnderRoot(full))
+                    {
+                        throw new BadInputException(field, $"file '{Names.Printable(Path.GetRelativePath(directory, entry.FullName))}' in the rendition escapes the source root (through a symbolic link)");
+                    }
+                }
+
+                if (!File.Exists(full))
+                {
+                    continue;
+                }
+
+                var relative = Path.GetRelativePath(directory, entry.FullName).Replace('\\', '/');
+                files.Add(new SourceFile(relative, full, new FileInfo(full).Length));
+                if (files.Count > MaxFilesPerPackage)
+                {
+                    throw new BadInputException(field, $"rendition directory holds more than {MaxFilesPerPackage} files");
+                }
+            }
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new BadInputException(field, $"rendition directory is not readable: {e.Message}");
+        }
+
+        return files;
+    }
+
+    private static bool HasLinkedParent(string file, string directory)
+    {
+        for (var dir = Path.GetDirectoryName(file); dir is not null && dir.Length > directory.Length; dir = Path.GetDirectoryName(dir))
+        {
+            if (new DirectoryInfo(dir).LinkTarget is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void EnsureReadable(string full, string field)
+    {
+        try
+        {
+            using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BadInputException(field, $"rendition file is not readable: {e.Message}");
+        }
+    }
+
+    private bool IsUnderRoot(string real) =>
+        real == _root || real.StartsWith(_root.EndsWith('/') ? _root : _root + "/", StringComparison.Ordinal);
+
+    private static RenditionContent Build(string name, RenditionKind kind, string path, IReadOnlyList<SourceFile> files)
+    {
+        var builder = new StringBuilder();
+        foreach (var file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
+        {
+            var written = File.GetLastWriteTimeUtc(file.FullPath).Ticks;
+            builder.Append(file.RelativePath).Append('\t').Append(file.Length).Append('\t').Append(written).Append('\n');
+        }
+
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(builder.ToString())));
+        return new RenditionContent(name, kind, path, files, files.Sum(f => f.Length), fingerprint);
+    }
+
+    /// <summary>The path with every symbolic link resolved, like POSIX realpath (missing tails are kept as they are).</summary>
+    internal static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var current = Path.GetPathRoot(full) ?? "/";
+        var remaining = new Queue<string>(full[current.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries));
+        var hops = 0;
+        while (remaining.Count > 0)
+        {
+            var next = Path.Combine(current, remaining.Dequeue());
+            var info = new FileInfo(next);
+            if (info.LinkTarget is { } target)
+            {
+                if (++hops > MaxLinkDepth)
+                {
+                    throw new IOException($"too many levels of symbolic links at '{next}'");
+                }
+
+                var resolved = Path.GetFullPath(target, current);
+                var rest = remaining.ToList();
+                current = Path.GetPathRoot(resolved) ?? "/";
+                remaining = new Queue<string>(resolved[current.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries).Concat(rest));
+                continue;
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+}

@@ -1,0 +1,20 @@
+using Courier.Core.Domain;
+
+namespace Courier.Core.Storage;
+
+/// <summary>
+/// A delivery a node now holds <c>in_flight</c>. Its outcome is accepted only with <see cref="LeaseToken"/>:
+/// a node that lost its lease can never overwrite the work of the node that took over.
+/// </summary>
+public sealed record ClaimedDelivery(
+    Guid Id,
+    string VideoId,
+    int Version,
+    string Rendition,
+    string SourcePath,
+    RenditionKind Kind,
+    string Fingerprint,
+    string Target,
+    int Attempts,
+    Guid LeaseToken,
+    DateTimeOffset CreatedAt);

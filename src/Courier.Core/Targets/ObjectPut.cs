@@ -1,0 +1,36 @@
+namespace Courier.Core.Targets;
+
+/// <summary>One object to push: a local source file and the key it goes to.</summary>
+/// <param name="Key">The object key, '/'-separated, relative to the target's root or prefix.</param>
+/// <param name="SourcePath">The absolute path of the local file.</param>
+/// <param name="Length">The size of the file when the rendition was resolved.</param>
+/// <param name="ContentType">The media type, chosen by extension (<see cref="ContentTypes"/>).</param>
+/// <param name="Activity">Told the count of bytes moved as the push and its verification go on; a stalled push is cut off by it.</param>
+public sealed record ObjectPut(string Key, string SourcePath, long Length, string ContentType, IProgress<long>? Activity = null)
+{
+    /// <summary>
+    /// Opens the source for streaming: reports bytes read to <see cref="Activity"/> and hashes them (SHA-256, and MD5 on request).
+    /// Throws <see cref="Sources.SourceMissingException"/> when the file is gone.
+    /// </summary>
+    public HashingStream OpenSource(bool md5 = false)
+    {
+        FileStream file;
+        try
+        {
+            file = new FileStream(SourcePath, new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                BufferSize = 0,
+                Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
+            });
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            throw new Sources.SourceMissingException($"source file '{SourcePath}' is gone or unreadable: {e.Message}", e);
+        }
+
+        return new HashingStream(file, md5, Activity);
+    }
+}
