@@ -5,6 +5,8 @@ namespace Courier.Core.Storage;
 /// <summary>
 /// A delivery a node now holds <c>in_flight</c>. Its outcome is accepted only with <see cref="LeaseToken"/>:
 /// a node that lost its lease can never overwrite the work of the node that took over.
+/// <see cref="Resubmitted"/> is true when a person resubmitted it (<see cref="IDeliveryStore.RequeueAsync"/>) and it has
+/// not been completed since: its next attempt counts as <c>manual</c>.
 /// </summary>
 public sealed record ClaimedDelivery(
     Guid Id,
@@ -17,4 +19,5 @@ public sealed record ClaimedDelivery(
     string Target,
     int Attempts,
     Guid LeaseToken,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    bool Resubmitted = false);

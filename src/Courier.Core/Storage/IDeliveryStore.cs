@@ -56,7 +56,7 @@ public interface IDeliveryStore
 
     /// <summary>
     /// A person's resubmission (<see cref="RequeueRequest"/>): the chosen <c>dead</c> or <c>queued</c> deliveries become
-    /// <c>queued</c>, due now, attempts reset to 0. Returns the deliveries requeued.
+    /// <c>queued</c>, due now, attempts reset to 0, marked resubmitted until their next completion. Returns the deliveries requeued.
     /// </summary>
     Task<IReadOnlyList<Guid>> RequeueAsync(RequeueRequest request, CancellationToken cancellationToken);
 

@@ -13,6 +13,7 @@ namespace Courier.Core.Targets;
 /// <param name="Enabled">Disabled targets are left out of submissions that name no targets.</param>
 /// <param name="Section">The configuration section, for the kind's own settings.</param>
 /// <param name="SourceRoot">The absolute source root, so a target can refuse to write into it.</param>
+/// <param name="BaseDirectory">The directory relative paths in the configuration are taken from (the configuration file's).</param>
 public sealed record TargetDefinition(
     string Name,
     string Kind,
@@ -20,8 +21,12 @@ public sealed record TargetDefinition(
     VerifyMode Verify,
     bool Enabled,
     IConfigurationSection Section,
-    string SourceRoot)
+    string SourceRoot,
+    string BaseDirectory)
 {
+    /// <summary>A path setting made absolute against <see cref="BaseDirectory"/>.</summary>
+    public string ResolvePath(string path) => Path.GetFullPath(path, BaseDirectory);
+
     /// <summary>The full configuration key of one of this target's settings, for error messages: <c>Courier:Targets:cdn-north:BaseUrl</c>.</summary>
     public string KeyOf(string setting) => $"{Section.Path}:{setting}";
 }

@@ -27,7 +27,7 @@ public sealed class TargetRegistry
     /// <summary>
     /// Builds the registry from <c>Courier:Targets</c>. Every problem is reported at once, each with its configuration key.
     /// </summary>
-    public static TargetRegistry FromConfiguration(IConfigurationSection targetsSection, IEnumerable<ITargetFactory> factories, string sourceRoot)
+    public static TargetRegistry FromConfiguration(IConfigurationSection targetsSection, IEnumerable<ITargetFactory> factories, string sourceRoot, string baseDirectory)
     {
         var byKind = factories.ToDictionary(f => f.Kind, StringComparer.OrdinalIgnoreCase);
         var targets = new List<ITarget>();
@@ -37,7 +37,7 @@ public sealed class TargetRegistry
         {
             try
             {
-                var definition = Define(section, byKind.Keys, sourceRoot);
+                var definition = Define(section, byKind.Keys, sourceRoot, baseDirectory);
                 targets.Add(byKind[definition.Kind].Create(definition));
                 if (definition.Enabled)
                 {
@@ -58,7 +58,7 @@ public sealed class TargetRegistry
         return new TargetRegistry(targets, enabled);
     }
 
-    private static TargetDefinition Define(IConfigurationSection section, IEnumerable<string> kinds, string sourceRoot)
+    private static TargetDefinition Define(IConfigurationSection section, IEnumerable<string> kinds, string sourceRoot, string baseDirectory)
     {
         var name = section.Key;
         if (!Names.IsValid(name))
@@ -92,6 +92,6 @@ public sealed class TargetRegistry
         }
 
         var region = section["Region"];
-        return new TargetDefinition(name, kind.ToLowerInvariant(), string.IsNullOrWhiteSpace(region) ? name : region, verify, enabled, section, sourceRoot);
+        return new TargetDefinition(name, kind.ToLowerInvariant(), string.IsNullOrWhiteSpace(region) ? name : region, verify, enabled, section, sourceRoot, baseDirectory);
     }
 }

@@ -1,0 +1,62 @@
+using Courier.Core.Configuration;
+using Courier.Core.Distribution;
+using Courier.Core.Reports;
+using Courier.Core.Sources;
+using Courier.Core.Targets;
+using Courier.Postgres;
+using Courier.S3;
+using Courier.Sqlite;
+using Courier.Targets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Courier.Server.Hosting;
+
+/// <summary>The one composition of Courier, shared by the CLI and the server.</summary>
+public static class CourierServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the core, the configured store and every target kind. Throws <see cref="Core.Domain.BadInputException"/>
+    /// for options that do not hold; targets are checked by <see cref="ValidateCourier"/>.
+    /// </summary>
+    public static IServiceCollection AddCourier(this IServiceCollection services, CourierConfiguration configuration)
+    {
+        var options = configuration.BindOptions();
+        services.AddSingleton(configuration);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(NodeIdentity.Create());
+        services.AddSingleton<ScanSignal>();
+        services.AddSingleton(_ => new RetryPolicy(options.Retry));
+        services.AddSingleton(_ => new TargetCircuits(options.Circuit, options.Retry.MaxDelay));
+        services.AddSingleton(_ => new SourceResolver(options.SourceRoot));
+        services.AddCourierTargets();
+        services.AddCourierS3Targets();
+        services.AddSingleton(sp => TargetRegistry.FromConfiguration(
+            configuration.Courier.GetSection("Targets"),
+            sp.GetServices<ITargetFactory>(),
+            options.SourceRoot,
+            configuration.BaseDirectory));
+
+        switch (options.Store.Provider.ToLowerInvariant())
+        {
+            case "postgres":
+            case "postgresql":
+                services.AddCourierPostgresStore(new PostgresStoreOptions { ConnectionString = options.Store.ConnectionString! });
+                break;
+            default:
+                services.AddCourierSqliteStore(new SqliteStoreOptions { ConnectionString = configuration.SqliteConnectionString(options) });
+                break;
+        }
+
+        services.AddSingleton<DeliveryRunner>();
+        services.AddSingleton<Distributor>();
+        services.AddSingleton<RetryScanner>();
+        services.AddSingleton<NodeHeartbeat>();
+        services.AddSingleton<DeliveryLedger>();
+        return services;
+    }
+
+    /// <summary>Builds the targets now, so a bad target configuration fails at start-up with its key.</summary>
+    public static void ValidateCourier(this IServiceProvider services) => services.GetRequiredService<TargetRegistry>();
+}
