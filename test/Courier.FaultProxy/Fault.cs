@@ -1,0 +1,45 @@
+namespace Courier.FaultProxy;
+
+/// <summary>One fault and its parameters. Make one with the static methods.</summary>
+/// <param name="Kind">What happens.</param>
+/// <param name="StatusCode">The status answered by <see cref="FaultKind.Status"/> (and <see cref="FaultKind.OkWithoutStoring"/>).</param>
+/// <param name="RetryAfterSeconds">The <c>Retry-After</c> header of a <see cref="FaultKind.Status"/> answer, if any.</param>
+/// <param name="Bytes">For <see cref="FaultKind.StallMidBody"/>: body bytes read before stalling; for <see cref="FaultKind.TruncateBody"/>:
+/// bytes kept (null: half); for <see cref="FaultKind.FlipByte"/>: the offset flipped (null: the middle).</param>
+public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSeconds = null, long? Bytes = null)
+{
+    public static Fault Pass { get; } = new(FaultKind.None);
+
+    public static Fault Status(int statusCode, int? retryAfterSeconds = null) => new(FaultKind.Status, statusCode, retryAfterSeconds);
+
+    public static Fault Reset() => new(FaultKind.Reset);
+
+    public static Fault HangAfterBody() => new(FaultKind.HangAfterBody);
+
+    public static Fault StallMidBody(long afterBytes) => new(FaultKind.StallMidBody, Bytes: afterBytes);
+
+    public static Fault TruncateBody(long? keepBytes = null) => new(FaultKind.TruncateBody, Bytes: keepBytes);
+
+    public static Fault FlipByte(long? offset = null) => new(FaultKind.FlipByte, Bytes: offset);
+
+    public static Fault OkWithoutStoring() => new(FaultKind.OkWithoutStoring, 201);
+
+    public static Fault TruncateResponse() => new(FaultKind.TruncateResponse);
+
+    /// <summary>A short label for logs and assertions: <c>status_503</c>, <c>reset</c>, <c>flip_byte</c>.</summary>
+    public string Label => Kind switch
+    {
+        FaultKind.None => "none",
+        FaultKind.Status => $"status_{StatusCode}",
+        FaultKind.Reset => "reset",
+        FaultKind.HangAfterBody => "hang_after_body",
+        FaultKind.StallMidBody => "stall_mid_body",
+        FaultKind.TruncateBody => "truncate_body",
+        FaultKind.FlipByte => "flip_byte",
+        FaultKind.OkWithoutStoring => "ok_without_storing",
+        FaultKind.TruncateResponse => "truncate_response",
+        _ => Kind.ToString(),
+    };
+
+    public override string ToString() => Label;
+}

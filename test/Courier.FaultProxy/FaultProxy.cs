@@ -1,0 +1,427 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Courier.FaultProxy;
+
+/// <summary>
+/// An HTTP/1.1 proxy on 127.0.0.1 in front of one upstream (nginx WebDAV, s3rver) that injects faults by rule: error
+/// statuses with <c>Retry-After</c>, connection resets, a body accepted and then no answer, a stall mid-body, a
+/// truncated or byte-flipped body stored upstream, a success answered without storing, a response cut off — and the
+/// whole proxy going down (connections refused) and up again on the same port.
+/// Each client connection carries one request (the proxy answers <c>Connection: close</c>), which keeps framing simple
+/// and every fault faithful at the TCP level.
+/// </summary>
+public sealed class FaultProxy : IAsyncDisposable
+{
+    private const long MaxBody = 512L * 1024 * 1024;
+    private readonly Uri _upstream;
+    private readonly ConcurrentQueue<ProxyExchange> _exchanges = new();
+    private readonly ConcurrentDictionary<Socket, byte> _clients = new();
+    private readonly List<FaultRule> _rules = [];
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private TcpListener? _listener;
+    private CancellationTokenSource _generation = new();
+    private Task _acceptLoop = Task.CompletedTask;
+    private int _requests;
+
+    private FaultProxy(Uri upstream, int port)
+    {
+        _upstream = upstream;
+        Port = port;
+    }
+
+    /// <summary>The port the proxy listens on (kept across down and up).</summary>
+    public int Port { get; }
+
+    /// <summary>The proxy's base URL, with the upstream's path: <c>http://127.0.0.1:PORT/</c>.</summary>
+    public Uri Url => new UriBuilder(_upstream) { Host = "127.0.0.1", Port = Port }.Uri;
+
+    /// <summary>The upstream the proxy forwards to.</summary>
+    public Uri Upstream => _upstream;
+
+    /// <summary>True while the proxy accepts connections.</summary>
+    public bool IsUp { get; private set; }
+
+    /// <summary>Every request seen so far, in the order they were answered (or given up on).</summary>
+    public IReadOnlyList<ProxyExchange> Exchanges => _exchanges.ToArray();
+
+    /// <summary>How many requests the proxy has seen.</summary>
+    public int RequestCount => Volatile.Read(ref _requests);
+
+    /// <summary>Starts a proxy to <paramref name="upstream"/> on a free loopback port.</summary>
+    public static FaultProxy Start(Uri upstream)
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var proxy = new FaultProxy(upstream, port);
+        proxy.GoUp();
+        return proxy;
+    }
+
+    /// <summary>Adds a rule; rules are tried in the order added.</summary>
+    public FaultRule Add(FaultRule rule)
+    {
+        lock (_lock)
+        {
+            _rules.Add(rule);
+        }
+
+        return rule;
+    }
+
+    /// <summary>Adds a rule injecting <paramref name="fault"/> into every request until narrowed.</summary>
+    public FaultRule Inject(Fault fault) => Add(FaultRule.For(fault));
+
+    /// <summary>Removes every rule: from now on requests are forwarded untouched.</summary>
+    public void ClearRules()
+    {
+        lock (_lock)
+        {
+            _rules.Clear();
+        }
+    }
+
+    /// <summary>Goes fully down: stops listening (connections are refused) and resets every open connection.</summary>
+    public void GoDown()
+    {
+        lock (_lock)
+        {
+            if (!IsUp)
+            {
+                return;
+            }
+
+            IsUp = false;
+            _listener?.Stop();
+            _listener = null;
+            _generation.Cancel();
+            _generation.Dispose();
+            _generation = new CancellationTokenSource();
+        }
+
+        foreach (var socket in _clients.Keys)
+        {
+            Abort(socket);
+        }
+    }
+
+    /// <summary>Comes up again on the same port.</summary>
+    public void GoUp()
+    {
+        lock (_lock)
+        {
+            if (IsUp)
+            {
+                return;
+            }
+
+            var listener = new TcpListener(IPAddress.Loopback, Port);
+            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // A small receive window makes "stall mid-body" stall the sender, not just fill a large kernel buffer.
+            listener.Server.ReceiveBufferSize = 16 * 1024;
+            listener.Start(256);
+            _listener = listener;
+            IsUp = true;
+            var token = CancellationTokenSource.CreateLinkedTokenSource(_generation.Token, _disposed.Token).Token;
+            _acceptLoop = AcceptLoopAsync(listener, token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        GoDown();
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        await _acceptLoop.ConfigureAwait(false);
+    }
+
+    private async Task AcceptLoopAsync(TcpListener listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptSocketAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _clients[socket] = 0;
+            _ = Task.Run(() => HandleAsync(socket, cancellationToken), CancellationToken.None);
+        }
+    }
+
+    private Fault Decide(int index, RequestHead head)
+    {
+        lock (_lock)
+        {
+            foreach (var rule in _rules)
+            {
+                if (rule.TryFire(index, head.Method, head.Target))
+                {
+                    return rule.Fault;
+                }
+            }
+        }
+
+        return Fault.Pass;
+    }
+
+    private async Task HandleAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = new HttpReader(stream);
+        RequestHead? head = null;
+        var index = -1;
+        var fault = Fault.Pass;
+        long bodyRead = 0;
+        int? status = null;
+        try
+        {
+            head = await RequestHead.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+            if (head is null)
+            {
+                return;
+            }
+
+            index = Interlocked.Increment(ref _requests) - 1;
+            fault = Decide(index, head);
+            if (fault.Kind == FaultKind.Reset)
+            {
+                Abort(socket);
+                return;
+            }
+
+            if (string.Equals(head.Header("Expect"), "100-continue", StringComparison.OrdinalIgnoreCase))
+            {
+                await stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+
+            using var body = new MemoryStream();
+            var declared = head.Header("Content-Length") is { } length ? long.Parse(length, System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
+            var chunked = head.Header("Transfer-Encoding")?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true;
+            if (fault.Kind == FaultKind.StallMidBody)
+            {
+                var limit = Math.Min(fault.Bytes ?? 0, declared ?? long.MaxValue);
+                bodyRead = chunked
+                    ? await ReadChunkedPrefixAsync(reader, limit, cancellationToken).ConfigureAwait(false)
+                    : await reader.CopyAsync(Stream.Null, limit, null, cancellationToken).ConfigureAwait(false);
+                await WaitForeverAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (chunked)
+            {
+                bodyRead = await reader.CopyChunkedAsync(body, null, cancellationToken).ConfigureAwait(false);
+            }
+            else if (declared is { } count)
+            {
+                if (count > MaxBody)
+                {
+                    throw new IOException($"body of {count} bytes is more than the proxy buffers");
+                }
+
+                bodyRead = await reader.CopyAsync(body, count, null, cancellationToken).ConfigureAwait(false);
+                if (bodyRead < count)
+                {
+                    return;
+                }
+            }
+
+            switch (fault.Kind)
+            {
+                case FaultKind.Status:
+                    status = fault.StatusCode;
+                    await AnswerAsync(stream, fault.StatusCode, fault.RetryAfterSeconds, cancellationToken).ConfigureAwait(false);
+                    return;
+                case FaultKind.OkWithoutStoring:
+                    status = fault.StatusCode;
+                    await AnswerAsync(stream, fault.StatusCode, null, cancellationToken).ConfigureAwait(false);
+                    return;
+                case FaultKind.HangAfterBody:
+                    await WaitForClientToLeaveAsync(stream, cancellationToken).ConfigureAwait(false);
+                    return;
+            }
+
+            var bytes = body.ToArray();
+            if (fault.Kind == FaultKind.TruncateBody)
+            {
+                bytes = bytes[..(int)Math.Min(bytes.Length, fault.Bytes ?? (bytes.Length / 2))];
+            }
+            else if (fault.Kind == FaultKind.FlipByte && bytes.Length > 0)
+            {
+                bytes[(int)Math.Min(bytes.Length - 1, fault.Bytes ?? (bytes.Length / 2))] ^= 0xFF;
+            }
+
+            var hasBody = declared is not null || chunked;
+            var response = await ForwardAsync(head, hasBody ? bytes : null, cancellationToken).ConfigureAwait(false);
+            status = StatusOf(response);
+            if (fault.Kind == FaultKind.TruncateResponse)
+            {
+                await stream.WriteAsync(response.AsMemory(0, response.Length / 2), cancellationToken).ConfigureAwait(false);
+                status = null;
+                Abort(socket);
+                return;
+            }
+
+            await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or FormatException)
+        {
+            if (status is null && fault.Kind == FaultKind.None && head is not null)
+            {
+                // The upstream could not be reached or the client went away: the client sees the connection drop.
+                Abort(socket);
+            }
+        }
+        finally
+        {
+            if (head is not null && index >= 0)
+            {
+                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status));
+            }
+
+            _clients.TryRemove(socket, out _);
+            socket.Dispose();
+        }
+    }
+
+    private static async Task<long> ReadChunkedPrefixAsync(HttpReader reader, long limit, CancellationToken cancellationToken)
+    {
+        using var prefix = new LimitedStream(limit);
+        try
+        {
+            await reader.CopyChunkedAsync(prefix, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LimitReachedException)
+        {
+        }
+
+        return prefix.Written;
+    }
+
+    private async Task<byte[]> ForwardAsync(RequestHead head, byte[]? body, CancellationToken cancellationToken)
+    {
+        using var upstream = new TcpClient();
+        await upstream.ConnectAsync(_upstream.Host, _upstream.Port, cancellationToken).ConfigureAwait(false);
+        var stream = upstream.GetStream();
+        var request = new StringBuilder();
+        request.Append(head.Method).Append(' ').Append(head.Target).Append(" HTTP/1.1\r\n");
+        request.Append("Host: ").Append(_upstream.Authority).Append("\r\n");
+        foreach (var (name, value) in head.Headers)
+        {
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Expect", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var forwarded = name.Equals("Destination", StringComparison.OrdinalIgnoreCase) ? RewriteDestination(value) : value;
+            request.Append(name).Append(": ").Append(forwarded).Append("\r\n");
+        }
+
+        if (body is not null)
+        {
+            request.Append("Content-Length: ").Append(body.Length).Append("\r\n");
+        }
+
+        request.Append("Connection: close\r\n\r\n");
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request.ToString()), cancellationToken).ConfigureAwait(false);
+        if (body is not null)
+        {
+            await stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var response = new MemoryStream();
+        await stream.CopyToAsync(response, cancellationToken).ConfigureAwait(false);
+        return response.ToArray();
+    }
+
+    private string RewriteDestination(string value)
+    {
+        if (Uri.TryCreate(value, UriKind.Absolute, out var destination) && destination.Port == Port)
+        {
+            return new UriBuilder(destination) { Host = _upstream.Host, Port = _upstream.Port }.Uri.AbsoluteUri;
+        }
+
+        return value;
+    }
+
+    private static int? StatusOf(byte[] response)
+    {
+        var end = Array.IndexOf(response, (byte)'\n');
+        var line = Encoding.Latin1.GetString(response, 0, end < 0 ? Math.Min(response.Length, 64) : end);
+        var parts = line.Split(' ');
+        return parts.Length >= 2 && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var code) ? code : null;
+    }
+
+    private static async Task AnswerAsync(Stream stream, int status, int? retryAfterSeconds, CancellationToken cancellationToken)
+    {
+        var reason = status switch
+        {
+            201 => "Created",
+            429 => "Too Many Requests",
+            500 => "Internal Server Error",
+            502 => "Bad Gateway",
+            503 => "Service Unavailable",
+            504 => "Gateway Timeout",
+            _ => "Fault",
+        };
+        var body = Encoding.ASCII.GetBytes($"fault proxy: {status} {reason}\n");
+        var head = new StringBuilder();
+        head.Append("HTTP/1.1 ").Append(status).Append(' ').Append(reason).Append("\r\n");
+        head.Append("Content-Type: text/plain\r\nContent-Length: ").Append(body.Length).Append("\r\n");
+        if (retryAfterSeconds is { } seconds)
+        {
+            head.Append("Retry-After: ").Append(seconds).Append("\r\n");
+        }
+
+        head.Append("Connection: close\r\n\r\n");
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), cancellationToken).ConfigureAwait(false);
+        await stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Keeps the connection open without answering until the client closes it (or the proxy goes down).</summary>
+    private static async Task WaitForClientToLeaveAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var sink = new byte[4096];
+        while (await stream.ReadAsync(sink, cancellationToken).ConfigureAwait(false) > 0)
+        {
+        }
+    }
+
+    private static async Task WaitForeverAsync(CancellationToken cancellationToken)
+    {
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (cancellationToken.Register(() => never.TrySetCanceled(cancellationToken)))
+        {
+            await never.Task.ConfigureAwait(false);
+        }
+    }
+
+    private static void Abort(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace Courier.FaultProxy;
+
+/// <summary>One request the proxy saw and what it did with it.</summary>
+/// <param name="Index">The request's index (0-based) over every request the proxy saw.</param>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Target">The request target (path and query).</param>
+/// <param name="BodyBytesRead">Body bytes the proxy read from the client.</param>
+/// <param name="Fault">The fault injected (<see cref="Fault.Pass"/> when forwarded untouched).</param>
+/// <param name="Status">The status the client was answered, or null when it got none (reset, hang, stall).</param>
+public sealed record ProxyExchange(int Index, string Method, string Target, long BodyBytesRead, Fault Fault, int? Status);
