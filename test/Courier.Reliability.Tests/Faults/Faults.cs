@@ -13,7 +13,18 @@ internal static class Faults
 
     public static TheoryData<string> All => new(Names);
 
-    public static FaultRule Rule(string name) => name switch
+    /// <param name="name">The fault.</param>
+    /// <param name="once">True: the rule fires once, on the first request it can hurt; false: on every such request.</param>
+    public static FaultRule Rule(string name, bool once) => (name, once) switch
+    {
+        // A read-back (verification) cut off halfway. The first GET of a key is the check before pushing (the key
+        // is not there yet); the second is the verification after the upload.
+        ("truncate_response", true) => FaultRule.For(Fault.TruncateResponse()).OnMethod("GET").OnPath(@"360p\.mp4$").After(1).Times(1),
+        ("truncate_response", false) => FaultRule.For(Fault.TruncateResponse()).OnMethod("GET"),
+        _ => once ? RuleFor(name).Times(1) : RuleFor(name),
+    };
+
+    private static FaultRule RuleFor(string name) => name switch
     {
         "status_500" => FaultRule.For(Fault.Status(500)).OnMethod("PUT"),
         "status_503" => FaultRule.For(Fault.Status(503, retryAfterSeconds: 1)).OnMethod("PUT"),
@@ -24,8 +35,6 @@ internal static class Faults
         "truncate_body" => FaultRule.For(Fault.TruncateBody()).OnMethod("PUT"),
         "flip_byte" => FaultRule.For(Fault.FlipByte()).OnMethod("PUT"),
         "ok_without_storing" => FaultRule.For(Fault.OkWithoutStoring()).OnMethod("PUT"),
-        // A read-back (verification) cut off halfway: the push itself went through.
-        "truncate_response" => FaultRule.For(Fault.TruncateResponse()).OnMethod("GET"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown fault"),
     };
 

@@ -71,7 +71,7 @@ public sealed class HttpTargetFaultTests : IAsyncLifetime
     [MemberData(nameof(Faults.All), MemberType = typeof(Faults))]
     public async Task A_fault_once_ends_delivered_with_identical_bytes_and_the_fault_on_record(string fault)
     {
-        var rule = _proxy.Add(Faults.Rule(fault).Times(1));
+        var rule = _proxy.Add(Faults.Rule(fault, once: true));
 
         var report = await DistributeAsync();
 
@@ -102,7 +102,7 @@ public sealed class HttpTargetFaultTests : IAsyncLifetime
     [MemberData(nameof(Faults.All), MemberType = typeof(Faults))]
     public async Task A_fault_that_never_clears_ends_dead_with_a_reason_naming_it_and_never_delivered(string fault)
     {
-        _proxy.Add(Faults.Rule(fault));
+        _proxy.Add(Faults.Rule(fault, once: false));
 
         await DistributeAsync();
         var settled = await _courier.SettleAsync(Video, TimeSpan.FromSeconds(45), DeliveredMeansBytesMatch);
