@@ -24,7 +24,8 @@ public sealed class SqliteLockTests
             await begin.ExecuteNonQueryAsync(Ct);
         }
 
-        var distributing = courier.DistributeAsync("locked", ("360p", "locked/360p.mp4"));
+        // Microsoft.Data.Sqlite waits for a lock synchronously: run the submission on its own thread, as a host would.
+        var distributing = Task.Run(() => courier.DistributeAsync("locked", ("360p", "locked/360p.mp4")), Ct);
 
         // While the lock is held the submission must neither finish nor fail.
         var first = await Task.WhenAny(distributing, Task.Delay(TimeSpan.FromSeconds(1.5), Ct));

@@ -29,7 +29,7 @@ public sealed class CliHostileInputTests : IClassFixture<HostileWorkspace>
         { "rendition path through .. inside", Distribute("v1", "360p=v/../../outside.mp4"), "path" },
         { "absolute rendition path", Distribute("v1", "360p=/etc/passwd"), "path" },
         { "symbolic link escaping the source root", Distribute("v1", "360p=link.mp4"), "path" },
-        { "package with a symbolic link escaping the source root", Distribute("v1", "1080p=pkg/"), "path" },
+        { "package with a symbolic link escaping the source root", Distribute("v1", "1080p=pkg/"), "source root" },
         { "directory symbolic link escaping the source root", Distribute("v1", "etc=escape-dir/passwd"), "path" },
         { "overlong rendition path", Distribute("v1", "360p=" + string.Join('/', Enumerable.Repeat(new string('d', 200), 30))), "path" },
         { "missing rendition file", Distribute("v1", "360p=v/missing.mp4"), "exist" },
