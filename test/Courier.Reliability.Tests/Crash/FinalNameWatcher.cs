@@ -68,8 +68,11 @@ internal sealed class FinalNameWatcher : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
         await _loop;
-        _stop.Dispose();
     }
 }
