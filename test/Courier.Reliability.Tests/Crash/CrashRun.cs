@@ -90,7 +90,7 @@ internal sealed class CrashRun
                 if (await ReadVideoAsync(directory) is null)
                 {
                     outcome.Resubmitted = true;
-                    Directory.Exists(archive).ShouldBeFalse("nothing pushed for a submission that was never stored");
+                    AllFiles([archive, webdav]).ShouldBeEmpty("nothing pushed for a submission that was never stored");
                     var again = await CourierProcess.RunAsync(directory.Path, Environment(), TimeSpan.FromSeconds(60), [.. distributeArgs]);
                     again.ExitCode.ShouldBe(0, again.ToString());
                 }
@@ -272,7 +272,7 @@ internal sealed class CrashRun
         {
             return await store.GetVideoAsync("v", Ct);
         }
-        catch (SqliteException)
+        catch (SqliteException e) when (e.Message.Contains("no such table", StringComparison.OrdinalIgnoreCase))
         {
             return null; // the schema is not there yet: the killed process had not migrated
         }
