@@ -93,9 +93,9 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<QueuePage> GetQueueAsync(QueueQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        const string Where =
-            """
-            WHERE (CASE WHEN @state IS NULL THEN d.state IN ('queued', 'dead') ELSE d.state = @state END)
+        // The state test is written out (not CASE) so that deliveries_state_target can serve it.
+        var where = $"""
+            WHERE {(query.State is null ? "d.state IN ('queued', 'dead')" : "d.state = @state")}
               AND (@target IS NULL OR d.target = @target)
               AND (@kind IS NULL OR d.error_kind = @kind)
             """;
@@ -111,7 +111,7 @@ internal sealed partial class SqliteDeliveryStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginRead(connection);
         int total;
-        await using (var count = Sql.Command(connection, transaction, $"SELECT count(*) FROM deliveries d {Where}", parameters))
+        await using (var count = Sql.Command(connection, transaction, $"SELECT count(*) FROM deliveries d {where}", parameters))
         {
             total = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -120,7 +120,7 @@ internal sealed partial class SqliteDeliveryStore
             connection,
             transaction,
             $"""
-            SELECT {Sql.DeliveryColumns} FROM deliveries d {Where}
+            SELECT {Sql.DeliveryColumns} FROM deliveries d {where}
             ORDER BY CASE d.state WHEN 'queued' THEN 0 ELSE 1 END, d.next_attempt_at, d.updated_at, d.id
             LIMIT @limit OFFSET @offset
             """,
