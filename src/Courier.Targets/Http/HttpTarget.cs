@@ -91,22 +91,26 @@ internal sealed class HttpTarget : ITarget, IDisposable
         var final = UriOf(segments);
         long bytes;
         string sha256;
-        if (_settings.Upload == HttpUploadMode.Put)
+        using (var deadline = Deadline(cancellationToken))
+        using (var content = new SourceContent(Name, put, deadline))
         {
-            (bytes, sha256) = await UploadAsync(final, put, $"PUT of '{put.Key}'", cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            var temp = UriOf([.. segments[..^1], ObjectKeys.TempName(segments[^1])]);
-            try
+            if (_settings.Upload == HttpUploadMode.Put)
             {
-                (bytes, sha256) = await UploadAsync(temp, put, $"PUT of '{put.Key}' (to a temp name)", cancellationToken).ConfigureAwait(false);
-                await MoveAsync(temp, final, put.Key, cancellationToken).ConfigureAwait(false);
+                (bytes, sha256) = await UploadAsync(final, content, deadline, $"PUT of '{put.Key}'", cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception)
+            else
             {
-                await TryDeleteAsync(temp).ConfigureAwait(false);
-                throw;
+                var temp = UriOf([.. segments[..^1], ObjectKeys.TempName(segments[^1])]);
+                try
+                {
+                    (bytes, sha256) = await UploadAsync(temp, content, deadline, $"PUT of '{put.Key}' (to a temp name)", cancellationToken).ConfigureAwait(false);
+                    await MoveAsync(temp, final, put.Key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    await TryDeleteAsync(temp).ConfigureAwait(false);
+                    throw;
+                }
             }
         }
 
@@ -132,10 +136,8 @@ internal sealed class HttpTarget : ITarget, IDisposable
     internal Uri UriOf(IEnumerable<string> segments) =>
         new(_settings.BaseUrl.AbsoluteUri + string.Join('/', segments.Select(Uri.EscapeDataString)), UriKind.Absolute);
 
-    private async Task<(long Bytes, string Sha256)> UploadAsync(Uri uri, ObjectPut put, string doing, CancellationToken cancellationToken)
+    private async Task<(long Bytes, string Sha256)> UploadAsync(Uri uri, SourceContent content, RequestDeadline deadline, string doing, CancellationToken cancellationToken)
     {
-        using var deadline = Deadline(cancellationToken);
-        using var content = new SourceContent(Name, put, deadline);
         using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = content };
         using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
