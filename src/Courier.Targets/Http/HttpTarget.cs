@@ -162,6 +162,12 @@ internal sealed class HttpTarget : ITarget, IDisposable
         request.Headers.TryAddWithoutValidation("Destination", final.AbsoluteUri);
         request.Headers.TryAddWithoutValidation("Overwrite", "T");
         using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+        if (HttpErrors.IsAbsent(response.StatusCode))
+        {
+            // The temp upload was just accepted, yet there is nothing to move: it was not stored. Transient: a retry can succeed.
+            throw new TargetException(Name, $"{doing}: the upload was accepted but nothing is stored ({(int)response.StatusCode} {response.ReasonPhrase})", isTransient: true, ErrorKinds.NotStored);
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw HttpErrors.FromStatus(Name, doing, response, _time);
