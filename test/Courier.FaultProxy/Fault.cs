@@ -6,11 +6,12 @@ namespace Courier.FaultProxy;
 /// <param name="RetryAfterSeconds">The <c>Retry-After</c> header of a <see cref="FaultKind.Status"/> answer, if any.</param>
 /// <param name="Bytes">For <see cref="FaultKind.StallMidBody"/>: body bytes read before stalling; for <see cref="FaultKind.TruncateBody"/>:
 /// bytes kept (null: half); for <see cref="FaultKind.FlipByte"/>: the offset flipped (null: the middle).</param>
-public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSeconds = null, long? Bytes = null)
+/// <param name="EchoRequest">For <see cref="FaultKind.Status"/>: the answer's body repeats the request line and headers, as careless servers' error pages do.</param>
+public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSeconds = null, long? Bytes = null, bool EchoRequest = false)
 {
     public static Fault Pass { get; } = new(FaultKind.None);
 
-    public static Fault Status(int statusCode, int? retryAfterSeconds = null) => new(FaultKind.Status, statusCode, retryAfterSeconds);
+    public static Fault Status(int statusCode, int? retryAfterSeconds = null, bool echoRequest = false) => new(FaultKind.Status, statusCode, retryAfterSeconds, EchoRequest: echoRequest);
 
     public static Fault Reset() => new(FaultKind.Reset);
 

@@ -244,11 +244,11 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 case FaultKind.Status:
                     status = fault.StatusCode;
-                    await AnswerAsync(stream, fault.StatusCode, fault.RetryAfterSeconds, cancellationToken).ConfigureAwait(false);
+                    await AnswerAsync(stream, fault.StatusCode, fault.RetryAfterSeconds, fault.EchoRequest ? head : null, cancellationToken).ConfigureAwait(false);
                     return;
                 case FaultKind.OkWithoutStoring:
                     status = fault.StatusCode;
-                    await AnswerAsync(stream, fault.StatusCode, null, cancellationToken).ConfigureAwait(false);
+                    await AnswerAsync(stream, fault.StatusCode, null, null, cancellationToken).ConfigureAwait(false);
                     return;
                 case FaultKind.HangAfterBody:
                     await WaitForClientToLeaveAsync(stream, cancellationToken).ConfigureAwait(false);
@@ -291,7 +291,7 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             if (head is not null && index >= 0)
             {
-                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status));
+                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers));
             }
 
             _clients.TryRemove(socket, out _);
@@ -369,7 +369,7 @@ public sealed class FaultProxy : IAsyncDisposable
         return parts.Length >= 2 && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var code) ? code : null;
     }
 
-    private static async Task AnswerAsync(Stream stream, int status, int? retryAfterSeconds, CancellationToken cancellationToken)
+    private static async Task AnswerAsync(Stream stream, int status, int? retryAfterSeconds, RequestHead? echo, CancellationToken cancellationToken)
     {
         var reason = status switch
         {
@@ -381,7 +381,17 @@ public sealed class FaultProxy : IAsyncDisposable
             504 => "Gateway Timeout",
             _ => "Fault",
         };
-        var body = Encoding.ASCII.GetBytes($"fault proxy: {status} {reason}\n");
+        var text = new StringBuilder($"fault proxy: {status} {reason}\n");
+        if (echo is not null)
+        {
+            text.Append("your request was:\n").Append(echo.Method).Append(' ').Append(echo.Target).Append('\n');
+            foreach (var (name, value) in echo.Headers)
+            {
+                text.Append(name).Append(": ").Append(value).Append('\n');
+            }
+        }
+
+        var body = Encoding.UTF8.GetBytes(text.ToString());
         var head = new StringBuilder();
         head.Append("HTTP/1.1 ").Append(status).Append(' ').Append(reason).Append("\r\n");
         head.Append("Content-Type: text/plain\r\nContent-Length: ").Append(body.Length).Append("\r\n");

@@ -7,4 +7,5 @@ namespace Courier.FaultProxy;
 /// <param name="BodyBytesRead">Body bytes the proxy read from the client.</param>
 /// <param name="Fault">The fault injected (<see cref="Fault.Pass"/> when forwarded untouched).</param>
 /// <param name="Status">The status the client was answered, or null when it got none (reset, hang, stall).</param>
-public sealed record ProxyExchange(int Index, string Method, string Target, long BodyBytesRead, Fault Fault, int? Status);
+/// <param name="Headers">The request headers as the client sent them.</param>
+public sealed record ProxyExchange(int Index, string Method, string Target, long BodyBytesRead, Fault Fault, int? Status, IReadOnlyList<KeyValuePair<string, string>> Headers);
