@@ -35,6 +35,11 @@ public sealed class SourceResolver
         var full = CheckedFullPath(path, field);
         if (File.Exists(full))
         {
+            if (!FileKinds.IsRegularFile(full))
+            {
+                throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' is not a regular file (a named pipe, socket or device)");
+            }
+
             var info = new FileInfo(full);
             var files = new[] { new SourceFile(info.Name, full, info.Length) };
             EnsureReadable(full, field);
@@ -139,6 +144,11 @@ public sealed class SourceResolver
                 if (!File.Exists(full))
                 {
                     continue;
+                }
+
+                if (!FileKinds.IsRegularFile(full))
+                {
+                    throw new BadInputException(field, $"file '{Names.Printable(Path.GetRelativePath(directory, entry.FullName))}' in the rendition is not a regular file (a named pipe, socket or device)");
                 }
 
                 var relative = Path.GetRelativePath(directory, entry.FullName).Replace('\\', '/');

@@ -72,6 +72,8 @@ public sealed class ApiHostileInputTests : IClassFixture<ApiServerFixture>
         ["duplicate renditions"] = () => (Submit(renditions: new[] { new { name = "360p", path = "v/360p.mp4" }, new { name = "360p", path = "v/360p.mp4" } }), "application/json"),
         ["10,000 renditions in one call"] = () => (Submit(renditions: Enumerable.Range(0, 10_000).Select(i => new { name = $"r{i}", path = "v/360p.mp4" }).ToArray()), "application/json"),
         ["unknown target"] = () => (Submit(targets: new[] { "nosuch" }), "application/json"),
+        ["named pipe as a rendition"] = () => (Submit(renditions: One("360p", "v/pipe.mp4")), "application/json"),
+        ["package holding a named pipe"] = () => (Submit(renditions: One("hls", "piped/")), "application/json"),
         ["missing rendition file"] = () => (Submit(renditions: One("360p", "v/missing.mp4")), "application/json"),
     };
 

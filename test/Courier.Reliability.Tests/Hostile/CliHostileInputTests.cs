@@ -6,7 +6,7 @@ namespace Courier.Reliability.Tests.Hostile;
 /// </summary>
 public sealed class CliHostileInputTests : IClassFixture<HostileWorkspace>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly HostileWorkspace _workspace;
 
     public CliHostileInputTests(HostileWorkspace workspace) => _workspace = workspace;
@@ -34,6 +34,8 @@ public sealed class CliHostileInputTests : IClassFixture<HostileWorkspace>
         { "overlong rendition path", Distribute("v1", "360p=" + string.Join('/', Enumerable.Repeat(new string('d', 200), 30))), "path" },
         { "missing rendition file", Distribute("v1", "360p=v/missing.mp4"), "exist" },
         { "empty package directory", Distribute("v1", "hls=empty/"), "empty" },
+        { "named pipe as a rendition", Distribute("v1", "360p=v/pipe.mp4"), "regular file" },
+        { "package holding a named pipe", Distribute("v1", "hls=piped/"), "regular file" },
         { "rendition name with ..", Distribute("v1", "..=v/360p.mp4"), "name" },
         { "rendition name with /", Distribute("v1", "a/b=v/360p.mp4"), "name" },
         { "rendition without =", Distribute("v1", "360p"), "360p" },
