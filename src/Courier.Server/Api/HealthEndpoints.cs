@@ -44,6 +44,7 @@ internal static class HealthEndpoints
             status,
             store = storeStatus,
             scanner = new { alive = scannerAlive, lastScanAt = lastScan, intervalSeconds = interval.TotalSeconds },
+            outbox = new { lastRunAt = relay.LastRunAt },
             webhooks,
         };
         return Results.Json(body, CourierJson.Options, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
