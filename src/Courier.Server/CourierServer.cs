@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 
 namespace Courier.Server;
@@ -47,6 +48,9 @@ public static class CourierServer
             throw new BadInputException(problems[0].Split(' ')[0], "configuration: " + string.Join("; ", problems));
         }
 
+        // Request logs are noise at information level; Courier's own logs say what happened. Configuration may lower this.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         builder.WebHost.UseUrls(api.Urls);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -166,9 +166,9 @@ internal sealed class CourierHost : IAsyncDisposable
 
     /// <summary>
     /// WebApplicationFactory over <see cref="CourierServer.Build(CourierConfiguration, Action{IServiceCollection})"/>: the server
-    /// is a library with no entry point, so the factory is handed the host that Build makes, on its TestServer.
+    /// is a library with no entry point, so the factory (keyed to this test assembly, which has one) is handed the host that Build makes, on its TestServer.
     /// </summary>
-    private sealed class Factory(CourierHost owner) : WebApplicationFactory<ApiOptions>
+    private sealed class Factory(CourierHost owner) : WebApplicationFactory<CourierHost>
     {
         protected override IHostBuilder CreateHostBuilder() => new HostBuilder();
 

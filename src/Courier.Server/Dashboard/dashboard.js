@@ -28,7 +28,7 @@
   }
 
   function append(el, children) {
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       el.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -55,6 +55,8 @@
     while (b >= 1024 && i < units.length - 1) { b /= 1024; i++; }
     return (i === 0 ? b : b.toFixed(1)) + ' ' + units[i];
   };
+  // Like replaceChildren, but leaves out null and false (replaceChildren would print them).
+  const fill = (box, ...children) => box.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   const pill = (state) => h('span', { class: 'pill ' + state }, state.replace('_', ' '));
 
   // ---- API --------------------------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@
   function renderTiles(stats) {
     const d = stats.deliveries;
     const t = stats.timeToDistributedSeconds;
-    $('tiles').replaceChildren(
+    fill($('tiles'),
       tile('Sync success', pct(stats.sync.successRate), stats.sync.succeeded + ' of ' + stats.sync.attempts + ' attempts'),
       tile('Async success', pct(stats.async.successRate), stats.async.succeeded + ' of ' + stats.async.attempts + ' attempts'),
       tile('Delivered', d.delivered, d.in_flight + ' in flight'),
@@ -143,7 +145,7 @@
   function renderGrid(videos) {
     const box = $('grid');
     if (!videos.length) {
-      box.replaceChildren(h('div', { class: 'empty' }, 'No video submitted yet. POST /api/videos or run courier distribute.'));
+      fill(box, h('div', { class: 'empty' }, 'No video submitted yet. POST /api/videos or run courier distribute.'));
       return;
     }
     const targets = [...new Set(videos.flatMap((v) => v.deliveries.map((d) => d.target)))].sort();
@@ -158,7 +160,7 @@
           const d = v.deliveries.find((x) => x.rendition === r && x.target === t);
           if (!d) return h('td', { class: 'cell muted' }, '–');
           const meta = [d.attempts + ' attempt' + (d.attempts === 1 ? '' : 's')];
-          if (d.state === 'queued' && d.nextAttemptAt) meta.push('next ' + ago(d.nextAttemptAt));
+          if (d.state === 'queued' && d.nextAttemptAt) meta.push(Date.parse(d.nextAttemptAt) <= Date.now() ? 'due now' : 'next ' + ago(d.nextAttemptAt));
           if (d.state === 'delivered' && d.bytes !== null) meta.push(bytes(d.bytes));
           if (d.lastDurationMs !== null && d.lastDurationMs !== undefined) meta.push(secs(d.lastDurationMs / 1000));
           return h('td', { class: 'cell', 'data-video': v.videoId, 'data-rendition': r, 'data-target': t, 'data-state': d.state, 'data-delivery': d.id },
@@ -169,7 +171,7 @@
         rows.push(h('tr', null, h('td', null, r), cells));
       }
     }
-    box.replaceChildren(h('table', { id: 'grid-table' },
+    fill(box, h('table', { id: 'grid-table' },
       h('thead', null, h('tr', null, h('th', null, 'rendition'), targets.map((t) => h('th', null, t)))),
       h('tbody', null, rows)));
   }
@@ -177,11 +179,11 @@
   function renderGroups(result) {
     const box = $('groups');
     if (!result.groups.length) {
-      box.replaceChildren(h('div', { class: 'empty' }, 'The failure queue is empty and nothing is dead.'));
+      fill(box, h('div', { class: 'empty' }, 'The failure queue is empty and nothing is dead.'));
       return;
     }
     const deadTargets = [...new Set(result.groups.filter((g) => g.state === 'dead').map((g) => g.target))].sort();
-    box.replaceChildren(
+    fill(box,
       deadTargets.length ? h('p', null, deadTargets.map((t) => [retryGroup(t, null, 'Retry all dead for ' + t), ' '])) : null,
       h('table', { id: 'groups-table' },
         h('thead', null, h('tr', null, ['state', 'target', 'error kind', 'count', 'latest error', 'since', ''].map((c) => h('th', { class: c === 'count' ? 'num' : null }, c)))),
@@ -197,15 +199,15 @@
   function renderItems(id, page, emptyText) {
     const box = $(id);
     if (!page.items.length) {
-      box.replaceChildren(h('div', { class: 'muted small' }, emptyText));
+      fill(box, h('div', { class: 'muted small' }, emptyText));
       return;
     }
-    box.replaceChildren(h('table', null,
+    fill(box, h('table', null,
       h('thead', null, h('tr', null, ['video / rendition', 'target', 'attempts', 'error', page.items[0].state === 'queued' ? 'next attempt' : 'updated', ''].map((c) => h('th', null, c)))),
       h('tbody', null, page.items.map((d) => h('tr', { 'data-item': d.id, 'data-state': d.state },
         h('td', null, d.videoId + ' / ' + d.rendition), h('td', null, d.target), h('td', { class: 'num' }, d.attempts),
         h('td', null, h('div', { class: 'error-text', title: d.lastError || '' }, (d.errorKind ? d.errorKind + ': ' : '') + (d.lastError || ''))),
-        h('td', { class: 'muted' }, ago(d.state === 'queued' ? d.nextAttemptAt : d.updatedAt)),
+        h('td', { class: 'muted' }, d.state === 'queued' && Date.parse(d.nextAttemptAt) <= Date.now() ? 'due now' : ago(d.state === 'queued' ? d.nextAttemptAt : d.updatedAt)),
         h('td', null, retryOne(d.id)))))),
       page.total > page.items.length ? h('p', { class: 'muted small' }, page.items.length + ' of ' + page.total + ' shown') : null);
   }
@@ -213,19 +215,20 @@
   function renderTargets(stats) {
     const box = $('targets');
     if (!stats.targets.length) {
-      box.replaceChildren(h('div', { class: 'empty' }, 'No targets configured: add one under Courier:Targets in courier.json.'));
+      fill(box, h('div', { class: 'empty' }, 'No targets configured: add one under Courier:Targets in courier.json.'));
       return;
     }
-    box.replaceChildren(h('table', { id: 'targets-table' },
-      h('thead', null, h('tr', null, ['target', 'success', 'failures in a row', 'queued', 'dead', 'pushed', ''].map((c) => h('th', { class: ['success', 'failures in a row', 'queued', 'dead', 'pushed'].includes(c) ? 'num' : null }, c)))),
+    const numeric = ['success', 'failures in a row', 'queued', 'dead', 'pushed'];
+    fill(box, h('table', { id: 'targets-table' },
+      h('thead', null, h('tr', null, ['target', ...numeric, 'last error'].map((c) => h('th', { class: numeric.includes(c) ? 'num' : null }, c)))),
       h('tbody', null, stats.targets.map((t) => h('tr', { 'data-target': t.name },
-        h('td', null, t.name, h('div', { class: 'muted small' }, t.kind + ' · ' + t.region)),
+        h('td', { class: 'name' }, t.name, ' ', t.down ? pill('down') : pill('ok'), h('div', { class: 'muted small' }, t.kind + ' · ' + t.region)),
         h('td', { class: 'num', title: t.recent.succeeded + ' of ' + t.recent.attempts + ' attempts in the last hour' }, pct(t.recent.successRate)),
         h('td', { class: 'num' }, t.consecutiveFailures),
         h('td', { class: 'num' }, t.queueDepth),
         h('td', { class: 'num' }, t.deliveries.dead),
         h('td', { class: 'num' }, bytes(t.bytesPushed)),
-        h('td', null, t.down ? pill('down') : pill('ok'), t.lastError && t.consecutiveFailures ? h('div', { class: 'error-text', title: t.lastError }, t.lastError) : null))))));
+        h('td', null, t.lastError && t.consecutiveFailures ? h('div', { class: 'error-text', title: t.lastError }, t.lastError) : h('span', { class: 'muted' }, '–')))))));
   }
 
   // ---- charts -------------------------------------------------------------------------------------------------------
@@ -267,11 +270,13 @@
       for (const p of points) svg.append(s('circle', { class: mode, cx: p[0], cy: p[1], r: 3.5 }, s('title', null, mode + ': ' + p[2] + ' of ' + p[3] + ' succeeded')));
     }
     const fmt = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    for (const i of [0, n / 2, n - 1]) svg.append(s('text', { x: x(i), y: H - B + 16, 'text-anchor': 'middle' }, fmt(start + i * step)));
+    svg.append(s('text', { x: L, y: H - B + 16, 'text-anchor': 'start' }, fmt(start)),
+      s('text', { x: x(n / 2), y: H - B + 16, 'text-anchor': 'middle' }, fmt(start + (n / 2) * step)),
+      s('text', { x: W - R, y: H - B + 16, 'text-anchor': 'end' }, fmt(start + n * step)));
     svg.append(s('circle', { class: 'sync', cx: L + 10, cy: H - 6, r: 4 }), s('text', { class: 'legend', x: L + 18, y: H - 2 }, 'sync'),
       s('circle', { class: 'async', cx: L + 70, cy: H - 6, r: 4 }), s('text', { class: 'legend', x: L + 78, y: H - 2 }, 'async'),
       s('rect', { class: 'bar', x: L + 130, y: H - 10, width: 8, height: 8 }), s('text', { class: 'legend', x: L + 142, y: H - 2 }, 'attempts'));
-    box.replaceChildren(svg);
+    fill(box, svg);
   }
 
   function renderTtdChart(series) {
@@ -280,11 +285,11 @@
     const t = series.timeToDistributed;
     $('ttd-summary').textContent = t.count ? 'p50 ' + secs(t.p50) + ' · p95 ' + secs(t.p95) + ' · max ' + secs(t.max) + ' · ' + t.count + ' videos' : '';
     if (!samples.length) {
-      box.replaceChildren(h('div', { class: 'empty' }, 'No video fully distributed in this window yet.'));
+      fill(box, h('div', { class: 'empty' }, 'No video fully distributed in this window yet.'));
       return;
     }
     const edges = [0, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, Infinity];
-    const labels = ['<1s', '1–2s', '2–5s', '5–10s', '10–30s', '30s–1m', '1–2m', '2–5m', '5–15m', '15–30m', '30–60m', '>1h'];
+    const labels = ['<1s', '1–2s', '2–5s', '5–10s', '10–30s', '30–60s', '1–2m', '2–5m', '5–15m', '15–30m', '30–60m', '>1h'];
     const counts = labels.map((_, i) => samples.filter((v) => v >= edges[i] && v < edges[i + 1]).length);
     const max = Math.max(...counts);
     const bw = (W - L - R) / counts.length;
@@ -295,9 +300,9 @@
     counts.forEach((c, i) => {
       const x = L + i * bw;
       if (c) svg.append(s('rect', { class: 'sync', x: x + 3, width: bw - 6, y: y(c), height: y(0) - y(c) }, s('title', null, c + ' videos in ' + labels[i])));
-      svg.append(s('text', { x: x + bw / 2, y: H - B + 16, 'text-anchor': 'middle' }, labels[i]));
+      svg.append(s('text', { class: 'tick', x: x + bw / 2, y: H - B + 16, 'text-anchor': 'middle' }, labels[i]));
     });
-    box.replaceChildren(svg);
+    fill(box, svg);
   }
 
   // ---- polling ------------------------------------------------------------------------------------------------------
