@@ -143,3 +143,37 @@ public sealed class AuthAndHealthTests
         return client.SendAsync(request);
     }
 }
+
+public sealed class StoreFailureTests
+{
+    [Fact]
+    public async Task When_the_store_is_unreadable_healthz_is_503_and_errors_are_500_problem_details_without_internals()
+    {
+        await using var host = CourierHost.Create();
+        var database = Path.Combine(host.Root, "courier.db");
+        using var client = host.CreateClient();
+        using var before = await client.GetAsync("/api/stats", Ct);
+        before.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // The database file is replaced by something that is not a database (a disk or operator mishap).
+        foreach (var file in Directory.GetFiles(host.Root, "courier.db*"))
+        {
+            File.Delete(file);
+        }
+
+        await File.WriteAllTextAsync(database, new string('x', 8192), Ct);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using var health = await client.GetAsync("/healthz", Ct);
+        using var stats = await client.GetAsync("/api/stats", Ct);
+
+        health.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await Json.ReadAsync(health)).GetProperty("store").GetString().ShouldBe("unreachable");
+        stats.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        stats.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+        var body = await stats.Content.ReadAsStringAsync(Ct);
+        body.ShouldContain("\"status\":500");
+        body.ShouldNotContain(" at ");
+        body.ShouldNotContain("Sqlite", Case.Insensitive);
+        body.ShouldNotContain(database);
+    }
+}
