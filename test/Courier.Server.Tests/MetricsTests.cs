@@ -27,8 +27,9 @@ public sealed class MetricsTests
 
         var samples = await Eventually.WaitAsync(
             async () => Prometheus.Parse(await client.GetStringAsync("/metrics")),
-            s => s.Any(x => x.Name == "courier_queue_depth" && x["target"] == host.TargetDown && x.Value == 1),
-            "the queue depth gauge to show the queued delivery");
+            s => s.Any(x => x.Name == "courier_queue_depth" && x["target"] == host.TargetDown && x.Value == 1)
+                && s.Any(x => x.Name == "courier_deliveries" && x["target"] == host.TargetB && x["state"] == "delivered" && x.Value == 1),
+            "the gauges to show a snapshot taken after the submission");
 
         double Sum(string name, params (string Label, string Value)[] labels) =>
             samples.Where(x => x.Name == name && labels.All(l => x[l.Label] == l.Value)).Sum(x => x.Value);
