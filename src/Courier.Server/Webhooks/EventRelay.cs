@@ -43,17 +43,15 @@ internal sealed partial class EventRelay
     public IReadOnlyList<ConsumerStatus> Webhooks =>
         _consumers.OfType<WebhookSender>().Select(c => _status.GetValueOrDefault(c.Name) ?? new ConsumerStatus(c.Name, 0, 0, null, null, false, false, null)).ToList();
 
-    /// <summary>One pass over every consumer. Returns how many events were handled. Store failures are thrown.</summary>
+    /// <summary>
+    /// One pass over every consumer, side by side (a receiver that hangs until the timeout does not hold the others up).
+    /// Returns how many events were handled. Store failures are thrown.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var handled = 0;
-        foreach (var consumer in _consumers)
-        {
-            handled += await RunConsumerAsync(consumer, cancellationToken).ConfigureAwait(false);
-        }
-
+        var handled = await Task.WhenAll(_consumers.Select(c => RunConsumerAsync(c, cancellationToken))).ConfigureAwait(false);
         LastRunAt = _time.GetUtcNow();
-        return handled;
+        return handled.Sum();
     }
 
     private async Task<int> RunConsumerAsync(IEventConsumer consumer, CancellationToken cancellationToken)
