@@ -218,7 +218,7 @@
       fill(box, h('div', { class: 'empty' }, 'No targets configured: add one under Courier:Targets in courier.json.'));
       return;
     }
-    const numeric = ['success', 'failures in a row', 'queued', 'dead', 'pushed'];
+    const numeric = ['success', 'fails in a row', 'queued', 'dead', 'pushed'];
     fill(box, h('table', { id: 'targets-table' },
       h('thead', null, h('tr', null, ['target', ...numeric, 'last error'].map((c) => h('th', { class: numeric.includes(c) ? 'num' : null }, c)))),
       h('tbody', null, stats.targets.map((t) => h('tr', { 'data-target': t.name },
