@@ -120,13 +120,10 @@ internal sealed partial class S3Target
                 MD5Digest = Convert.ToBase64String(md5),
                 UseChunkEncoding = false,
             };
-            var activity = put.Activity;
-            if (activity is not null)
-            {
-                request.StreamTransferProgress += (_, e) => activity.Report(e.IncrementTransferred);
-            }
-
+            using var progress = new TransferActivity(put.Activity);
+            request.StreamTransferProgress += progress.OnProgress;
             var response = await _client.UploadPartAsync(request, cancellationToken).ConfigureAwait(false);
+            progress.Finish(size);
             var etag = S3ETags.Normalize(response.ETag);
             if (S3ETags.IsMd5(etag) && !string.Equals(etag, Convert.ToHexStringLower(md5), StringComparison.Ordinal))
             {

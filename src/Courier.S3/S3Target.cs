@@ -177,13 +177,10 @@ internal sealed partial class S3Target : ITarget, IDisposable
             };
             request.Headers.ContentLength = length;
             request.Metadata.Add(Sha256Metadata, hashes.Sha256);
-            var activity = put.Activity;
-            if (activity is not null)
-            {
-                request.StreamTransferProgress += (_, e) => activity.Report(e.IncrementTransferred);
-            }
-
+            using var progress = new TransferActivity(put.Activity);
+            request.StreamTransferProgress += progress.OnProgress;
             await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            progress.Finish(length);
         }
 
         await VerifyAsync(put, objectKey, length, hashes.Sha256, [md5Hex], null, cancellationToken).ConfigureAwait(false);

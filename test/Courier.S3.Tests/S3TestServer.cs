@@ -47,6 +47,19 @@ public static class S3TestServer
         return copy.ToArray();
     }
 
+    /// <summary>The bytes held under <paramref name="key"/>, or null when there is no such object.</summary>
+    public static async Task<byte[]?> ReadOrNullAsync(string bucket, string key, string? serviceUrl = null)
+    {
+        try
+        {
+            return await ReadAsync(bucket, key, serviceUrl);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The HEAD of an object, or null when there is none.</summary>
     public static async Task<GetObjectMetadataResponse?> HeadAsync(string bucket, string key, string? serviceUrl = null)
     {
