@@ -46,7 +46,7 @@ internal sealed record FileHashes(string Sha256, byte[]? Md5)
                 var read = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), offset, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    throw new IOException($"the source file ended at {offset} bytes, {length} were expected (it changed while it was pushed)");
+                    throw new InvalidDataException($"the source file ended at {offset} bytes, {length} were expected (it changed while it was pushed)");
                 }
 
                 foreach (var hash in hashes)

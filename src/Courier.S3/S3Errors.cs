@@ -84,6 +84,8 @@ internal static class S3Errors
                 return new TargetException(target, Scrub(message, secrets), transient, KindOf(code, status), RetryAfterOf(code), exception);
             }
 
+            case InvalidDataException changed:
+                return new TargetException(target, Scrub($"{what}: {changed.Message}", secrets), true, ErrorKinds.SizeMismatch, null, exception);
             case TimeoutException or TaskCanceledException or OperationCanceledException:
                 return new TargetException(target, Scrub($"{what}: timed out ({exception.Message})", secrets), true, ErrorKinds.Timeout, null, exception);
             case AmazonClientException or HttpRequestException or IOException or SocketException or AmazonServiceException:

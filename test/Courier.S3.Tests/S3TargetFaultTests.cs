@@ -102,4 +102,22 @@ public sealed class S3TargetFaultTests
         proxy.Requests.ShouldContain(r => r.StartsWith("DELETE /" + bucket + "/movie-42/1080p/1080p.mp4?uploadId=", StringComparison.Ordinal), "a cancelled upload is aborted too");
         (await S3TestServer.ReadOrNullAsync(bucket, "movie-42/1080p/1080p.mp4")).ShouldBeNull();
     }
+
+    [Fact]
+    public async Task Storage_class_is_sent_with_every_new_object()
+    {
+        using var proxy = new FaultProxy(S3TestServer.Url);
+        using var files = new TempFiles();
+        var small = files.Random("360p.mp4", 1_000, seed: 1);
+        var large = files.Random("1080p.mp4", 9L << 20, seed: 2);
+        var bucket = await S3TestServer.NewBucketAsync();
+        using var target = S3TestServer.Target(bucket, o => { o.StorageClass = "STANDARD_IA"; o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; }, serviceUrl: proxy.Url);
+
+        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", small, 1_000, "video/mp4"), Token);
+        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", large, 9L << 20, "video/mp4"), Token);
+
+        proxy.Requests.Single(r => r.StartsWith($"PUT /{bucket}/movie-42/360p/360p.mp4 ", StringComparison.Ordinal)).ShouldContain("x-amz-storage-class: STANDARD_IA", Case.Insensitive);
+        proxy.Requests.Single(r => r.StartsWith($"POST /{bucket}/movie-42/1080p/1080p.mp4?uploads", StringComparison.Ordinal)).ShouldContain("x-amz-storage-class: STANDARD_IA", Case.Insensitive);
+        (await S3TestServer.ReadAsync(bucket, "movie-42/1080p/1080p.mp4")).ShouldBe(await File.ReadAllBytesAsync(large, Token));
+    }
 }
