@@ -35,6 +35,12 @@ public sealed class FaultProxy : IDisposable
     /// <summary>Requests whose request line contains this are cut off (the connection closed) before they reach the server.</summary>
     public string? CutRequestsContaining { get; set; }
 
+    /// <summary>
+    /// Responses to HEAD get their <c>ETag</c> header's 32 hex digits replaced by 32 letters that are not hex (same length), as
+    /// servers with SSE-KMS or some gateways answer: an ETag that proves nothing about the content.
+    /// </summary>
+    public bool OpaqueETags { get; set; }
+
     /// <summary>Requests whose request line contains this get one byte of their body flipped on the way.</summary>
     public string? CorruptBodiesOf { get; set; }
 
@@ -65,8 +71,9 @@ public sealed class FaultProxy : IDisposable
             await upstream.ConnectAsync(_upstream, _stop.Token);
             var fromClient = client.GetStream();
             var toServer = upstream.GetStream();
-            var responses = toServer.CopyToAsync(fromClient, _stop.Token);
-            var requests = ForwardRequestsAsync(fromClient, toServer, _stop.Token);
+            var exchange = new Exchange();
+            var responses = ForwardResponsesAsync(toServer, fromClient, exchange, _stop.Token);
+            var requests = ForwardRequestsAsync(fromClient, toServer, exchange, _stop.Token);
             await Task.WhenAny(responses, requests);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
@@ -74,8 +81,35 @@ public sealed class FaultProxy : IDisposable
         }
     }
 
+    /// <summary>The method of the request a connection is waiting on (HTTP/1.1 clients send the next one after the answer).</summary>
+    private sealed class Exchange
+    {
+        public volatile string Method = string.Empty;
+    }
+
+    private async Task ForwardResponsesAsync(NetworkStream server, NetworkStream client, Exchange exchange, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1 << 16];
+        var marker = "ETag: \""u8.ToArray();
+        int read;
+        while ((read = await server.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (OpaqueETags && exchange.Method == "HEAD")
+            {
+                for (var at = buffer.AsSpan(0, read).IndexOf(marker); at >= 0 && at + marker.Length + 32 <= read;)
+                {
+                    buffer.AsSpan(at + marker.Length, 32).Fill((byte)'z');
+                    var next = buffer.AsSpan(at + 1, read - at - 1).IndexOf(marker);
+                    at = next < 0 ? -1 : at + 1 + next;
+                }
+            }
+
+            await client.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
     /// <summary>Forwards requests one by one (head, then Content-Length bytes of body), applying the faults.</summary>
-    private async Task ForwardRequestsAsync(NetworkStream client, NetworkStream server, CancellationToken cancellationToken)
+    private async Task ForwardRequestsAsync(NetworkStream client, NetworkStream server, Exchange exchange, CancellationToken cancellationToken)
     {
         var reader = new BufferedReader(client);
         while (true)
@@ -94,6 +128,7 @@ public sealed class FaultProxy : IDisposable
                 return;
             }
 
+            exchange.Method = requestLine.Split(' ')[0];
             await server.WriteAsync(head, cancellationToken);
             var length = ContentLength(text);
             var corrupt = CorruptBodiesOf is { } target && requestLine.Contains(target, StringComparison.Ordinal) && length > 0;

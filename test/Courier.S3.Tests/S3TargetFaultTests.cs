@@ -120,4 +120,51 @@ public sealed class S3TargetFaultTests
         proxy.Requests.Single(r => r.StartsWith($"POST /{bucket}/movie-42/1080p/1080p.mp4?uploads", StringComparison.Ordinal)).ShouldContain("x-amz-storage-class: STANDARD_IA", Case.Insensitive);
         (await S3TestServer.ReadAsync(bucket, "movie-42/1080p/1080p.mp4")).ShouldBe(await File.ReadAllBytesAsync(large, Token));
     }
+
+    [Fact]
+    public async Task Object_whose_etag_proves_nothing_is_read_back_and_delivered_when_the_bytes_match()
+    {
+        using var proxy = new FaultProxy(S3TestServer.Url) { OpaqueETags = true };
+        using var files = new TempFiles();
+        var source = files.Random("360p.mp4", 200_000);
+        var bucket = await S3TestServer.NewBucketAsync();
+        using var target = S3TestServer.Target(bucket, serviceUrl: proxy.Url);
+
+        var result = await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Token);
+
+        result.Sha256.ShouldBe(TempFiles.Sha256Of(source));
+        proxy.Requests.ShouldContain(r => r.StartsWith($"GET /{bucket}/movie-42/360p/360p.mp4 ", StringComparison.Ordinal), "the object is read back");
+    }
+
+    [Fact]
+    public async Task Object_whose_etag_proves_nothing_and_whose_bytes_differ_is_never_called_delivered()
+    {
+        using var proxy = new FaultProxy(S3TestServer.Url) { OpaqueETags = true };
+        using var files = new TempFiles();
+        var source = files.Random("360p.mp4", 200_000);
+        var bucket = await S3TestServer.NewBucketAsync();
+        using var target = S3TestServer.Target(bucket, serviceUrl: proxy.Url);
+        proxy.CorruptBodiesOf = $"PUT /{bucket}/movie-42/";
+
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Token));
+
+        e.IsTransient.ShouldBeTrue();
+        e.Kind.ShouldBe(ErrorKinds.Checksum);
+        e.Message.ShouldContain("read back");
+    }
+
+    [Fact]
+    public async Task Verify_size_does_not_read_back()
+    {
+        using var proxy = new FaultProxy(S3TestServer.Url) { OpaqueETags = true };
+        using var files = new TempFiles();
+        var source = files.Random("360p.mp4", 200_000);
+        var bucket = await S3TestServer.NewBucketAsync();
+        using var target = S3TestServer.Target(bucket, serviceUrl: proxy.Url, verify: VerifyMode.Size);
+
+        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Token);
+
+        proxy.Requests.ShouldNotContain(r => r.StartsWith("GET ", StringComparison.Ordinal));
+        proxy.Requests.ShouldContain(r => r.StartsWith($"HEAD /{bucket}/movie-42/360p/360p.mp4 ", StringComparison.Ordinal));
+    }
 }
