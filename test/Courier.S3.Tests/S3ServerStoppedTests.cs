@@ -33,10 +33,11 @@ public sealed class S3ServerStoppedTests
 
         await server.RestartAsync();
         var held = await target.StatAsync("movie-42/1080p/1080p.mp4", withChecksum: true, Token);
-        if (held is not null)
+        if (held?.Sha256 is { } claimed)
         {
-            // s3rver writes a single PUT in place: what a killed PUT left is never taken for the file.
-            held.Sha256.ShouldNotBe(TempFiles.Sha256Of(source));
+            // s3rver writes a single PUT in place, its metadata last: a torn object has no SHA-256 to claim, and one
+            // the server finished just before it died (the answer lost) claims only what it holds.
+            TestData.Sha256(await S3TestServer.ReadAsync("vod", "movie-42/1080p/1080p.mp4", server.Url)).ShouldBe(claimed);
         }
 
         var result = await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, size, "video/mp4"), Token);
