@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Courier.Server.Api;
 
 /// <summary>
-/// <c>GET /healthz</c>: 200 when the store answers and the scanner has scanned within three intervals; 503 otherwise.
+/// <c>GET /healthz</c>: 200 when the store answers and the scanner has finished a scan within three intervals (or is in
+/// the middle of one: a long push is not a stalled scanner); 503 otherwise.
 /// Webhooks that keep failing are listed (status <c>degraded</c>, still 200: events wait in the outbox, none is lost).
 /// </summary>
 internal static class HealthEndpoints
@@ -35,7 +36,8 @@ internal static class HealthEndpoints
         var now = time.GetUtcNow();
         var interval = options.Scan.Interval;
         var lastScan = scanner.LastScanAt;
-        var scannerAlive = (lastScan ?? started.StartedAt) >= now - (interval * 3);
+        var scanning = scanner.ScanStartedAt is { } scanStart && (lastScan is null || scanStart > lastScan);
+        var scannerAlive = scanning || (lastScan ?? started.StartedAt) >= now - (interval * 3);
         var webhooks = relay.Webhooks;
         var healthy = storeStatus == "ok" && scannerAlive;
         var status = !healthy ? "unhealthy" : webhooks.Any(w => w.Stuck) ? "degraded" : "ok";
@@ -43,7 +45,7 @@ internal static class HealthEndpoints
         {
             status,
             store = storeStatus,
-            scanner = new { alive = scannerAlive, lastScanAt = lastScan, intervalSeconds = interval.TotalSeconds },
+            scanner = new { alive = scannerAlive, scanning, lastScanAt = lastScan, intervalSeconds = interval.TotalSeconds },
             outbox = new { lastRunAt = relay.LastRunAt },
             webhooks,
         };
