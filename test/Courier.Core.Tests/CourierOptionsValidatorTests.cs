@@ -1,0 +1,41 @@
+using Courier.Core.Configuration;
+
+namespace Courier.Core.Tests;
+
+public sealed class CourierOptionsValidatorTests
+{
+    [Fact]
+    public void Defaults_are_sound()
+    {
+        CourierOptionsValidator.Problems(new CourierOptions()).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Each_problem_names_its_configuration_key()
+    {
+        var options = new CourierOptions
+        {
+            SourceRoot = "/does/not/exist",
+            Store = { Provider = "mysql" },
+            Scan = { Interval = TimeSpan.FromSeconds(-5), BatchSize = 0 },
+            Retry = { FirstDelay = TimeSpan.FromMinutes(10), MaxDelay = TimeSpan.FromMinutes(1), MaxAttempts = 0 },
+        };
+
+        var problems = CourierOptionsValidator.Problems(options);
+
+        problems.ShouldContain(p => p.StartsWith("Courier:SourceRoot"));
+        problems.ShouldContain(p => p.StartsWith("Courier:Store:Provider 'mysql'"));
+        problems.ShouldContain("Courier:Scan:Interval must be a positive time span (hh:mm:ss), not -00:00:05");
+        problems.ShouldContain("Courier:Scan:BatchSize must be at least 1, not 0");
+        problems.ShouldContain(p => p.StartsWith("Courier:Retry:MaxDelay"));
+        problems.ShouldContain("Courier:Retry:MaxAttempts must be at least 1, not 0");
+    }
+
+    [Fact]
+    public void Postgres_needs_a_connection_string()
+    {
+        var options = new CourierOptions { Store = { Provider = "postgres" } };
+
+        CourierOptionsValidator.Problems(options).ShouldBe(["Courier:Store:ConnectionString is required for the postgres store"]);
+    }
+}

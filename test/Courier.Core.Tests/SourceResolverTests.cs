@@ -1,0 +1,132 @@
+using Courier.Core.Domain;
+using Courier.Core.Sources;
+
+namespace Courier.Core.Tests;
+
+public sealed class SourceResolverTests : IDisposable
+{
+    private readonly TempDirectory _outside = new();
+    private readonly TempDirectory _root = new();
+
+    public void Dispose()
+    {
+        _root.Dispose();
+        _outside.Dispose();
+    }
+
+    private SourceResolver Resolver => new(_root.Path);
+
+    [Fact]
+    public void Single_file_keeps_its_file_name()
+    {
+        _root.Write("movie-42/360p.mp4", "video bytes");
+
+        var content = Resolver.Resolve("360p", "movie-42/360p.mp4", "path");
+
+        content.Kind.ShouldBe(RenditionKind.File);
+        content.Files.Select(f => f.RelativePath).ShouldBe(["360p.mp4"]);
+        content.TotalBytes.ShouldBe(11);
+    }
+
+    [Fact]
+    public void Package_keeps_its_inner_layout_with_segments_first_and_master_playlist_last()
+    {
+        _root.Write("movie-42/hls/master.m3u8", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nv/index.m3u8\n");
+        _root.Write("movie-42/hls/v/index.m3u8", "#EXTM3U\nseg_001.ts\nseg_002.ts\n");
+        _root.Write("movie-42/hls/v/seg_002.ts", "b");
+        _root.Write("movie-42/hls/v/seg_001.ts", "a");
+        _root.Write("movie-42/hls/manifest.mpd", "<MPD/>");
+
+        var content = Resolver.Resolve("1080p", "movie-42/hls/", "path");
+
+        content.Kind.ShouldBe(RenditionKind.Package);
+        content.Files.Select(f => f.RelativePath).ShouldBe(["v/seg_001.ts", "v/seg_002.ts", "manifest.mpd", "v/index.m3u8", "master.m3u8"]);
+    }
+
+    [Fact]
+    public void Same_files_give_the_same_fingerprint_and_changed_files_another()
+    {
+        _root.Write("a/1.ts", "one");
+        var first = Resolver.Resolve("r", "a", "path").Fingerprint;
+        Resolver.Resolve("r", "a", "path").Fingerprint.ShouldBe(first);
+
+        _root.Write("a/1.ts", "one more");
+
+        Resolver.Resolve("r", "a", "path").Fingerprint.ShouldNotBe(first);
+    }
+
+    [Theory]
+    [InlineData("../secret.mp4", "must not contain '..'")]
+    [InlineData("movie/../../secret.mp4", "must not contain '..'")]
+    [InlineData("/etc/passwd", "not absolute")]
+    [InlineData("", "is required")]
+    [InlineData("movie\0.mp4", "control characters")]
+    [InlineData("missing.mp4", "does not exist")]
+    public void Refused_paths_are_bad_input_with_a_reason(string path, string reason)
+    {
+        var error = Should.Throw<BadInputException>(() => Resolver.Resolve("r", path, "renditions[0].path"));
+
+        error.Field.ShouldBe("renditions[0].path");
+        error.Message.ShouldContain(reason);
+    }
+
+    [Fact]
+    public void Symbolic_link_out_of_the_source_root_is_refused()
+    {
+        var secret = _outside.Write("secret.mp4", "not yours");
+        File.CreateSymbolicLink(System.IO.Path.Combine(_root.Path, "link.mp4"), secret);
+
+        var error = Should.Throw<BadInputException>(() => Resolver.Resolve("r", "link.mp4", "path"));
+
+        error.Message.ShouldContain("escapes the source root");
+    }
+
+    [Fact]
+    public void Symbolic_link_to_a_directory_out_of_the_root_is_refused()
+    {
+        _outside.Write("pkg/index.m3u8", "#EXTM3U");
+        Directory.CreateSymbolicLink(System.IO.Path.Combine(_root.Path, "pkg"), System.IO.Path.Combine(_outside.Path, "pkg"));
+
+        Should.Throw<BadInputException>(() => Resolver.Resolve("r", "pkg", "path")).Message.ShouldContain("escapes the source root");
+    }
+
+    [Fact]
+    public void Symbolic_link_inside_a_package_pointing_out_is_refused()
+    {
+        _root.Write("pkg/seg_001.ts", "a");
+        var secret = _outside.Write("secret.ts", "not yours");
+        File.CreateSymbolicLink(System.IO.Path.Combine(_root.Path, "pkg", "seg_002.ts"), secret);
+
+        Should.Throw<BadInputException>(() => Resolver.Resolve("r", "pkg", "path")).Message.ShouldContain("escapes the source root");
+    }
+
+    [Fact]
+    public void Symbolic_link_within_the_root_is_followed()
+    {
+        _root.Write("real/360p.mp4", "video");
+        File.CreateSymbolicLink(System.IO.Path.Combine(_root.Path, "alias.mp4"), System.IO.Path.Combine(_root.Path, "real", "360p.mp4"));
+
+        var content = Resolver.Resolve("360p", "alias.mp4", "path");
+
+        content.TotalBytes.ShouldBe(5);
+    }
+
+    [Fact]
+    public void Empty_package_directory_is_refused()
+    {
+        Directory.CreateDirectory(System.IO.Path.Combine(_root.Path, "empty"));
+
+        Should.Throw<BadInputException>(() => Resolver.Resolve("r", "empty/", "path")).Message.ShouldContain("is empty");
+    }
+
+    [Fact]
+    public void Source_gone_at_push_time_is_source_missing()
+    {
+        _root.Write("gone.mp4", "x");
+        var resolver = Resolver;
+        resolver.Resolve("r", "gone.mp4", "path");
+        File.Delete(System.IO.Path.Combine(_root.Path, "gone.mp4"));
+
+        Should.Throw<SourceMissingException>(() => resolver.Reopen("r", "gone.mp4"));
+    }
+}
