@@ -25,16 +25,6 @@ public sealed class BadInputTests
         { "retry without what", ["retry"], "retry needs --delivery ID or --dead" },
     };
 
-    public static TheoryData<string, string, string, bool> Configurations => new()
-    {
-        { "malformed JSON", """{ "Courier": { "Targets": """, "is not valid JSON", false },
-        { "unknown target kind", """{ "Courier": { "SourceRoot": "./media", "Targets": { "x": { "Kind": "ftp" } } } }""", "Courier:Targets:x:Kind 'ftp' is not a known kind", false },
-        { "http target without BaseUrl", """{ "Courier": { "SourceRoot": "./media", "Targets": { "x": { "Kind": "http" } } } }""", "Courier:Targets:x:BaseUrl", false },
-        { "filesystem target without Root", """{ "Courier": { "SourceRoot": "./media", "Targets": { "x": { "Kind": "filesystem" } } } }""", "Courier:Targets:x:Root", false },
-        { "negative scan interval", """{ "Courier": { "SourceRoot": "./media", "Scan": { "Interval": "-00:00:05" }, "Targets": { "archive": { "Kind": "filesystem", "Root": "./targets/archive" } } } }""", "Courier:Scan:Interval must be a positive time span", false },
-        { "no targets", """{ "Courier": { "SourceRoot": "./media" } }""", "no targets are configured: add one under Courier:Targets", true },
-    };
-
     [Theory]
     [MemberData(nameof(CommandLines))]
     public async Task Bad_command_line_exits_2_with_one_line_and_stores_nothing(string what, string[] args, string message)
@@ -48,28 +38,6 @@ public sealed class BadInputTests
         result.StderrLines.ShouldHaveSingleItem().ShouldContain(message, Case.Sensitive, result.ToString());
         result.Stdout.ShouldBeEmpty();
         await ShouldHaveStoredNothingAsync(sandbox);
-    }
-
-    [Theory]
-    [MemberData(nameof(Configurations))]
-    public async Task Bad_configuration_exits_2_with_the_key_at_fault_and_stores_nothing(string what, string json, string message, bool storeOpened)
-    {
-        using var sandbox = Prepare(what);
-        sandbox.WriteText("courier.json", json);
-
-        var result = await sandbox.RunAsync("distribute", "--video", "movie-42", "--rendition", "360p=movie-42/360p.mp4");
-
-        result.ExitCode.ShouldBe(2, result.ToString());
-        result.StderrLines.ShouldHaveSingleItem().ShouldContain(message, Case.Sensitive, result.ToString());
-        result.Stdout.ShouldBeEmpty();
-        if (storeOpened)
-        {
-            await ShouldHaveStoredNothingAsync(sandbox);
-        }
-        else
-        {
-            File.Exists(Path.Combine(sandbox.Dir, "courier.db")).ShouldBeFalse("the store is not even opened with a bad configuration");
-        }
     }
 
     [Fact]
@@ -101,7 +69,7 @@ public sealed class BadInputTests
     }
 
     /// <summary>A sandbox with a good rendition, an empty directory, and symbolic links that lead out of the source root.</summary>
-    private static Sandbox Prepare(string what)
+    internal static Sandbox Prepare(string what)
     {
         var sandbox = new Sandbox("bad-" + new string(what.Where(char.IsAsciiLetterOrDigit).ToArray()));
         sandbox.WriteMedia("movie-42/360p.mp4", 1_000);
@@ -114,7 +82,7 @@ public sealed class BadInputTests
         return sandbox;
     }
 
-    private static async Task ShouldHaveStoredNothingAsync(Sandbox sandbox)
+    internal static async Task ShouldHaveStoredNothingAsync(Sandbox sandbox)
     {
         var status = await sandbox.RunAsync("status", "movie-42");
         status.ExitCode.ShouldBe(2, status.ToString());

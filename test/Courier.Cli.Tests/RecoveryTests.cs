@@ -110,7 +110,7 @@ public sealed class RecoveryTests
         var (webdav, _) = TestServices.WebDav;
         using var sandbox = new Sandbox("sigterm");
         var prefix = $"cli-{sandbox.Id}";
-        sandbox.WriteMedia("big/1080p.mp4", 300L * 1024 * 1024);
+        sandbox.WriteMedia("big/1080p.mp4", 64L * 1024 * 1024);
         await using var proxy = new CountingProxy(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });
 
