@@ -1,0 +1,220 @@
+using System.Buffers;
+using Courier.Core.Targets;
+
+namespace Courier.Targets.FileSystem;
+
+/// <summary>
+/// A <c>filesystem</c> target: a local or mounted directory. A push writes a hidden temp file in the final directory,
+/// fsyncs it, and renames it onto the final name, so a reader sees nothing or the whole file, never a part.
+/// </summary>
+internal sealed class FileSystemTarget : ITarget
+{
+    private const int CopyBufferSize = 1 << 20;
+    private readonly string _rootWithSeparator;
+
+    public FileSystemTarget(string name, string region, VerifyMode verify, string root)
+    {
+        Name = name;
+        Region = region;
+        Verify = verify;
+        Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        _rootWithSeparator = Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar;
+    }
+
+    public string Name { get; }
+
+    public string Region { get; }
+
+    public string Kind => FileSystemTargetFactory.KindName;
+
+    public VerifyMode Verify { get; }
+
+    /// <summary>The absolute directory objects are written under.</summary>
+    public string Root { get; }
+
+    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                return null;
+            }
+
+            if (!withChecksum)
+            {
+                return new StoredObject(info.Length);
+            }
+
+            await using var stream = OpenRead(path);
+            var (length, sha256) = await ContentHash.Sha256Async(stream, null, cancellationToken).ConfigureAwait(false);
+            return new StoredObject(length, sha256);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            throw FileSystemErrors.From(Name, $"stat of '{key}' failed", e);
+        }
+    }
+
+    public async Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken)
+    {
+        var path = PathOf(put.Key);
+        var directory = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(directory, ObjectKeys.TempName(Path.GetFileName(path)));
+        long bytes;
+        string sha256;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            (bytes, sha256) = await WriteTempAsync(put, temp, cancellationToken).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e)
+        {
+            TryDelete(temp);
+            if (FileSystemErrors.IsFileSystemFailure(e))
+            {
+                throw FileSystemErrors.From(Name, $"writing '{put.Key}' failed", e);
+            }
+
+            throw;
+        }
+
+        await VerifyAsync(put, path, bytes, sha256, cancellationToken).ConfigureAwait(false);
+        return new PutResult(bytes, sha256);
+    }
+
+    public Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!Directory.Exists(Root))
+        {
+            throw new TargetException(Name, $"root '{Root}' does not exist (is the volume mounted?)", isTransient: true, ErrorKinds.Io);
+        }
+
+        var probe = Path.Combine(Root, ObjectKeys.TempName("probe"));
+        try
+        {
+            using (var file = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                file.WriteByte(0);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Delete(probe);
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            TryDelete(probe);
+            throw FileSystemErrors.From(Name, $"root '{Root}' is not writable", e);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The absolute path of <paramref name="key"/>; refuses a key that would land outside the root.</summary>
+    internal string PathOf(string key)
+    {
+        var segments = ObjectKeys.Split(Name, key);
+        var path = Path.GetFullPath(Path.Combine([Root, .. segments]));
+        if (!path.StartsWith(_rootWithSeparator, StringComparison.Ordinal))
+        {
+            throw new TargetException(Name, $"object key '{Core.Domain.Names.Printable(key)}' escapes the root", isTransient: false, ObjectKeys.BadKey);
+        }
+
+        return path;
+    }
+
+    private static async Task<(long Bytes, string Sha256)> WriteTempAsync(ObjectPut put, string temp, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            await using var source = put.OpenSource();
+            await using var file = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.Read,
+                BufferSize = 0,
+                Options = FileOptions.Asynchronous,
+            });
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            }
+
+            // On the disk before the rename, so a crash can leave the temp file but never a short file under the final name.
+            file.Flush(flushToDisk: true);
+            return (source.BytesRead, source.Sha256Hex());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task VerifyAsync(ObjectPut put, string path, long bytes, string sha256, CancellationToken cancellationToken)
+    {
+        long heldLength;
+        string? heldSha256 = null;
+        try
+        {
+            if (Verify == VerifyMode.Full)
+            {
+                await using var stream = OpenRead(path);
+                (heldLength, heldSha256) = await ContentHash.Sha256Async(stream, put.Activity, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                heldLength = new FileInfo(path).Length;
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TargetException(Name, $"'{put.Key}' is gone right after it was written", isTransient: true, ErrorKinds.NotStored, innerException: e);
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            throw FileSystemErrors.From(Name, $"reading '{put.Key}' back failed", e);
+        }
+
+        if (heldLength != bytes)
+        {
+            throw new TargetException(Name, $"'{put.Key}' holds {heldLength} bytes after writing {bytes}", isTransient: true, ErrorKinds.SizeMismatch);
+        }
+
+        if (heldSha256 is not null && !string.Equals(heldSha256, sha256, StringComparison.Ordinal))
+        {
+            throw new TargetException(Name, $"'{put.Key}' reads back with SHA-256 {heldSha256}, not {sha256} as written", isTransient: true, ErrorKinds.Checksum);
+        }
+    }
+
+    private static FileStream OpenRead(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        BufferSize = 0,
+        Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
+    });
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            // Best effort: a leftover temp name never shadows the final name, and carries the marker for sweeping.
+        }
+    }
+}

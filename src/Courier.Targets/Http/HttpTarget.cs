@@ -1,0 +1,299 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
+using Courier.Core.Sources;
+using Courier.Core.Targets;
+
+namespace Courier.Targets.Http;
+
+/// <summary>
+/// An <c>http</c> target: an origin that accepts PUT (nginx WebDAV and the like). By default a push PUTs to a hidden temp
+/// name next to the final one and MOVEs it onto the final URL, so no partial file is ever visible there; the body is
+/// streamed from the source, never buffered. Verification reads the object back (GET, SHA-256) or checks its size (HEAD).
+/// </summary>
+internal sealed class HttpTarget : ITarget, IDisposable
+{
+    private static readonly HttpMethod Move = new("MOVE");
+    private readonly HttpClient _client;
+    private readonly HttpTargetSettings _settings;
+    private readonly TimeProvider _time;
+
+    public HttpTarget(string name, string region, VerifyMode verify, HttpTargetSettings settings, TimeProvider time)
+    {
+        Name = name;
+        Region = region;
+        Verify = verify;
+        _settings = settings;
+        _time = time;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = settings.ConnectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+        };
+        _client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        _client.DefaultRequestHeaders.UserAgent.ParseAdd("Courier/1.0");
+        foreach (var (header, value) in settings.Headers)
+        {
+            _client.DefaultRequestHeaders.TryAddWithoutValidation(header, value);
+        }
+    }
+
+    public string Name { get; }
+
+    public string Region { get; }
+
+    public string Kind => HttpTargetFactory.KindName;
+
+    public VerifyMode Verify { get; }
+
+    /// <summary>The URL objects are put under.</summary>
+    public Uri BaseUrl => _settings.BaseUrl;
+
+    /// <summary>How objects are uploaded.</summary>
+    public HttpUploadMode Upload => _settings.Upload;
+
+    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken)
+    {
+        var uri = UriOf(ObjectKeys.Split(Name, key));
+        if (!withChecksum)
+        {
+            var doing = $"HEAD of '{key}'";
+            using var deadline = Deadline(cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Head, uri);
+            using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+            if (IsNoObject(response.StatusCode))
+            {
+                return null;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw HttpErrors.FromStatus(Name, doing, response, _time);
+            }
+
+            if (response.Content.Headers.ContentLength is { } length)
+            {
+                return new StoredObject(length, null, ETagOf(response));
+            }
+        }
+
+        // With the checksum, or from a server whose HEAD does not tell the size: read the object.
+        return await GetAsync(uri, null, $"GET of '{key}'", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken)
+    {
+        var segments = ObjectKeys.Split(Name, put.Key);
+        var final = UriOf(segments);
+        long bytes;
+        string sha256;
+        using (var deadline = Deadline(cancellationToken))
+        using (var content = new SourceContent(Name, put, deadline))
+        {
+            if (_settings.Upload == HttpUploadMode.Put)
+            {
+                (bytes, sha256) = await UploadAsync(final, content, deadline, $"PUT of '{put.Key}'", cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var temp = UriOf([.. segments[..^1], ObjectKeys.TempName(segments[^1])]);
+                try
+                {
+                    (bytes, sha256) = await UploadAsync(temp, content, deadline, $"PUT of '{put.Key}' (to a temp name)", cancellationToken).ConfigureAwait(false);
+                    await MoveAsync(temp, final, put.Key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    await TryDeleteAsync(temp).ConfigureAwait(false);
+                    throw;
+                }
+            }
+        }
+
+        await VerifyAsync(final, put, bytes, sha256, cancellationToken).ConfigureAwait(false);
+        return new PutResult(bytes, sha256);
+    }
+
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        const string doing = "probe (HEAD of the base URL)";
+        using var deadline = Deadline(cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Head, _settings.BaseUrl);
+        using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+        if ((int)response.StatusCode >= 500)
+        {
+            throw HttpErrors.FromStatus(Name, doing, response, _time);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>The URL of an object: the base URL and the key, each segment percent-encoded.</summary>
+    internal Uri UriOf(IEnumerable<string> segments) =>
+        new(_settings.BaseUrl.AbsoluteUri + string.Join('/', segments.Select(Uri.EscapeDataString)), UriKind.Absolute);
+
+    private async Task<(long Bytes, string Sha256)> UploadAsync(Uri uri, SourceContent content, RequestDeadline deadline, string doing, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = content };
+        using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw HttpErrors.FromStatus(Name, doing, response, _time);
+        }
+
+        if (!content.Sent)
+        {
+            throw new TargetException(Name, $"{doing}: answered {(int)response.StatusCode} before the whole body was sent", isTransient: true, ErrorKinds.NotStored);
+        }
+
+        return (content.Length, content.Sha256Hex());
+    }
+
+    private async Task MoveAsync(Uri temp, Uri final, string key, CancellationToken cancellationToken)
+    {
+        var doing = $"MOVE onto '{key}'";
+        using var deadline = Deadline(cancellationToken);
+        using var request = new HttpRequestMessage(Move, temp);
+        request.Headers.TryAddWithoutValidation("Destination", final.AbsoluteUri);
+        request.Headers.TryAddWithoutValidation("Overwrite", "T");
+        using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw HttpErrors.FromStatus(Name, doing, response, _time);
+        }
+    }
+
+    private async Task VerifyAsync(Uri final, ObjectPut put, long bytes, string sha256, CancellationToken cancellationToken)
+    {
+        var full = Verify == VerifyMode.Full;
+        var doing = $"verifying '{put.Key}' ({(full ? "GET" : "HEAD")})";
+        StoredObject? held;
+        if (full)
+        {
+            held = await GetAsync(final, put.Activity, doing, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            using var deadline = Deadline(cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Head, final);
+            using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+            if (!IsNoObject(response.StatusCode) && !response.IsSuccessStatusCode)
+            {
+                throw HttpErrors.FromStatus(Name, doing, response, _time);
+            }
+
+            held = IsNoObject(response.StatusCode) ? null
+                : response.Content.Headers.ContentLength is { } length ? new StoredObject(length)
+                : await GetAsync(final, put.Activity, doing, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (held is null)
+        {
+            throw new TargetException(Name, $"{doing}: the upload was accepted but nothing is stored", isTransient: true, ErrorKinds.NotStored);
+        }
+
+        if (held.Length != bytes)
+        {
+            throw new TargetException(Name, $"{doing}: holds {held.Length} bytes, {bytes} were sent", isTransient: true, ErrorKinds.SizeMismatch);
+        }
+
+        if (full && !string.Equals(held.Sha256, sha256, StringComparison.Ordinal))
+        {
+            throw new TargetException(Name, $"{doing}: reads back with SHA-256 {held.Sha256}, not {sha256} as sent", isTransient: true, ErrorKinds.Checksum);
+        }
+    }
+
+    /// <summary>GETs an object and hashes it as it streams in; null when there is none.</summary>
+    private async Task<StoredObject?> GetAsync(Uri uri, IProgress<long>? activity, string doing, CancellationToken cancellationToken)
+    {
+        using var deadline = Deadline(cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+        if (IsNoObject(response.StatusCode))
+        {
+            return null;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw HttpErrors.FromStatus(Name, doing, response, _time);
+        }
+
+        var (length, sha256) = await ReadBodyAsync(response, deadline, activity, doing, cancellationToken).ConfigureAwait(false);
+        return new StoredObject(length, sha256, ETagOf(response));
+    }
+
+    /// <summary>
+    /// 404 and 410; and a redirect, which is not followed: what answers one (nginx for a directory) holds no object under the key.
+    /// </summary>
+    private static bool IsNoObject(HttpStatusCode status) => HttpErrors.IsAbsent(status) || (int)status is >= 300 and < 400;
+
+    private static string? ETagOf(HttpResponseMessage response) => response.Headers.ETag?.Tag.Trim('"');
+
+    private async Task<(long Length, string Sha256)> ReadBodyAsync(HttpResponseMessage response, RequestDeadline deadline, IProgress<long>? activity, string doing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            deadline.Extend();
+            await using var body = new DeadlineStream(await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false), deadline);
+            return await ContentHash.Sha256Async(body, activity, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransport(e))
+        {
+            throw Translate(e, deadline, doing, cancellationToken);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, RequestDeadline deadline, string doing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransport(e))
+        {
+            throw Translate(e, deadline, doing, cancellationToken);
+        }
+    }
+
+    private static bool IsTransport(Exception e) =>
+        e is OperationCanceledException or HttpRequestException or IOException or SocketException or TimeoutException;
+
+    /// <summary>
+    /// The exception to throw for a transport failure: the caller's cancellation as itself; a failure of our own source
+    /// or target checks that the HTTP stack wrapped, unwrapped; else a transient timeout or connection failure.
+    /// </summary>
+    private Exception Translate(Exception exception, RequestDeadline deadline, string doing, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        for (var inner = exception.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is TargetException or SourceMissingException)
+            {
+                ExceptionDispatchInfo.Throw(inner);
+            }
+        }
+
+        return HttpErrors.FromTransport(Name, doing, exception, deadline);
+    }
+
+    private async Task TryDeleteAsync(Uri uri)
+    {
+        try
+        {
+            using var deadline = Deadline(CancellationToken.None);
+            using var request = new HttpRequestMessage(HttpMethod.Delete, uri);
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransport(e))
+        {
+            // Best effort: a temp name never shadows the final one, and carries a marker for sweeping.
+        }
+    }
+
+    private RequestDeadline Deadline(CancellationToken cancellationToken) => new(_settings.Timeout, _time, cancellationToken);
+}

@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using Courier.Core.Domain;
+using Courier.Core.Sources;
+using Courier.Core.Targets;
+using Courier.Target.Compliance;
+using Courier.Targets.FileSystem;
+
+namespace Courier.Targets.Tests.FileSystem;
+
+/// <summary>What only the <c>filesystem</c> kind does: its Root checks, temp files, and its errors.</summary>
+public sealed class FileSystemTargetTests : IDisposable
+{
+    private const string RootKey = "Courier:Targets:archive:Root";
+    private readonly DirectoryInfo _place = Directory.CreateTempSubdirectory("courier-fs-target-");
+
+    public FileSystemTargetTests()
+    {
+        Directory.CreateDirectory(Media);
+    }
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>The source root.</summary>
+    private string Media => Path.Combine(_place.FullName, "media");
+
+    public void Dispose() => _place.Delete(recursive: true);
+
+    // ---- configuration ----
+
+    [Fact]
+    public void Missing_Root_is_refused_naming_its_key()
+    {
+        var e = Should.Throw<BadInputException>(() => Make(new() { ["Kind"] = "filesystem" }));
+
+        e.Field.ShouldBe(RootKey);
+        e.Message.ShouldContain($"{RootKey} is required");
+    }
+
+    [Theory]
+    [InlineData("media")]
+    [InlineData("media/")]
+    [InlineData("media/../media")]
+    [InlineData("media/out/archive")]
+    [InlineData(".")]
+    [InlineData("/")]
+    public void Root_that_is_inside_or_contains_the_source_root_is_refused_naming_its_key(string root)
+    {
+        var e = Should.Throw<BadInputException>(() => Make(new() { ["Kind"] = "filesystem", ["Root"] = root }));
+
+        e.Field.ShouldBe(RootKey);
+        e.Message.ShouldContain("source root");
+        Directory.Exists(Path.Combine(Media, "out")).ShouldBeFalse("nothing is created for a refused root");
+    }
+
+    [Fact]
+    public void Root_that_is_a_symbolic_link_into_the_source_is_refused()
+    {
+        Directory.CreateDirectory(Path.Combine(Media, "renditions"));
+        Directory.CreateSymbolicLink(Path.Combine(_place.FullName, "archive-link"), Path.Combine(Media, "renditions"));
+
+        var e = Should.Throw<BadInputException>(() => Make(new() { ["Kind"] = "filesystem", ["Root"] = "archive-link/out" }));
+
+        e.Field.ShouldBe(RootKey);
+        e.Message.ShouldContain("source root");
+    }
+
+    [Fact]
+    public void A_missing_Root_is_created_relative_to_the_configuration_directory()
+    {
+        var target = (FileSystemTarget)Make(new() { ["Kind"] = "filesystem", ["Root"] = "targets/archive", ["Region"] = "local", ["Verify"] = "size" });
+
+        target.Root.ShouldBe(Path.Combine(_place.FullName, "targets", "archive"));
+        Directory.Exists(target.Root).ShouldBeTrue();
+        target.Kind.ShouldBe("filesystem");
+        target.Region.ShouldBe("local");
+        target.Verify.ShouldBe(VerifyMode.Size);
+    }
+
+    [Fact]
+    public void Root_that_cannot_be_created_is_refused_naming_its_key()
+    {
+        File.WriteAllText(Path.Combine(_place.FullName, "a-file"), "not a directory");
+
+        var e = Should.Throw<BadInputException>(() => Make(new() { ["Kind"] = "filesystem", ["Root"] = "a-file/archive" }));
+
+        e.Field.ShouldBe(RootKey);
+        e.Message.ShouldContain("cannot be created");
+    }
+
+    [Fact]
+    public void Every_bad_target_is_reported_at_once_with_its_key()
+    {
+        var e = Should.Throw<BadInputException>(() => TestTargets.Registry(new Dictionary<string, string?>
+        {
+            ["archive:Kind"] = "filesystem",
+            ["nas:Kind"] = "filesystem",
+            ["nas:Root"] = "media/nas",
+            ["cdn-north:Kind"] = "http",
+        }, Media, _place.FullName));
+
+        e.Message.ShouldContain(RootKey);
+        e.Message.ShouldContain("Courier:Targets:nas:Root");
+        e.Message.ShouldContain("Courier:Targets:cdn-north:BaseUrl");
+    }
+
+    [Fact]
+    public void AddCourierTargets_registers_the_filesystem_and_http_kinds()
+    {
+        TestTargets.Factories.Select(f => f.Kind).Order(StringComparer.Ordinal).ShouldBe(["filesystem", "http"]);
+    }
+
+    // ---- pushing ----
+
+    [Theory]
+    [InlineData("../outside.mp4")]
+    [InlineData("movie-42/../../outside.mp4")]
+    [InlineData("/outside.mp4")]
+    [InlineData("movie-42//720p.mp4")]
+    [InlineData("movie-42/./720p.mp4")]
+    [InlineData("movie-42/720p/")]
+    public async Task A_key_that_could_leave_the_root_is_refused_permanently(string key)
+    {
+        var target = Make(Archive());
+
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf(key, WriteRandom("src.mp4", 1_000)), Token));
+
+        e.IsTransient.ShouldBeFalse();
+        e.Kind.ShouldBe("bad_key");
+        File.Exists(Path.Combine(_place.FullName, "targets", "outside.mp4")).ShouldBeFalse();
+        File.Exists(Path.Combine(_place.FullName, "outside.mp4")).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task While_a_big_put_runs_its_bytes_are_only_in_a_hidden_temp_file_beside_the_final_name()
+    {
+        var target = (FileSystemTarget)Make(Archive());
+        const int size = 32 * 1024 * 1024;
+        var source = WriteRandom("1080p.mp4", size);
+        var directory = Path.Combine(target.Root, "movie-42", "1080p");
+        using var midway = new SemaphoreSlim(0);
+        using var resume = new SemaphoreSlim(0);
+        var meter = new ActivityMeter(size / 2, () =>
+        {
+            midway.Release();
+            resume.Wait(TimeSpan.FromSeconds(60));
+        });
+
+        var put = Task.Run(() => target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", source, meter), Token), Token);
+        string[] during;
+        try
+        {
+            (await midway.WaitAsync(TimeSpan.FromSeconds(60), Token)).ShouldBeTrue("the put never got half-way");
+            during = Directory.GetFiles(directory).Select(Path.GetFileName).ToArray()!;
+        }
+        finally
+        {
+            resume.Release();
+        }
+
+        await put;
+
+        during.Length.ShouldBe(1, string.Join(", ", during));
+        during[0].ShouldStartWith(".1080p.mp4.courier-tmp-");
+        Directory.GetFiles(directory).Select(Path.GetFileName).ShouldBe(["1080p.mp4"]);
+        new FileInfo(Path.Combine(directory, "1080p.mp4")).Length.ShouldBe(size);
+    }
+
+    [Fact]
+    public async Task No_temp_file_is_left_after_a_cancelled_put_or_a_missing_source()
+    {
+        var target = (FileSystemTarget)Make(Archive());
+        var source = WriteRandom("1080p.mp4", 8 * 1024 * 1024);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var meter = new ActivityMeter(4 * 1024 * 1024, cancel.Cancel);
+        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Token);
+
+        await Should.ThrowAsync<OperationCanceledException>(() => target.PutAsync(PutOf("movie-42/1080p/seg_002.ts", source, meter), cancel.Token));
+        var gone = new ObjectPut("movie-42/1080p/seg_003.ts", Path.Combine(Media, "gone.ts"), 1_000, "video/mp2t");
+        await Should.ThrowAsync<SourceMissingException>(() => target.PutAsync(gone, Token));
+
+        Directory.GetFiles(target.Root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(target.Root, f))
+            .ShouldBe([Path.Combine("movie-42", "1080p", "seg_001.ts")]);
+    }
+
+    [Fact]
+    public async Task A_full_disk_is_a_transient_disk_full_failure_that_leaves_nothing()
+    {
+        var small = Directory.CreateDirectory(Path.Combine(_place.FullName, "small")).FullName;
+        Run("mount", "-t", "tmpfs", "-o", "size=1m", "courier-test", small);
+        try
+        {
+            var target = Make(new() { ["Kind"] = "filesystem", ["Root"] = "small" });
+
+            var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", WriteRandom("1080p.mp4", 3 * 1024 * 1024)), Token));
+
+            e.Kind.ShouldBe(ErrorKinds.DiskFull);
+            e.IsTransient.ShouldBeTrue();
+            Directory.GetFiles(small, "*", SearchOption.AllDirectories).ShouldBeEmpty();
+        }
+        finally
+        {
+            Run("umount", "-l", small);
+        }
+    }
+
+    [Fact]
+    public void No_space_from_the_operating_system_is_classified_disk_full()
+    {
+        var e = Should.Throw<IOException>(() =>
+        {
+            using var full = new FileStream("/dev/full", FileMode.Open, FileAccess.Write);
+            full.Write(new byte[4096]);
+            full.Flush();
+        });
+
+        var failure = FileSystemErrors.From("archive", "writing", e);
+
+        failure.Kind.ShouldBe(ErrorKinds.DiskFull);
+        failure.IsTransient.ShouldBeTrue();
+        failure.Target.ShouldBe("archive");
+    }
+
+    [Fact]
+    public void Permission_denied_from_the_operating_system_is_a_permanent_auth_failure()
+    {
+        // Opening a directory for writing is refused by the operating system as an access error, even for root.
+        var e = Should.Throw<UnauthorizedAccessException>(() => new FileStream(_place.FullName, FileMode.Open, FileAccess.Write).Dispose());
+
+        var failure = FileSystemErrors.From("archive", "writing", e);
+
+        failure.Kind.ShouldBe(ErrorKinds.Auth);
+        failure.IsTransient.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_key_under_an_existing_file_is_a_transient_io_failure_and_stat_finds_nothing_there()
+    {
+        var target = Make(Archive());
+        await target.PutAsync(PutOf("movie-42/720p.mp4", WriteRandom("720p.mp4", 1_000)), Token);
+
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p.mp4/seg_001.ts", WriteRandom("seg.ts", 1_000)), Token));
+
+        e.Kind.ShouldBe(ErrorKinds.Io);
+        e.IsTransient.ShouldBeTrue();
+        (await target.StatAsync("movie-42/720p.mp4/seg_001.ts", withChecksum: true, Token)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Probe_fails_transiently_while_the_root_is_gone_and_leaves_nothing_behind()
+    {
+        var target = (FileSystemTarget)Make(Archive());
+        await target.ProbeAsync(Token);
+        Directory.GetFileSystemEntries(target.Root).ShouldBeEmpty("the probe cleans up after itself");
+
+        Directory.Delete(target.Root);
+        var e = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Token));
+
+        e.IsTransient.ShouldBeTrue();
+        e.Kind.ShouldBe(ErrorKinds.Io);
+        Directory.CreateDirectory(target.Root);
+        await target.ProbeAsync(Token);
+    }
+
+    // ---- helpers ----
+
+    private static Dictionary<string, string?> Archive() => new() { ["Kind"] = "filesystem", ["Root"] = "targets/archive" };
+
+    private ITarget Make(Dictionary<string, string?> settings) => TestTargets.Create("archive", settings, Media, _place.FullName);
+
+    private string WriteRandom(string name, int size)
+    {
+        var path = Path.Combine(Media, $"{Guid.NewGuid():N}-{name}");
+        TestData.WriteRandomFile(path, size, seed: size);
+        return path;
+    }
+
+    private static ObjectPut PutOf(string key, string sourcePath, IProgress<long>? activity = null) =>
+        new(key, sourcePath, new FileInfo(sourcePath).Length, ContentTypes.For(key), activity);
+
+    private static void Run(string command, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true })
+            ?? throw new InvalidOperationException($"{command} did not start");
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill();
+            Assert.Fail($"{command} {string.Join(' ', arguments)} did not finish within 30 s");
+        }
+
+        process.ExitCode.ShouldBe(0, $"{command} {string.Join(' ', arguments)} failed (this test needs root to mount a small tmpfs): {process.StandardError.ReadToEnd()}");
+    }
+}
