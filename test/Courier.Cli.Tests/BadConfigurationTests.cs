@@ -36,4 +36,17 @@ public sealed class BadConfigurationTests
             File.Exists(Path.Combine(sandbox.Dir, "courier.db")).ShouldBeFalse("the store is not even opened with a bad configuration");
         }
     }
+
+    [Fact]
+    public async Task Serve_with_a_bad_target_exits_2_before_listening()
+    {
+        using var sandbox = BadInputTests.Prepare("serve-bad");
+        sandbox.WriteText("courier.json", """{ "Courier": { "SourceRoot": "./media", "Targets": { "x": { "Kind": "http", "BaseUrl": "ftp://example/" } } } }""");
+
+        var result = await sandbox.RunAsync("serve");
+
+        result.ExitCode.ShouldBe(2, result.ToString());
+        result.StderrLines.ShouldHaveSingleItem().ShouldContain("Courier:Targets:x:BaseUrl");
+        File.Exists(Path.Combine(sandbox.Dir, "courier.db")).ShouldBeFalse();
+    }
 }

@@ -134,7 +134,7 @@ internal static partial class DistributeCommand
         return await terminal.Console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new ElapsedTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
             .StartAsync(async context =>
             {
                 foreach (var delivery in submission.Claimed.OrderBy(d => d.Rendition, StringComparer.Ordinal).ThenBy(d => d.Target, StringComparer.Ordinal))
@@ -156,22 +156,52 @@ internal static partial class DistributeCommand
         }
 
         var now = TimeProvider.System.GetUtcNow();
-        var table = terminal.Table("rendition", "target", "state", "bytes", "time", "attempts", "next attempt", "error");
+        var anyQueued = video.Deliveries.Any(d => d.State == DeliveryState.Queued);
+        var anyError = video.Deliveries.Any(d => d.State != DeliveryState.Delivered && d.LastError is not null);
+        var columns = new List<string> { "rendition", "target", "state", "bytes", "time", "attempts" };
+        if (anyQueued)
+        {
+            columns.Add("next attempt");
+        }
+
+        if (anyError)
+        {
+            columns.Add("error");
+        }
+
+        var table = terminal.Table([.. columns]);
         foreach (var delivery in video.Deliveries)
         {
             results.TryGetValue(delivery.Id, out var result);
-            table.AddRow(
+            var cells = new List<Spectre.Console.Rendering.IRenderable>
+            {
                 Terminal.Cell(delivery.Rendition),
                 Terminal.Cell(delivery.Target),
                 Terminal.State(Format.State(delivery.State)),
                 Terminal.Cell(Format.Bytes(result?.Bytes ?? delivery.Bytes)),
                 Terminal.Cell(result is null ? "-" : Format.Duration(result.Duration)),
                 Terminal.Cell(delivery.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null),
-                Terminal.Cell(delivery.State == DeliveryState.Delivered ? null : delivery.LastError));
+            };
+            if (anyQueued)
+            {
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null));
+            }
+
+            if (anyError)
+            {
+                // The kind here, the whole message in the line below the table.
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Delivered ? null : delivery.ErrorKind ?? "error"));
+            }
+
+            table.AddRow(cells);
         }
 
         terminal.Write(table);
+        foreach (var delivery in video.Deliveries.Where(d => d.State is DeliveryState.Queued or DeliveryState.Dead))
+        {
+            terminal.Line(StatusCommand.Why(delivery, now));
+        }
+
         terminal.Line(Summary(video));
     }
 

@@ -48,18 +48,42 @@ internal static class StatusCommand
         var now = TimeProvider.System.GetUtcNow();
         var state = Format.State(report.State);
         terminal.Markup($"{Spectre.Console.Markup.Escape(report.VideoId)} v{report.Version}: [bold]{Spectre.Console.Markup.Escape(state)}[/] (submitted {Format.Utc(report.SubmittedAt)}{(report.DistributedAt is { } at ? $", distributed {Format.Utc(at)}" : string.Empty)})");
-        var table = terminal.Table("rendition", "target", "region", "state", "attempts", "last error", "next attempt", "delivered");
+        var anyQueued = report.Deliveries.Any(d => d.State == DeliveryState.Queued);
+        var anyError = report.Deliveries.Any(d => d.State != DeliveryState.Delivered && d.LastError is not null);
+        var columns = new List<string> { "rendition", "target", "region", "state", "attempts" };
+        if (anyQueued)
+        {
+            columns.Add("next attempt");
+        }
+
+        if (anyError)
+        {
+            columns.Add("error");
+        }
+
+        var table = terminal.Table([.. columns]);
         foreach (var delivery in report.Deliveries)
         {
-            table.AddRow(
+            var cells = new List<Spectre.Console.Rendering.IRenderable>
+            {
                 Terminal.Cell(delivery.Rendition),
                 Terminal.Cell(delivery.Target),
                 Terminal.Cell(delivery.Region),
                 Terminal.State(Format.State(delivery.State)),
                 Terminal.Cell(delivery.Attempts.ToString(CultureInfo.InvariantCulture)),
-                Terminal.Cell(delivery.LastError),
-                Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null),
-                Terminal.Cell(Format.Utc(delivery.DeliveredAt)));
+            };
+            if (anyQueued)
+            {
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null));
+            }
+
+            if (anyError)
+            {
+                // The kind here, the whole message in the line below the table.
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Delivered ? null : delivery.ErrorKind ?? "error"));
+            }
+
+            table.AddRow(cells);
         }
 
         terminal.Write(table);
@@ -73,7 +97,7 @@ internal static class StatusCommand
     }
 
     /// <summary>One line that answers "why isn't it there yet?".</summary>
-    private static string Why(DeliveryReport delivery, DateTimeOffset now)
+    internal static string Why(DeliveryReport delivery, DateTimeOffset now)
     {
         var error = delivery.LastError is null ? string.Empty : $": {Logging.CompactLoggerProvider.OneLine(delivery.LastError)}";
         return delivery.State switch

@@ -49,7 +49,7 @@ internal static class Format
     public static string Rate(double? rate) =>
         rate is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value * 100:0.0} %") : "-";
 
-    /// <summary>A moment in UTC, and how far it is from <paramref name="now"/>: <c>2026-11-25 10:00:30Z (in 25 s)</c>.</summary>
+    /// <summary>A moment in UTC, and how far it is from <paramref name="now"/>: <c>10:00:30Z (in 25 s)</c>; the date too when it is not today.</summary>
     public static string When(DateTimeOffset? at, DateTimeOffset now)
     {
         if (at is not { } value)
@@ -57,7 +57,8 @@ internal static class Format
             return "-";
         }
 
-        var text = value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ssZ", CultureInfo.InvariantCulture);
+        var format = value.UtcDateTime.Date == now.UtcDateTime.Date ? "HH:mm:ssZ" : "yyyy-MM-dd HH:mm:ssZ";
+        var text = value.UtcDateTime.ToString(format, CultureInfo.InvariantCulture);
         var delta = value - now;
         var span = Relative(delta.Duration());
         return delta >= TimeSpan.Zero ? $"{text} (in {span})" : $"{text} ({span} ago)";

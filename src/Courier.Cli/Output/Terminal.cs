@@ -49,7 +49,9 @@ internal sealed class Terminal
         var table = new Table().Border(IsInteractive ? TableBorder.Rounded : TableBorder.None);
         foreach (var column in columns)
         {
-            table.AddColumn(new TableColumn(new Text(column, new Style(decoration: Decoration.Bold))));
+            // States and counts never wrap; other columns may, so a narrow terminal still gets the whole table.
+            var wraps = column is not ("state" or "attempts" or "id");
+            table.AddColumn(new TableColumn(new Text(column, new Style(decoration: Decoration.Bold))) { NoWrap = !wraps });
         }
 
         return table;
