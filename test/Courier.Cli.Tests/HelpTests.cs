@@ -51,24 +51,4 @@ public sealed class HelpTests
 
         result.Stdout.ShouldNotContain("\u001b");
     }
-
-    [Fact]
-    public async Task Init_and_sample_make_the_quick_start_ready_to_distribute()
-    {
-        using var sandbox = new Sandbox("quickstart");
-
-        var init = await sandbox.RunAsync("init");
-        var sample = await sandbox.RunAsync("sample", "--synthetic");
-        var again = await sandbox.RunAsync("init");
-
-        init.ExitCode.ShouldBe(0, init.ToString());
-        sample.ExitCode.ShouldBe(0, sample.ToString());
-        sample.Stdout.ShouldContain("synthetic bytes");
-        again.ExitCode.ShouldBe(0, again.ToString());
-        again.Stdout.ShouldContain("already exists; left as it is");
-        Files.List(Path.Combine(sandbox.Media, "movie-42")).ShouldBe(["360p.mp4", "hls-1080p/index.m3u8", "hls-1080p/seg_000.ts", "hls-1080p/seg_001.ts", "hls-1080p/seg_002.ts", "hls-1080p/seg_003.ts", "hls-1080p/seg_004.ts", "hls-1080p/seg_005.ts"]);
-        File.ReadAllText(Path.Combine(sandbox.Media, "movie-42/hls-1080p/index.m3u8")).ShouldContain("seg_005.ts");
-        Directory.Exists(Path.Combine(sandbox.Dir, "targets/archive")).ShouldBeTrue();
-        Directory.Exists(Path.Combine(sandbox.Dir, "targets/cdn-local")).ShouldBeTrue();
-    }
 }

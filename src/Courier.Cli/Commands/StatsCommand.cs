@@ -47,7 +47,7 @@ internal static class StatsCommand
         var d = stats.Deliveries;
         terminal.Line($"deliveries: {d.Delivered} delivered, {d.InFlight} in flight, {d.Queued} queued, {d.Dead} dead");
         var t = stats.TimeToDistributedSeconds;
-        terminal.Line($"time to distributed ({t.Count} videos): p50 {Format.Seconds(t.P50)}, p95 {Format.Seconds(t.P95)}, max {Format.Seconds(t.Max)}");
+        terminal.Line($"time to distributed (over {t.Count} video versions): p50 {Format.Seconds(t.P50)}, p95 {Format.Seconds(t.P95)}, max {Format.Seconds(t.Max)}");
         terminal.Line();
 
         var targets = terminal.Table("target", "region", "kind", "sync rate", "async rate", "delivered", "queued", "dead", "pushed", "health", "last error");
