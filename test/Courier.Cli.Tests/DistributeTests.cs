@@ -14,6 +14,7 @@ public sealed class DistributeTests
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("distribute");
         var prefix = $"cli-{sandbox.Id}";
+        var atNginx = sandbox.Shared(webdavRoot, prefix);
         sandbox.WriteConfig(new Dictionary<string, JsonObject>
         {
             ["archive"] = Sandbox.FileSystem("./targets/archive"),
@@ -28,7 +29,7 @@ public sealed class DistributeTests
         result.ExitCode.ShouldBe(0, result.ToString());
         result.Stdout.ShouldContain("movie-42 v1: 6 delivered, 0 queued, 0 dead");
         result.Stdout.ShouldNotContain("\u001b");
-        var roots = new[] { Path.Combine(sandbox.Dir, "targets/archive"), Path.Combine(sandbox.Dir, "targets/cdn-local"), Path.Combine(webdavRoot, prefix) };
+        var roots = new[] { Path.Combine(sandbox.Dir, "targets/archive"), Path.Combine(sandbox.Dir, "targets/cdn-local"), atNginx };
         foreach (var root in roots)
         {
             Files.List(Path.Combine(root, "movie-42")).ShouldBe([.. PackageFiles.Select(f => "1080p/" + f), "360p/360p.mp4"], $"the files at {root}");

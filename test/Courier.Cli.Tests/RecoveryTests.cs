@@ -17,6 +17,7 @@ public sealed class RecoveryTests
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("down");
         var prefix = $"cli-{sandbox.Id}";
+        var atNginx = sandbox.Shared(webdavRoot, prefix);
         sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
         sandbox.Environment["Courier__Retry__FirstDelay"] = "00:00:01";
         var source = sandbox.WriteMedia("movie-42/360p.mp4", 2_000_000);
@@ -55,7 +56,7 @@ public sealed class RecoveryTests
             "the scanner of `courier serve` to deliver the queued delivery",
             () => serve.Stderr);
 
-        Files.ShouldBeIdentical(Path.Combine(webdavRoot, prefix, "movie-42/360p/360p.mp4"), source);
+        Files.ShouldBeIdentical(Path.Combine(atNginx, "movie-42/360p/360p.mp4"), source);
         var delivered = (await sandbox.StatusAsync("movie-42")).GetProperty("deliveries").EnumerateArray().Single(d => d.GetProperty("target").GetString() == "cdn-north");
         delivered.GetProperty("attempts").GetInt32().ShouldBe(2);
 
@@ -72,6 +73,7 @@ public sealed class RecoveryTests
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("kill9");
         var prefix = $"cli-{sandbox.Id}";
+        var atNginx = sandbox.Shared(webdavRoot, prefix);
         var source = sandbox.WriteMedia("big/1080p.mp4", 300L * 1024 * 1024);
         await using var proxy = new CountingProxy(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });
@@ -88,7 +90,7 @@ public sealed class RecoveryTests
         proxy.Release();
         var orphan = (await sandbox.StatusAsync("big")).GetProperty("deliveries").EnumerateArray().Single();
         orphan.GetProperty("state").GetString().ShouldBe("in_flight");
-        File.Exists(Path.Combine(webdavRoot, prefix, "big/1080p/1080p.mp4")).ShouldBeFalse("nothing half-written is visible at the target");
+        Files.List(atNginx).ShouldBeEmpty("nothing half-written is visible at the target");
 
         sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
         sandbox.Environment["Courier__Scan__LeaseTimeout"] = "00:00:02";
@@ -99,7 +101,7 @@ public sealed class RecoveryTests
             "serve to take the orphaned delivery over and deliver it",
             () => serve.Stderr);
 
-        Files.ShouldBeIdentical(Path.Combine(webdavRoot, prefix, "big/1080p/1080p.mp4"), source);
+        Files.ShouldBeIdentical(Path.Combine(atNginx, "big/1080p/1080p.mp4"), source);
         await serve.SignalAsync("TERM");
         (await serve.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(0);
     }
@@ -107,9 +109,10 @@ public sealed class RecoveryTests
     [Fact]
     public async Task Sigterm_during_distribute_releases_the_work_to_the_queue_unattempted_with_exit_3()
     {
-        var (webdav, _) = TestServices.WebDav;
+        var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("sigterm");
         var prefix = $"cli-{sandbox.Id}";
+        var atNginx = sandbox.Shared(webdavRoot, prefix);
         sandbox.WriteMedia("big/1080p.mp4", 64L * 1024 * 1024);
         await using var proxy = new CountingProxy(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });

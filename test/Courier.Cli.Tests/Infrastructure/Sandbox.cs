@@ -23,6 +23,8 @@ public sealed class Sandbox : IDisposable
     /// <summary>The source root.</summary>
     public string Media => Path.Combine(Dir, "media");
 
+    private readonly List<string> _cleanUp = [];
+
     /// <summary>Environment variables for every courier run (configuration overrides).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
@@ -94,17 +96,33 @@ public sealed class Sandbox : IDisposable
         return JsonDocument.Parse(result.Stdout).RootElement.Clone();
     }
 
+    /// <summary>
+    /// A directory of this test at a shared server (its prefix under nginx's document root), removed with the sandbox.
+    /// </summary>
+    public string Shared(string root, string prefix)
+    {
+        var path = Path.Combine(root, prefix);
+        _cleanUp.Add(path);
+        return path;
+    }
+
     public void Dispose()
     {
-        try
+        foreach (var path in _cleanUp.Append(Dir))
         {
-            Directory.Delete(Dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
     }
 }
