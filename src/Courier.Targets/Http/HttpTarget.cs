@@ -14,6 +14,7 @@ namespace Courier.Targets.Http;
 internal sealed class HttpTarget : ITarget, IDisposable
 {
     private static readonly HttpMethod Move = new("MOVE");
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(5);
     private readonly HttpClient _client;
     private readonly HttpTargetSettings _settings;
     private readonly TimeProvider _time;
@@ -285,7 +286,8 @@ internal sealed class HttpTarget : ITarget, IDisposable
     {
         try
         {
-            using var deadline = Deadline(CancellationToken.None);
+            // Bounded tighter than a request: this may run while the node shuts down.
+            using var deadline = new RequestDeadline(_settings.Timeout < CleanupTimeout ? _settings.Timeout : CleanupTimeout, _time, CancellationToken.None);
             using var request = new HttpRequestMessage(HttpMethod.Delete, uri);
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
         }
