@@ -65,10 +65,10 @@ internal sealed class Terminal
 
     public void Write(IRenderable renderable) => Console.Write(renderable);
 
-    /// <summary>Writes <paramref name="value"/> as Courier's JSON (the API's shape), indented, to standard output.</summary>
+    /// <summary>Writes <paramref name="value"/> as Courier's JSON (the API's shape and options), on one line, to standard output.</summary>
     public static void Json<T>(T value)
     {
-        System.Console.Out.WriteLine(JsonSerializer.Serialize(value, CourierJson.Indented));
+        System.Console.Out.WriteLine(JsonSerializer.Serialize(value, CourierJson.Options));
         System.Console.Out.Flush();
     }
 
