@@ -90,52 +90,61 @@ internal sealed partial class S3Target
 
     private async Task<(byte[] Md5, string ETag)> UploadPartAsync(ObjectPut put, SafeFileHandle source, string objectKey, string uploadId, int number, long offset, int size, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
-        try
+        // The part is read from the file (page cache) to hash it and again by the SDK to sign and send it: memory stays flat
+        // whatever the part size, instead of holding PartConcurrency parts in buffers.
+        await using var body = new FileSegmentStream(source, offset, size);
+        byte[] md5;
+#pragma warning disable CA5351 // Content-MD5 and ETags are MD5 by protocol; integrity, not security.
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
+#pragma warning restore CA5351
         {
-            var filled = 0;
-            while (filled < size)
+            var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+            try
             {
-                var read = await RandomAccess.ReadAsync(source, buffer.AsMemory(filled, size - filled), offset + filled, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
+                long filled = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    filled += read;
+                }
+
+                if (filled != size)
                 {
                     throw new TargetException(Name, $"{Describe("PUT", objectKey)}: the source file ended at {offset + filled} bytes while part {number} was read (it changed while it was pushed)", true, ErrorKinds.SizeMismatch);
                 }
-
-                filled += read;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
 
-#pragma warning disable CA5351 // Content-MD5 and ETags are MD5 by protocol; integrity, not security.
-            var md5 = MD5.HashData(buffer.AsSpan(0, size));
-#pragma warning restore CA5351
-            using var body = new MemoryStream(buffer, 0, size, writable: false);
-            var request = new UploadPartRequest
-            {
-                BucketName = _options.Bucket,
-                Key = objectKey,
-                UploadId = uploadId,
-                PartNumber = number,
-                PartSize = size,
-                InputStream = body,
-                MD5Digest = Convert.ToBase64String(md5),
-                UseChunkEncoding = false,
-            };
-            using var progress = new TransferActivity(put.Activity);
-            request.StreamTransferProgress += progress.OnProgress;
-            var response = await _client.UploadPartAsync(request, cancellationToken).ConfigureAwait(false);
-            progress.Finish(size);
-            var etag = S3ETags.Normalize(response.ETag);
-            if (S3ETags.IsMd5(etag) && !string.Equals(etag, Convert.ToHexStringLower(md5), StringComparison.Ordinal))
-            {
-                throw new TargetException(Name, $"{Describe("PUT", objectKey)}: part {number} stored with ETag {etag}, its MD5 is {Convert.ToHexStringLower(md5)}", true, ErrorKinds.Checksum);
-            }
-
-            return (md5, response.ETag);
+            md5 = hash.GetHashAndReset();
         }
-        finally
+
+        body.Position = 0;
+        var request = new UploadPartRequest
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BucketName = _options.Bucket,
+            Key = objectKey,
+            UploadId = uploadId,
+            PartNumber = number,
+            PartSize = size,
+            InputStream = body,
+            MD5Digest = Convert.ToBase64String(md5),
+            UseChunkEncoding = false,
+        };
+        using var progress = new TransferActivity(put.Activity);
+        request.StreamTransferProgress += progress.OnProgress;
+        var response = await _client.UploadPartAsync(request, cancellationToken).ConfigureAwait(false);
+        progress.Finish(size);
+        var etag = S3ETags.Normalize(response.ETag);
+        if (S3ETags.IsMd5(etag) && !string.Equals(etag, Convert.ToHexStringLower(md5), StringComparison.Ordinal))
+        {
+            throw new TargetException(Name, $"{Describe("PUT", objectKey)}: part {number} stored with ETag {etag}, its MD5 is {Convert.ToHexStringLower(md5)}", true, ErrorKinds.Checksum);
         }
+
+        return (md5, response.ETag);
     }
 
     /// <summary>Aborts an unfinished upload so no parts are left behind; a failure to abort is logged, never thrown over the cause.</summary>
