@@ -1,0 +1,116 @@
+using Courier.Core.Storage;
+using Npgsql;
+using static Courier.Postgres.PostgresMapping;
+
+namespace Courier.Postgres;
+
+internal sealed partial class PostgresDeliveryStore
+{
+    /// <summary>Flags overdue deliveries (oldest first) through the partial index <c>deliveries_deadline</c> and writes their events, in one transaction.</summary>
+    public async Task<IReadOnlyList<DeliveryView>> MarkDeadlineMissedAsync(DateTimeOffset createdBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var missed = new List<DeliveryView>();
+        await using (var mark = new NpgsqlCommand(
+            $"""
+            WITH overdue AS (
+                SELECT id FROM deliveries
+                WHERE state <> 'delivered' AND NOT deadline_missed AND created_at < @before
+                ORDER BY created_at, id LIMIT @limit
+                FOR UPDATE SKIP LOCKED),
+            flagged AS (
+                UPDATE deliveries d SET deadline_missed = true FROM overdue WHERE d.id = overdue.id
+                RETURNING {ViewColumns})
+            SELECT * FROM flagged d ORDER BY d.created_at, d.id
+            """,
+            connection,
+            transaction))
+        {
+            mark.Parameters.Add(Time("before", createdBefore));
+            mark.Parameters.Add(P("limit", limit));
+            await using var reader = await mark.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                missed.Add(ReadView(reader));
+            }
+        }
+
+        if (missed.Count > 0)
+        {
+            await using var write = new NpgsqlBatch(connection, transaction);
+            AddEvents(write, missed.Select(d => (EventTypes.DeadlineMissed, d.VideoId, d.Version, (Guid?)d.Id)).ToList(), now);
+            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return missed;
+    }
+
+    public async Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT id, type, video_id, version, delivery_id, created_at FROM events WHERE id > @after ORDER BY id LIMIT @limit");
+        command.Parameters.Add(P("after", afterId));
+        command.Parameters.Add(P("limit", Math.Max(limit, 0)));
+        var events = new List<CourierEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(new CourierEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetGuid(4),
+                reader.GetFieldValue<DateTimeOffset>(5)));
+        }
+
+        return events;
+    }
+
+    public async Task<ConsumerState?> TryLeaseConsumerAsync(string consumer, string nodeId, DateTimeOffset now, TimeSpan leaseFor, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            """
+            INSERT INTO event_consumers (consumer, position, lease_node, lease_until)
+            VALUES (@consumer, (SELECT coalesce(max(id), 0) FROM events), @node, @until)
+            ON CONFLICT (consumer) DO UPDATE SET lease_node = excluded.lease_node, lease_until = excluded.lease_until
+            WHERE event_consumers.lease_node IS NULL OR event_consumers.lease_until <= @now OR event_consumers.lease_node = @node
+            RETURNING consumer, position, attempts, next_attempt_at, last_error
+            """);
+        command.Parameters.Add(P("consumer", consumer));
+        command.Parameters.Add(P("node", nodeId));
+        command.Parameters.Add(Time("now", now));
+        command.Parameters.Add(Time("until", now + leaseFor));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new ConsumerState(reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), NullableTime(reader, 3), NullableString(reader, 4));
+    }
+
+    public async Task<bool> SaveConsumerAsync(string nodeId, ConsumerState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        await using var command = _dataSource.CreateCommand(
+            """
+            UPDATE event_consumers SET position = @position, attempts = @attempts, next_attempt_at = @next, last_error = @error
+            WHERE consumer = @consumer AND lease_node = @node
+            """);
+        command.Parameters.Add(P("position", state.Position));
+        command.Parameters.Add(P("attempts", state.Attempts));
+        command.Parameters.Add(Time("next", state.NextAttemptAt));
+        command.Parameters.Add(P("error", state.LastError));
+        command.Parameters.Add(P("consumer", state.Consumer));
+        command.Parameters.Add(P("node", nodeId));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+}
