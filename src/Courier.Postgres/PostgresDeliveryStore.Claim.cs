@@ -42,8 +42,8 @@ internal sealed partial class PostgresDeliveryStore
         });
 
         var claimed = new List<ClaimedDelivery>();
+        // Npgsql's reader skips the heartbeat (it returns no rows): the first result is the claim.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             claimed.Add(ReadClaim(reader));

@@ -28,8 +28,8 @@ internal sealed partial class PostgresDeliveryStore
             {
                 Parameters = { P("video", video.VideoId), P("fingerprint", video.Fingerprint) },
             });
+            // The lock's result, then (the heartbeat returns no rows and is skipped) the version.
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
