@@ -10,7 +10,8 @@ internal sealed partial class PostgresDeliveryStore
     /// <summary>
     /// One short transaction: the outcome and its attempt in one statement, guarded by
     /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>. A delivered or dead outcome then locks its video
-    /// version's row, so of two last deliveries finishing at once exactly one sees "all delivered", and writes the events.
+    /// version's row, so of two last deliveries finishing at once exactly one sees "all delivered", and writes the events
+    /// (<c>video.distributed</c> and the distributed time once per version, like <c>video.failed</c>).
     /// </summary>
     public async Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
     {
@@ -94,11 +95,11 @@ internal sealed partial class PostgresDeliveryStore
 
     private async Task WriteVersionEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DeliveryCompletion completion, string videoId, int version, CancellationToken cancellationToken)
     {
-        bool failedSent;
+        bool failedSent, distributedBefore;
         long pending;
         await using (var check = new NpgsqlBatch(connection, transaction))
         {
-            check.BatchCommands.Add(new NpgsqlBatchCommand("SELECT failed_event_sent FROM video_versions WHERE video_id = @video AND version = @version FOR NO KEY UPDATE")
+            check.BatchCommands.Add(new NpgsqlBatchCommand("SELECT failed_event_sent, distributed_at IS NOT NULL FROM video_versions WHERE video_id = @video AND version = @version FOR NO KEY UPDATE")
             {
                 Parameters = { P("video", videoId), P("version", version) },
             });
@@ -111,6 +112,7 @@ internal sealed partial class PostgresDeliveryStore
             await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             failedSent = reader.GetBoolean(0);
+            distributedBefore = reader.GetBoolean(1);
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             pending = reader.GetInt64(0);
@@ -118,7 +120,7 @@ internal sealed partial class PostgresDeliveryStore
 
         var events = new List<(string Type, Guid? Delivery)>();
         await using var write = new NpgsqlBatch(connection, transaction);
-        if (completion.State == DeliveryState.Delivered && pending == 0)
+        if (completion.State == DeliveryState.Delivered && pending == 0 && !distributedBefore)
         {
             events.Add((EventTypes.VideoDistributed, null));
             write.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE video_versions SET distributed_at = @now WHERE video_id = @video AND version = @version")

@@ -74,21 +74,27 @@ internal sealed partial class PostgresDeliveryStore
         return events;
     }
 
+    /// <summary>
+    /// A new consumer starts after the last event id ever handed out (read under the event lock, so no event being
+    /// written now is skipped, and pruning does not move it back).
+    /// </summary>
     public async Task<ConsumerState?> TryLeaseConsumerAsync(string consumer, string nodeId, DateTimeOffset now, TimeSpan leaseFor, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { P("key", EventLockKey) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
             INSERT INTO event_consumers (consumer, position, lease_node, lease_until)
-            VALUES (@consumer, (SELECT coalesce(max(id), 0) FROM events), @node, @until)
+            VALUES (@consumer, greatest((SELECT coalesce(max(id), 0) FROM events), coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'id')), 0)), @node, @until)
             ON CONFLICT (consumer) DO UPDATE SET lease_node = excluded.lease_node, lease_until = excluded.lease_until
             WHERE event_consumers.lease_node IS NULL OR event_consumers.lease_until <= @now OR event_consumers.lease_node = @node
             RETURNING consumer, position, attempts, next_attempt_at, last_error
-            """);
-        command.Parameters.Add(P("consumer", consumer));
-        command.Parameters.Add(P("node", nodeId));
-        command.Parameters.Add(Time("now", now));
-        command.Parameters.Add(Time("until", now + leaseFor));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            """)
+        {
+            Parameters = { P("consumer", consumer), P("node", nodeId), Time("now", now), Time("until", now + leaseFor) },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             return null;

@@ -10,5 +10,5 @@ public static class PostgresStoreDefaults
     public const int PruneChunk = 10_000;
 
     /// <summary>How many recent distributed versions the time-to-distributed figures are taken from.</summary>
-    public const int DistributedSamples = 1_000;
+    public const int DistributedSamples = 10_000;
 }
