@@ -1,12 +1,73 @@
+using Courier.Core.Storage;
+using Microsoft.Data.Sqlite;
+
 namespace Courier.Sqlite;
 
-// Placeholder until the SQLite store lands; see IDeliveryStore for the contract.
-internal sealed partial class SqliteDeliveryStore
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode, shared by the <c>courier</c> CLI and <c>courier serve</c> at once.
+/// A pooled connection per operation; every write is one <c>BEGIN IMMEDIATE</c> transaction, so a writer takes the write
+/// lock up front (waiting up to <see cref="SqliteStoreOptions.BusyTimeout"/>) instead of failing with SQLITE_BUSY when a
+/// read lock cannot be upgraded. Reads run in deferred transactions: one consistent snapshot per call.
+/// </summary>
+/// <remarks>
+/// <c>synchronous=FULL</c>: a committed submission or outcome survives power loss, not only a process crash. The design
+/// promises "durable before work": the transcoder is told a video is delivered or queued only after the ledger says so.
+/// NORMAL would save one fsync per commit, which is noise next to pushing a rendition over the network.
+/// </remarks>
+internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
 {
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMs;
+
     public SqliteDeliveryStore(SqliteStoreOptions options)
     {
-        Options = options;
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString)
+        {
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        };
+        _connectionString = builder.ConnectionString;
+        _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
     }
 
-    public SqliteStoreOptions Options { get; }
+    /// <summary>Opens a pooled connection with this store's per-connection settings.</summary>
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pragmas = connection.CreateCommand();
+            pragmas.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+            await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Starts a write transaction: <c>BEGIN IMMEDIATE</c> (takes the write lock now, waiting for busy_timeout).</summary>
+    private static SqliteTransaction BeginWrite(SqliteConnection connection) => connection.BeginTransaction(deferred: false);
+
+    /// <summary>Starts a read transaction: <c>BEGIN</c> (deferred), a consistent snapshot under WAL.</summary>
+    private static SqliteTransaction BeginRead(SqliteConnection connection) => connection.BeginTransaction(deferred: true);
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Sql.Command(connection, null, "SELECT count(*) FROM schema_version");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes this store's idle pooled connections (so its file can be deleted or moved).</summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
 }

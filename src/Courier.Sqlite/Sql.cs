@@ -1,0 +1,100 @@
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Courier.Sqlite;
+
+/// <summary>Commands, parameters and the mapping between SQLite values and Courier's types.</summary>
+internal static class Sql
+{
+    /// <summary>The columns read by <see cref="ReadDelivery"/>, on a table aliased <c>d</c>.</summary>
+    public const string DeliveryColumns =
+        "d.id, d.video_id, d.version, d.rendition, d.target, d.state, d.attempts, d.last_error, d.error_kind, d.next_attempt_at, " +
+        "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at";
+
+    public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    public static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
+
+    public static long? Ms(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
+
+    public static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    public static string Id(Guid id) => id.ToString("D");
+
+    public static string State(DeliveryState state) => state switch
+    {
+        DeliveryState.InFlight => "in_flight",
+        DeliveryState.Queued => "queued",
+        DeliveryState.Delivered => "delivered",
+        DeliveryState.Dead => "dead",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown delivery state"),
+    };
+
+    public static DeliveryState State(string state) => state switch
+    {
+        "in_flight" => DeliveryState.InFlight,
+        "queued" => DeliveryState.Queued,
+        "delivered" => DeliveryState.Delivered,
+        "dead" => DeliveryState.Dead,
+        _ => throw new InvalidDataException($"unknown delivery state '{state}' in the store"),
+    };
+
+    public static string Mode(AttemptMode mode) => mode switch
+    {
+        AttemptMode.Sync => "sync",
+        AttemptMode.Async => "async",
+        AttemptMode.Manual => "manual",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown attempt mode"),
+    };
+
+    public static AttemptMode Mode(string mode) => mode switch
+    {
+        "sync" => AttemptMode.Sync,
+        "async" => AttemptMode.Async,
+        "manual" => AttemptMode.Manual,
+        _ => throw new InvalidDataException($"unknown attempt mode '{mode}' in the store"),
+    };
+
+    public static string Kind(RenditionKind kind) => kind == RenditionKind.Package ? "package" : "file";
+
+    public static RenditionKind Kind(string kind) => kind == "package" ? RenditionKind.Package : RenditionKind.File;
+
+    /// <summary>A list of strings as a JSON array, for <c>json_each(@p)</c>: one statement for any number of values.</summary>
+    public static string JsonArray(IEnumerable<string> values) => System.Text.Json.JsonSerializer.Serialize(values.ToArray(), SqliteJsonContext.Default.StringArray);
+
+    public static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static long? NullableLong(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    public static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Time(reader.GetInt64(ordinal));
+
+    /// <summary>Reads a delivery selected with <see cref="DeliveryColumns"/> starting at <paramref name="at"/>.</summary>
+    public static DeliveryView ReadDelivery(SqliteDataReader reader, int at = 0) => new(
+        Guid.Parse(reader.GetString(at)),
+        reader.GetString(at + 1),
+        reader.GetInt32(at + 2),
+        reader.GetString(at + 3),
+        reader.GetString(at + 4),
+        State(reader.GetString(at + 5)),
+        reader.GetInt32(at + 6),
+        NullableString(reader, at + 7),
+        NullableString(reader, at + 8),
+        NullableTime(reader, at + 9),
+        NullableLong(reader, at + 10),
+        NullableLong(reader, at + 11),
+        Time(reader.GetInt64(at + 12)),
+        Time(reader.GetInt64(at + 13)),
+        NullableTime(reader, at + 14));
+}

@@ -1,0 +1,200 @@
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+using Microsoft.Data.Sqlite;
+
+namespace Courier.Sqlite;
+
+internal sealed partial class SqliteDeliveryStore
+{
+    /// <summary>
+    /// The due part of the failure queue, oldest due first. It walks the partial index <c>deliveries_due</c> from its start
+    /// up to <c>@now</c> and stops after <c>@limit</c> rows: O(due rows), whatever the queue holds beyond now.
+    /// <c>INDEXED BY</c> because, without ANALYZE statistics, the planner rates the equality <c>state = 'queued'</c> on
+    /// <c>deliveries_state_target</c> above the range, and would read and sort the whole queue (seen in the query-plan test).
+    /// </summary>
+    internal const string DueSql =
+        """
+        SELECT id FROM deliveries INDEXED BY deliveries_due
+        WHERE state = 'queued' AND next_attempt_at <= @now
+          AND target NOT IN (SELECT value FROM json_each(@excluded))
+        ORDER BY next_attempt_at
+        LIMIT @limit
+        """;
+
+    private const string ClaimedSelect =
+        """
+        SELECT d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted
+        FROM deliveries d
+        JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
+        """;
+
+    private static ClaimedDelivery ReadClaimed(SqliteDataReader reader) => new(
+        Guid.Parse(reader.GetString(0)),
+        reader.GetString(1),
+        reader.GetInt32(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        Sql.Kind(reader.GetString(5)),
+        reader.GetString(6),
+        reader.GetString(7),
+        reader.GetInt32(8),
+        Guid.Parse(reader.GetString(9)),
+        Sql.Time(reader.GetInt64(10)),
+        reader.GetInt64(11) != 0);
+
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken)
+    {
+        var at = Sql.Ms(now);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
+        if (limit <= 0)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return [];
+        }
+
+        var ids = new List<string>();
+        await using (var due = Sql.Command(connection, transaction, DueSql, ("@now", at), ("@excluded", Sql.JsonArray(excludeTargets ?? [])), ("@limit", limit)))
+        await using (var reader = await due.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        if (ids.Count == 0)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return [];
+        }
+
+        await using (var claim = Sql.Command(
+            connection,
+            transaction,
+            "UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = @token, next_attempt_at = NULL, updated_at = @now WHERE id = @id",
+            ("@node", nodeId),
+            ("@token", null),
+            ("@now", at),
+            ("@id", null)))
+        {
+            foreach (var id in ids)
+            {
+                claim.Parameters["@token"].Value = Sql.Id(Guid.NewGuid());
+                claim.Parameters["@id"].Value = id;
+                await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var claimed = new Dictionary<Guid, ClaimedDelivery>();
+        await using (var select = Sql.Command(connection, transaction, $"{ClaimedSelect} WHERE d.id IN (SELECT value FROM json_each(@ids))", ("@ids", Sql.JsonArray(ids))))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var delivery = ReadClaimed(reader);
+                claimed[delivery.Id] = delivery;
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return ids.Select(id => claimed[Guid.Parse(id)]).ToList();
+    }
+
+    public async Task HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        await HeartbeatAsync(connection, transaction, nodeId, Sql.Ms(now), cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(
+            """
+            UPDATE deliveries
+            SET state = 'queued', next_attempt_at = @now, error_kind = @leaseLost,
+                last_error = 'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back',
+                lease_owner = NULL, lease_token = NULL, updated_at = @now
+            WHERE state = 'in_flight'
+              AND (lease_owner IS NULL OR lease_owner NOT IN (SELECT node_id FROM nodes WHERE heartbeat_at >= @before))
+            """,
+            cancellationToken,
+            ("@now", Sql.Ms(now)),
+            ("@before", Sql.Ms(heartbeatBefore)),
+            ("@leaseLost", ErrorKinds.LeaseLost));
+
+    public async Task<int> ReleaseNodeAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        int released;
+        await using (var release = Sql.Command(
+            connection,
+            transaction,
+            """
+            UPDATE deliveries SET state = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_token = NULL, updated_at = @now
+            WHERE state = 'in_flight' AND lease_owner = @node
+            """,
+            ("@node", nodeId),
+            ("@now", Sql.Ms(now))))
+        {
+            released = await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var forget = Sql.Command(connection, transaction, "DELETE FROM nodes WHERE node_id = @node", ("@node", nodeId)))
+        {
+            await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return released;
+    }
+
+    public Task<int> MakeDueAsync(string target, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(
+            "UPDATE deliveries SET next_attempt_at = @now, updated_at = @now WHERE state = 'queued' AND target = @target AND next_attempt_at > @now",
+            cancellationToken,
+            ("@target", target),
+            ("@now", Sql.Ms(now)));
+
+    public async Task<IReadOnlyList<Guid>> RequeueAsync(RequeueRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        const string Set = "UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, resubmitted = 1, lease_owner = NULL, lease_token = NULL, updated_at = @now";
+        var (sql, parameters) = request.DeliveryIds is { } ids
+            ? ($"{Set} WHERE id IN (SELECT value FROM json_each(@ids)) AND state IN ('queued', 'dead') RETURNING id", new (string, object?)[] { ("@ids", Sql.JsonArray(ids.Select(Sql.Id))) })
+            : ($"{Set} WHERE state = 'dead' AND (@target IS NULL OR target = @target) AND (@kind IS NULL OR error_kind = @kind) RETURNING id", [("@target", request.Target), ("@kind", request.ErrorKind)]);
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        var requeued = new List<Guid>();
+        await using (var command = Sql.Command(connection, transaction, sql, [("@now", Sql.Ms(request.Now)), .. parameters]))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                requeued.Add(Guid.Parse(reader.GetString(0)));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return requeued;
+    }
+
+    /// <summary>Runs one statement in a write transaction and returns the rows it changed.</summary>
+    private async Task<int> WriteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        int changed;
+        await using (var command = Sql.Command(connection, transaction, sql, parameters))
+        {
+            changed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+}

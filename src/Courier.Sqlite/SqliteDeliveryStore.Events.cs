@@ -1,0 +1,131 @@
+using Courier.Core.Storage;
+
+namespace Courier.Sqlite;
+
+internal sealed partial class SqliteDeliveryStore
+{
+    public async Task<IReadOnlyList<DeliveryView>> MarkDeadlineMissedAsync(DateTimeOffset createdBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var at = Sql.Ms(now);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        List<DeliveryView> missed;
+        await using (var mark = Sql.Command(
+            connection,
+            transaction,
+            """
+            UPDATE deliveries SET deadline_missed_at = @now
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE state <> 'delivered' AND deadline_missed_at IS NULL AND created_at < @before
+                ORDER BY created_at
+                LIMIT @limit)
+            RETURNING id, video_id, version, rendition, target, state, attempts, last_error, error_kind, next_attempt_at,
+                      bytes, last_duration_ms, created_at, updated_at, delivered_at
+            """,
+            ("@now", at),
+            ("@before", Sql.Ms(createdBefore)),
+            ("@limit", Math.Max(0, limit))))
+        {
+            missed = await ReadDeliveriesAsync(mark, cancellationToken).ConfigureAwait(false);
+        }
+
+        missed.Sort((a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : a.Id.CompareTo(b.Id));
+        foreach (var delivery in missed)
+        {
+            await AddEventAsync(connection, transaction, EventTypes.DeadlineMissed, delivery.VideoId, delivery.Version, delivery.Id, at, cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return missed;
+    }
+
+    public async Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var select = Sql.Command(
+            connection,
+            null,
+            "SELECT id, type, video_id, version, delivery_id, created_at FROM events WHERE id > @after ORDER BY id LIMIT @limit",
+            ("@after", afterId),
+            ("@limit", Math.Max(0, limit)));
+        var events = new List<CourierEvent>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(new CourierEvent(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : Guid.Parse(reader.GetString(4)),
+                Sql.Time(reader.GetInt64(5))));
+        }
+
+        return events;
+    }
+
+    public async Task<ConsumerState?> TryLeaseConsumerAsync(string consumer, string nodeId, DateTimeOffset now, TimeSpan leaseFor, CancellationToken cancellationToken)
+    {
+        var at = Sql.Ms(now);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+
+        // A new consumer starts at the last event id ever written (sqlite_sequence survives pruning): no flood of history.
+        await using (var create = Sql.Command(
+            connection,
+            transaction,
+            """
+            INSERT INTO consumers (consumer, position, attempts)
+            VALUES (@consumer, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), 0)
+            ON CONFLICT (consumer) DO NOTHING
+            """,
+            ("@consumer", consumer)))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        ConsumerState? state = null;
+        await using (var lease = Sql.Command(
+            connection,
+            transaction,
+            """
+            UPDATE consumers SET lease_owner = @node, lease_until = @until
+            WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @node OR lease_until <= @now)
+            RETURNING consumer, position, attempts, next_attempt_at, last_error
+            """,
+            ("@consumer", consumer),
+            ("@node", nodeId),
+            ("@now", at),
+            ("@until", Sql.Ms(now + leaseFor))))
+        await using (var reader = await lease.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                state = new ConsumerState(reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), Sql.NullableTime(reader, 3), Sql.NullableString(reader, 4));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return state;
+    }
+
+    public Task<bool> SaveConsumerAsync(string nodeId, ConsumerState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return SaveAsync();
+
+        async Task<bool> SaveAsync() => await WriteAsync(
+            """
+            UPDATE consumers SET position = @position, attempts = @attempts, next_attempt_at = @next, last_error = @error
+            WHERE consumer = @consumer AND lease_owner = @node
+            """,
+            cancellationToken,
+            ("@consumer", state.Consumer),
+            ("@node", nodeId),
+            ("@position", state.Position),
+            ("@attempts", state.Attempts),
+            ("@next", Sql.Ms(state.NextAttemptAt)),
+            ("@error", state.LastError)).ConfigureAwait(false) == 1;
+    }
+}

@@ -1,0 +1,183 @@
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+
+namespace Courier.Store.Compliance;
+
+public abstract partial class DeliveryStoreComplianceTests
+{
+    [Fact]
+    public async Task Completing_as_delivered_records_bytes_duration_attempt_and_ends_the_lease()
+    {
+        var claim = await OneAsync("movie-42");
+        var done = T0 + TimeSpan.FromSeconds(2);
+
+        await CompleteAsync(Delivered(claim, done, bytes: 1234, startedAt: T0));
+
+        var delivery = await DeliveryAsync(claim.Id);
+        delivery.State.ShouldBe(DeliveryState.Delivered);
+        delivery.Attempts.ShouldBe(1);
+        delivery.LastError.ShouldBeNull();
+        delivery.ErrorKind.ShouldBeNull();
+        delivery.NextAttemptAt.ShouldBeNull();
+        delivery.Bytes.ShouldBe(1234);
+        delivery.LastDurationMs.ShouldBe(1500);
+        delivery.CreatedAt.ShouldBe(T0);
+        delivery.UpdatedAt.ShouldBe(done);
+        delivery.DeliveredAt.ShouldBe(done);
+        var stats = await Store.GetStatisticsAsync(T0 - TimeSpan.FromHours(1), Ct);
+        stats.Attempts.ShouldBe([new AttemptTally(AttemptMode.Sync, "cdn-a", 1, 0, 1234)]);
+        (await Store.CompleteAsync(Delivered(claim, done + TimeSpan.FromSeconds(1)), Ct)).ShouldBeFalse("a lease ends with its outcome");
+        (await Store.GetStatisticsAsync(T0 - TimeSpan.FromHours(1), Ct)).Attempts.ShouldBe(stats.Attempts);
+    }
+
+    [Fact]
+    public async Task Completing_as_queued_records_the_error_the_due_time_and_the_failed_attempt()
+    {
+        var claim = await OneAsync("movie-42");
+        var failedAt = T0 + TimeSpan.FromSeconds(4);
+
+        await CompleteAsync(Queued(claim, failedAt, failedAt + TimeSpan.FromSeconds(30)));
+
+        var delivery = await DeliveryAsync(claim.Id);
+        delivery.State.ShouldBe(DeliveryState.Queued);
+        delivery.Attempts.ShouldBe(1);
+        delivery.LastError.ShouldBe("503 Service Unavailable");
+        delivery.ErrorKind.ShouldBe("http_503");
+        delivery.NextAttemptAt.ShouldBe(failedAt + TimeSpan.FromSeconds(30));
+        delivery.DeliveredAt.ShouldBeNull();
+        delivery.UpdatedAt.ShouldBe(failedAt);
+        (await Store.GetStatisticsAsync(T0 - TimeSpan.FromHours(1), Ct)).Attempts.ShouldBe([new AttemptTally(AttemptMode.Sync, "cdn-a", 0, 1, 10)]);
+        (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().DistributedAt.ShouldBeNull();
+        (await EventsAsync()).ShouldBeEmpty("a queued delivery raises no event");
+    }
+
+    [Fact]
+    public async Task Releasing_work_unattempted_does_not_count_an_attempt()
+    {
+        var claim = await OneAsync("movie-42");
+        var release = new DeliveryCompletion(claim.Id, claim.LeaseToken, DeliveryState.Queued, false, T0 + TimeSpan.FromMinutes(5), "target cdn-a is down", "target_down", null, null, null, T0 + TimeSpan.FromSeconds(1));
+
+        await CompleteAsync(release);
+
+        var delivery = await DeliveryAsync(claim.Id);
+        delivery.State.ShouldBe(DeliveryState.Queued);
+        delivery.Attempts.ShouldBe(0);
+        delivery.ErrorKind.ShouldBe("target_down");
+        delivery.NextAttemptAt.ShouldBe(T0 + TimeSpan.FromMinutes(5));
+        (await Store.GetStatisticsAsync(T0 - TimeSpan.FromHours(1), Ct)).Attempts.ShouldBeEmpty();
+        (await ClaimAllAsync(T0 + TimeSpan.FromMinutes(5))).ShouldHaveSingleItem().Attempts.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Completing_as_dead_records_the_reason_and_writes_delivery_dead_and_video_failed()
+    {
+        var result = await SubmitAsync("movie-42", ["720p"], ["cdn-a", "cdn-b"]);
+        var claim = result.Claimed.Single(c => c.Target == "cdn-a");
+        var diedAt = T0 + TimeSpan.FromSeconds(3);
+
+        await CompleteAsync(Dead(claim, diedAt, "403 Forbidden", "http_403"));
+
+        var delivery = await DeliveryAsync(claim.Id);
+        delivery.State.ShouldBe(DeliveryState.Dead);
+        delivery.Attempts.ShouldBe(1);
+        delivery.LastError.ShouldBe("403 Forbidden");
+        delivery.ErrorKind.ShouldBe("http_403");
+        delivery.NextAttemptAt.ShouldBeNull();
+        delivery.DeliveredAt.ShouldBeNull();
+        var events = await EventsAsync();
+        events.Select(e => (e.Type, e.VideoId, e.Version, e.DeliveryId, e.CreatedAt)).ShouldBe(
+        [
+            (EventTypes.DeliveryDead, "movie-42", 1, (Guid?)claim.Id, diedAt),
+            (EventTypes.VideoFailed, "movie-42", 1, null, diedAt),
+        ]);
+        events[1].Id.ShouldBeGreaterThan(events[0].Id);
+        (await Store.GetStatisticsAsync(T0 - TimeSpan.FromHours(1), Ct)).Attempts.ShouldBe([new AttemptTally(AttemptMode.Sync, "cdn-a", 0, 1, 0)]);
+    }
+
+    [Fact]
+    public async Task Video_failed_is_written_once_per_version()
+    {
+        var result = await SubmitAsync("movie-42", ["360p", "720p"], ["cdn-a"]);
+        await CompleteAsync(Dead(result.Claimed[0], T0 + TimeSpan.FromSeconds(1)));
+        await CompleteAsync(Dead(result.Claimed[1], T0 + TimeSpan.FromSeconds(2)));
+        await Store.RequeueAsync(new RequeueRequest([result.Claimed[0].Id], null, null, T0 + TimeSpan.FromMinutes(1)), Ct);
+        var again = (await ClaimAllAsync(T0 + TimeSpan.FromMinutes(1))).ShouldHaveSingleItem();
+        await CompleteAsync(Dead(again, T0 + TimeSpan.FromMinutes(2), mode: AttemptMode.Manual));
+        var next = await SubmitAsync("movie-42", ["360p"], ["cdn-a"], fingerprint: "content-2", at: T0 + TimeSpan.FromMinutes(3));
+        await CompleteAsync(Dead(next.Claimed[0], T0 + TimeSpan.FromMinutes(4)));
+
+        var events = await EventsAsync();
+
+        events.Count(e => e.Type == EventTypes.DeliveryDead).ShouldBe(4);
+        events.Where(e => e.Type == EventTypes.VideoFailed).Select(e => (e.Version, e.CreatedAt)).ShouldBe([(1, T0 + TimeSpan.FromSeconds(1)), (2, T0 + TimeSpan.FromMinutes(4))]);
+    }
+
+    [Fact]
+    public async Task Video_distributed_time_and_event_are_written_when_its_last_delivery_is_delivered()
+    {
+        var result = await SubmitAsync("movie-42", ["360p", "720p"], ["cdn-a"]);
+        await CompleteAsync(Delivered(result.Claimed[0], T0 + TimeSpan.FromSeconds(1)));
+        await CompleteAsync(Queued(result.Claimed[1], T0 + TimeSpan.FromSeconds(1), T0 + TimeSpan.FromSeconds(30)));
+
+        (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().DistributedAt.ShouldBeNull();
+        (await EventsAsync()).ShouldBeEmpty();
+
+        var retry = (await ClaimAllAsync(T0 + TimeSpan.FromSeconds(30))).ShouldHaveSingleItem();
+        await CompleteAsync(Delivered(retry, T0 + TimeSpan.FromSeconds(40), AttemptMode.Async));
+
+        var video = (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull();
+        video.DistributedAt.ShouldBe(T0 + TimeSpan.FromSeconds(40));
+        video.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered);
+        var distributed = (await EventsAsync()).ShouldHaveSingleItem();
+        (distributed.Type, distributed.VideoId, distributed.Version, distributed.DeliveryId, distributed.CreatedAt)
+            .ShouldBe((EventTypes.VideoDistributed, "movie-42", 1, (Guid?)null, T0 + TimeSpan.FromSeconds(40)));
+        (await Store.GetStatisticsAsync(T0, Ct)).SecondsToDistributed.ShouldBe([40.0]);
+    }
+
+    [Fact]
+    public async Task A_stale_lease_token_is_refused_and_writes_nothing()
+    {
+        var result = await SubmitAsync("movie-42", ["720p"], ["cdn-a"]);
+        var claim = result.Claimed[0];
+        var before = await DeliveryAsync(claim.Id);
+        var stale = Guid.NewGuid();
+
+        (await Store.CompleteAsync(Delivered(claim, T0 + TimeSpan.FromSeconds(1), token: stale), Ct)).ShouldBeFalse();
+        (await Store.CompleteAsync(Dead(claim, T0 + TimeSpan.FromSeconds(1), token: stale), Ct)).ShouldBeFalse();
+        (await Store.CompleteAsync(Queued(claim, T0 + TimeSpan.FromSeconds(1), T0 + TimeSpan.FromMinutes(1), token: stale), Ct)).ShouldBeFalse();
+        (await Store.CompleteAsync(Delivered(claim, T0 + TimeSpan.FromSeconds(1)) with { DeliveryId = Guid.NewGuid() }, Ct)).ShouldBeFalse("no such delivery");
+
+        (await DeliveryAsync(claim.Id)).ShouldBe(before);
+        (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().DistributedAt.ShouldBeNull();
+        (await EventsAsync()).ShouldBeEmpty();
+        var stats = await Store.GetStatisticsAsync(T0 - TimeSpan.FromHours(1), Ct);
+        stats.Attempts.ShouldBeEmpty();
+        stats.RecentAttempts.ShouldBeEmpty();
+
+        await CompleteAsync(Delivered(claim, T0 + TimeSpan.FromSeconds(2)));
+        (await DeliveryAsync(claim.Id)).State.ShouldBe(DeliveryState.Delivered);
+    }
+
+    [Fact]
+    public async Task A_completion_after_another_node_took_the_delivery_over_is_refused()
+    {
+        var lost = await OneAsync("movie-42", node: "node-a", at: T0);
+        await Store.HeartbeatAsync("node-b", T0 + TimeSpan.FromMinutes(2), Ct);
+        (await Store.ReclaimExpiredAsync(T0 + TimeSpan.FromMinutes(1), T0 + TimeSpan.FromMinutes(2), Ct)).ShouldBe(1);
+        var taken = (await ClaimAllAsync(T0 + TimeSpan.FromMinutes(2), "node-b")).ShouldHaveSingleItem();
+        taken.Id.ShouldBe(lost.Id);
+        taken.LeaseToken.ShouldNotBe(lost.LeaseToken);
+
+        (await Store.CompleteAsync(Dead(lost, T0 + TimeSpan.FromMinutes(3)), Ct)).ShouldBeFalse("node-a lost its lease");
+
+        var delivery = await DeliveryAsync(lost.Id);
+        delivery.State.ShouldBe(DeliveryState.InFlight);
+        delivery.Attempts.ShouldBe(0);
+        (await EventsAsync()).ShouldBeEmpty();
+        (await Store.GetStatisticsAsync(T0 - TimeSpan.FromHours(1), Ct)).Attempts.ShouldBeEmpty();
+
+        await CompleteAsync(Delivered(taken, T0 + TimeSpan.FromMinutes(4), AttemptMode.Async));
+        (await DeliveryAsync(lost.Id)).State.ShouldBe(DeliveryState.Delivered);
+        (await Store.CompleteAsync(Delivered(lost, T0 + TimeSpan.FromMinutes(5)), Ct)).ShouldBeFalse();
+    }
+}
