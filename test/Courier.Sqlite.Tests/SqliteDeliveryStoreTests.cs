@@ -175,6 +175,40 @@ public sealed class SqliteDeliveryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Seconds_to_distributed_come_from_the_most_recent_ten_thousand_distributed_versions()
+    {
+        using var store = _database.OpenStore();
+        await store.MigrateAsync(Ct);
+        using (var raw = _database.OpenRaw())
+        using (var transaction = raw.BeginTransaction())
+        using (var insert = raw.CreateCommand())
+        {
+            // 10,005 distributed versions an hour apart: the 5 oldest took 999 s, the 10,000 newest 1..10 s; one more is not distributed.
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO videos (video_id, version, fingerprint, submitted_at, distributed_at) VALUES (@video, 1, 'fp', @submitted, @distributed)";
+            var video = insert.Parameters.Add("@video", SqliteType.Text);
+            var submitted = insert.Parameters.Add("@submitted", SqliteType.Integer);
+            var distributed = insert.Parameters.Add("@distributed", SqliteType.Integer);
+            for (var i = 0; i < 10_006; i++)
+            {
+                var at = T0.ToUnixTimeMilliseconds() + (i * 3_600_000L);
+                video.Value = $"movie-{i}";
+                submitted.Value = at;
+                distributed.Value = i == 10_005 ? DBNull.Value : at + (i < 5 ? 999_000 : ((i % 10) + 1) * 1000);
+                insert.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+
+        var seconds = (await store.GetStatisticsAsync(T0, Ct)).SecondsToDistributed;
+
+        seconds.Count.ShouldBe(10_000);
+        seconds.Max().ShouldBe(10.0);
+        seconds.Min().ShouldBe(1.0);
+    }
+
+    [Fact]
     public async Task AddCourierSqliteStore_registers_a_working_store()
     {
         var services = new ServiceCollection().AddCourierSqliteStore(new SqliteStoreOptions { ConnectionString = _database.ConnectionString });

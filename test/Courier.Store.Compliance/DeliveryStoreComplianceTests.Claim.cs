@@ -193,12 +193,11 @@ public abstract partial class DeliveryStoreComplianceTests
     [Fact]
     public async Task Make_due_drains_a_target_now()
     {
-        var onA = await QueueAsync("movie-1", [3600, 7200], "cdn-a");
+        var onA = await QueueAsync("movie-1", [3600, 7200, 30], "cdn-a");
         var onB = await QueueAsync("movie-2", [3600], "cdn-b");
         var now = T0 + TimeSpan.FromMinutes(1);
-        (await ClaimAllAsync(now)).ShouldBeEmpty();
 
-        (await Store.MakeDueAsync("cdn-a", now, Ct)).ShouldBe(2);
+        (await Store.MakeDueAsync("cdn-a", now, Ct)).ShouldBe(2, "two were not due yet");
 
         (await DeliveryAsync(onA[1])).NextAttemptAt.ShouldBe(now);
         (await DeliveryAsync(onB[0])).NextAttemptAt.ShouldBe(T0 + TimeSpan.FromHours(1));

@@ -6,7 +6,8 @@ namespace Courier.Core.Storage;
 /// The store port: the durable ledger of videos, deliveries, attempts, node heartbeats and events.
 /// The core decides; the store records, atomically, and guards every outcome with the lease token.
 /// One compliance suite (<c>Courier.Store.Compliance</c>) holds every implementation to this contract.
-/// All times are passed in by the caller (from its <see cref="TimeProvider"/>); the store never reads the clock.
+/// All times are passed in by the caller (from its <see cref="TimeProvider"/>); the store never reads the clock, and keeps
+/// them to the millisecond at least.
 /// </summary>
 public interface IDeliveryStore
 {
@@ -21,6 +22,8 @@ public interface IDeliveryStore
     /// its renditions, and one delivery per rendition × target (existing ones are kept: no duplicates).
     /// In the same transaction, records <paramref name="nodeId"/>'s heartbeat and claims for it, each under a fresh
     /// lease token, the deliveries of this version to the given targets that are new or <c>queued</c>.
+    /// New deliveries added to a version that was distributed (extra targets) clear its distributed time: it is set again,
+    /// with another <c>video.distributed</c>, when they are delivered too.
     /// </summary>
     Task<SubmitResult> SubmitAsync(NewVideoVersion video, string nodeId, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -51,12 +54,16 @@ public interface IDeliveryStore
     /// <summary>A node's clean shutdown: its <c>in_flight</c> deliveries go back to <c>queued</c>, due now, unattempted; its heartbeat is removed.</summary>
     Task<int> ReleaseNodeAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Makes every <c>queued</c> delivery to <paramref name="target"/> due at <paramref name="now"/> (a target came back: drain it now).</summary>
+    /// <summary>
+    /// Makes every <c>queued</c> delivery to <paramref name="target"/> due at <paramref name="now"/> (a target came back: drain it now).
+    /// Returns how many were not due yet.
+    /// </summary>
     Task<int> MakeDueAsync(string target, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// A person's resubmission (<see cref="RequeueRequest"/>): the chosen <c>dead</c> or <c>queued</c> deliveries become
-    /// <c>queued</c>, due now, attempts reset to 0, marked resubmitted until their next completion. Returns the deliveries requeued.
+    /// <c>queued</c>, due now, attempts reset to 0, marked resubmitted until an attempt of theirs is recorded (a completion
+    /// without an attempt, such as a deferral while the target is down, keeps the mark). Returns the deliveries requeued.
     /// </summary>
     Task<IReadOnlyList<Guid>> RequeueAsync(RequeueRequest request, CancellationToken cancellationToken);
 
@@ -78,7 +85,10 @@ public interface IDeliveryStore
     /// <summary>The figures behind the statistics; recent attempts are those started at or after <paramref name="recentSince"/>.</summary>
     Task<StoreStatistics> GetStatisticsAsync(DateTimeOffset recentSince, CancellationToken cancellationToken);
 
-    /// <summary>Attempt counts per mode in buckets of <paramref name="bucket"/> since <paramref name="since"/>, for charts.</summary>
+    /// <summary>
+    /// Attempt counts per mode in buckets of <paramref name="bucket"/> since <paramref name="since"/> (by start time), for charts.
+    /// Buckets start at <paramref name="since"/> + n × <paramref name="bucket"/>; a bucket without attempts may be left out.
+    /// </summary>
     Task<IReadOnlyList<AttemptBucket>> GetAttemptSeriesAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken);
 
     /// <summary>
