@@ -80,7 +80,7 @@ internal sealed partial class PostgresDeliveryStore
                 sha256 = coalesce(@sha, sha256),
                 last_duration_ms = coalesce(@duration, last_duration_ms),
                 delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END,
-                resubmitted = resubmitted AND NOT @counts,
+                resubmitted = resubmitted AND NOT @has_attempt,
                 owner_node = NULL,
                 lease_token = NULL,
                 updated_at = @now
