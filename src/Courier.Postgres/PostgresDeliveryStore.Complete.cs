@@ -8,10 +8,11 @@ namespace Courier.Postgres;
 internal sealed partial class PostgresDeliveryStore
 {
     /// <summary>
-    /// One short transaction: the outcome and its attempt in one statement, guarded by
-    /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>. A delivered or dead outcome then locks its video
-    /// version's row, so of two last deliveries finishing at once exactly one sees "all delivered", and writes the events
-    /// (<c>video.distributed</c> and the distributed time once per version, like <c>video.failed</c>).
+    /// One statement, one round trip, atomic on its own (an implicit transaction): the outcome guarded by
+    /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>, its attempt, the version's counters, and the events.
+    /// The version's row is updated (and so locked) by every delivered or dead outcome: of two last deliveries finishing at
+    /// once, the second waits, re-reads the counter the first left, and is the one that sees it reach 0 and writes
+    /// <c>video.distributed</c>. Events take the outbox lock first (see <see cref="AddEvents"/>).
     /// </summary>
     public async Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
     {
@@ -21,50 +22,29 @@ internal sealed partial class PostgresDeliveryStore
             throw new ArgumentException("a completion cannot leave a delivery in flight", nameof(completion));
         }
 
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        string videoId;
-        int version;
-        await using (var outcome = new NpgsqlCommand(CompleteSql, connection, transaction))
-        {
-            var attempt = completion.Attempt;
-            var state = State(completion.State);
-            outcome.Parameters.Add(P("id", completion.DeliveryId));
-            outcome.Parameters.Add(P("token", completion.LeaseToken));
-            outcome.Parameters.Add(P("state", state));
-            outcome.Parameters.Add(P("counts", completion.CountsAsAttempt));
-            outcome.Parameters.Add(Time("next", completion.State == DeliveryState.Queued ? completion.NextAttemptAt ?? completion.Now : null));
-            outcome.Parameters.Add(P("error", completion.LastError));
-            outcome.Parameters.Add(P("kind", completion.ErrorKind));
-            outcome.Parameters.Add(P("bytes", completion.Bytes));
-            outcome.Parameters.Add(P("sha", completion.Sha256));
-            outcome.Parameters.Add(Time("now", completion.Now));
-            outcome.Parameters.Add(P("has_attempt", attempt is not null));
-            outcome.Parameters.Add(P("mode", attempt is null ? "async" : Mode(attempt.Mode)));
-            outcome.Parameters.Add(P("succeeded", attempt?.Succeeded ?? false));
-            outcome.Parameters.Add(P("attempt_error", attempt?.Error));
-            outcome.Parameters.Add(P("attempt_kind", attempt?.ErrorKind));
-            outcome.Parameters.Add(P("attempt_bytes", attempt?.Bytes ?? 0L));
-            outcome.Parameters.Add(P("duration", attempt is null ? (long?)null : (long)Math.Round(attempt.Duration.TotalMilliseconds)));
-            outcome.Parameters.Add(Time("started", attempt?.StartedAt ?? completion.Now));
-            outcome.Parameters.Add(P("attempt_node", attempt?.NodeId ?? string.Empty));
-            await using var reader = await outcome.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return false;
-            }
-
-            videoId = reader.GetString(0);
-            version = reader.GetInt32(1);
-        }
-
-        if (completion.State is DeliveryState.Delivered or DeliveryState.Dead)
-        {
-            await WriteVersionEventsAsync(connection, transaction, completion, videoId, version, cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        var attempt = completion.Attempt;
+        await using var command = _dataSource.CreateCommand(CompleteSql);
+        command.Parameters.Add(P("id", completion.DeliveryId));
+        command.Parameters.Add(P("token", completion.LeaseToken));
+        command.Parameters.Add(P("state", State(completion.State)));
+        command.Parameters.Add(P("counts", completion.CountsAsAttempt));
+        command.Parameters.Add(Time("next", completion.State == DeliveryState.Queued ? completion.NextAttemptAt ?? completion.Now : null));
+        command.Parameters.Add(P("error", completion.State == DeliveryState.Delivered ? null : completion.LastError));
+        command.Parameters.Add(P("kind", completion.State == DeliveryState.Delivered ? null : completion.ErrorKind));
+        command.Parameters.Add(P("bytes", completion.Bytes));
+        command.Parameters.Add(P("sha", completion.Sha256));
+        command.Parameters.Add(Time("now", completion.Now));
+        command.Parameters.Add(P("has_attempt", attempt is not null));
+        command.Parameters.Add(P("mode", attempt is null ? "async" : Mode(attempt.Mode)));
+        command.Parameters.Add(P("succeeded", attempt?.Succeeded ?? false));
+        command.Parameters.Add(P("attempt_error", attempt?.Error));
+        command.Parameters.Add(P("attempt_kind", attempt?.ErrorKind));
+        command.Parameters.Add(P("attempt_bytes", attempt?.Bytes ?? 0L));
+        command.Parameters.Add(P("duration", attempt is null ? (long?)null : (long)Math.Round(attempt.Duration.TotalMilliseconds)));
+        command.Parameters.Add(Time("started", attempt?.StartedAt ?? completion.Now));
+        command.Parameters.Add(P("attempt_node", attempt?.NodeId ?? string.Empty));
+        command.Parameters.Add(P("event_key", EventLockKey));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
     }
 
     private const string CompleteSql =
@@ -76,8 +56,8 @@ internal sealed partial class PostgresDeliveryStore
                 next_attempt_at = @next,
                 last_error = @error,
                 error_kind = @kind,
-                bytes = coalesce(@bytes, bytes),
-                sha256 = coalesce(@sha, sha256),
+                bytes = CASE WHEN @state = 'delivered' THEN @bytes ELSE bytes END,
+                sha256 = CASE WHEN @state = 'delivered' THEN @sha ELSE sha256 END,
                 last_duration_ms = coalesce(@duration, last_duration_ms),
                 delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END,
                 resubmitted = resubmitted AND NOT @has_attempt,
@@ -89,66 +69,31 @@ internal sealed partial class PostgresDeliveryStore
         recorded AS (
             INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
             SELECT id, target, @mode, @succeeded, @attempt_error, @attempt_kind, @attempt_bytes, coalesce(@duration, 0), @started, @attempt_node
-            FROM done WHERE @has_attempt)
-        SELECT video_id, version FROM done
+            FROM done WHERE @has_attempt),
+        version AS (
+            UPDATE video_versions v SET
+                undelivered = v.undelivered - CASE WHEN @state = 'delivered' THEN 1 ELSE 0 END,
+                distributed_at = CASE WHEN @state = 'delivered' AND v.undelivered = 1 THEN @now ELSE v.distributed_at END,
+                deaths = v.deaths + CASE WHEN @state = 'dead' THEN 1 ELSE 0 END
+            FROM done
+            WHERE v.video_id = done.video_id AND v.version = done.version AND @state IN ('delivered', 'dead')
+            RETURNING v.video_id, v.version, done.id AS delivery_id,
+                      @state = 'delivered' AND v.undelivered = 0 AS distributed,
+                      @state = 'dead' AS dead,
+                      @state = 'dead' AND v.deaths = 1 AS failed),
+        due AS (
+            -- The outbox lock is an initplan, run at the first event row only: outcomes without events do not take it.
+            SELECT e.n, e.type, version.video_id, version.version, e.delivery_id, (SELECT 1 FROM pg_advisory_xact_lock(@event_key)) AS locked
+            FROM version CROSS JOIN LATERAL (VALUES
+                (1, 'video.distributed', NULL::uuid, version.distributed),
+                (2, 'delivery.dead', version.delivery_id, version.dead),
+                (3, 'video.failed', NULL::uuid, version.failed)) AS e(n, type, delivery_id, wanted)
+            WHERE e.wanted),
+        written AS (
+            INSERT INTO events (type, video_id, version, delivery_id, created_at)
+            SELECT type, video_id, version, delivery_id, @now FROM due WHERE locked = 1 ORDER BY n)
+        SELECT count(*) FROM done
         """;
-
-    private async Task WriteVersionEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DeliveryCompletion completion, string videoId, int version, CancellationToken cancellationToken)
-    {
-        bool failedSent, distributedBefore;
-        long pending;
-        await using (var check = new NpgsqlBatch(connection, transaction))
-        {
-            check.BatchCommands.Add(new NpgsqlBatchCommand("SELECT failed_event_sent, distributed_at IS NOT NULL FROM video_versions WHERE video_id = @video AND version = @version FOR NO KEY UPDATE")
-            {
-                Parameters = { P("video", videoId), P("version", version) },
-            });
-
-            // A statement of its own: it reads after the lock is held, so it sees what the previous holder committed.
-            check.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM deliveries WHERE video_id = @video AND version = @version AND state <> 'delivered'")
-            {
-                Parameters = { P("video", videoId), P("version", version) },
-            });
-            await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            failedSent = reader.GetBoolean(0);
-            distributedBefore = reader.GetBoolean(1);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            pending = reader.GetInt64(0);
-        }
-
-        var events = new List<(string Type, Guid? Delivery)>();
-        await using var write = new NpgsqlBatch(connection, transaction);
-        if (completion.State == DeliveryState.Delivered && pending == 0 && !distributedBefore)
-        {
-            events.Add((EventTypes.VideoDistributed, null));
-            write.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE video_versions SET distributed_at = @now WHERE video_id = @video AND version = @version")
-            {
-                Parameters = { Time("now", completion.Now), P("video", videoId), P("version", version) },
-            });
-        }
-        else if (completion.State == DeliveryState.Dead)
-        {
-            events.Add((EventTypes.DeliveryDead, completion.DeliveryId));
-            if (!failedSent)
-            {
-                events.Add((EventTypes.VideoFailed, null));
-                write.BatchCommands.Add(new NpgsqlBatchCommand("UPDATE video_versions SET failed_event_sent = true WHERE video_id = @video AND version = @version")
-                {
-                    Parameters = { P("video", videoId), P("version", version) },
-                });
-            }
-        }
-
-        if (events.Count == 0)
-        {
-            return;
-        }
-
-        AddEvents(write, events.Select(e => (e.Type, videoId, version, e.Delivery)).ToList(), completion.Now);
-        await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>
     /// Adds the outbox inserts to <paramref name="batch"/>, after the event lock: held to commit, it makes event ids

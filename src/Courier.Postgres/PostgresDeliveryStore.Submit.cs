@@ -88,10 +88,10 @@ internal sealed partial class PostgresDeliveryStore
                     FROM unnest(@ids, @renditions, @targets) AS n(id, rendition, target)
                     ON CONFLICT (video_id, version, rendition, target) DO NOTHING
                     RETURNING {ClaimedReturning}),
-                reopened AS (
-                    -- New targets for a version that was everywhere: it is not any more, until they have it too.
-                    UPDATE video_versions SET distributed_at = NULL
-                    WHERE video_id = @video AND version = @version AND distributed_at IS NOT NULL AND EXISTS (SELECT 1 FROM added)),
+                counted AS (
+                    -- New deliveries (a new version, or new targets for one that was everywhere: it is not any more).
+                    UPDATE video_versions SET undelivered = undelivered + (SELECT count(*) FROM added), distributed_at = NULL
+                    WHERE video_id = @video AND version = @version AND EXISTS (SELECT 1 FROM added)),
                 taken AS (
                     UPDATE deliveries SET state = 'in_flight', owner_node = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
                     WHERE video_id = @video AND version = @version AND target = ANY(@targets) AND state = 'queued'

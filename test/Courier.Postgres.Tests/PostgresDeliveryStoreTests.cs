@@ -163,6 +163,47 @@ public sealed class PostgresDeliveryStoreTests
     }
 
     [Fact]
+    public async Task Event_reader_following_concurrent_writers_never_skips_an_event()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var writers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => db.NewStoreAsync()));
+        var claims = new List<ClaimedDelivery>();
+        for (var i = 0; i < 40; i++)
+        {
+            claims.AddRange((await db.Store.SubmitAsync(Video($"movie-{i}", ["360p", "720p", "1080p"], ["cdn"]), "node-a", T0, Ct)).Claimed);
+        }
+
+        // Writers finish deliveries as dead (two or three events each) while a consumer follows the outbox by position.
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var seen = new List<long>();
+        var reader = Task.Run(async () =>
+        {
+            long position = 0;
+            for (var round = 0; round < 1_000_000 && !writing.IsCancellationRequested; round++)
+            {
+                foreach (var e in await db.Store.ReadEventsAsync(position, 50, Ct))
+                {
+                    seen.Add(e.Id);
+                    position = e.Id;
+                }
+            }
+
+            foreach (var e in await db.Store.ReadEventsAsync(position, 10_000, Ct))
+            {
+                seen.Add(e.Id);
+            }
+        }, Ct);
+        await Parallel.ForEachAsync(claims.Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (item, token) =>
+            (await writers[item.i % writers.Length].CompleteAsync(Dead(item.c, T0.AddSeconds(1)), token)).ShouldBeTrue());
+        await writing.CancelAsync();
+        await reader;
+
+        var all = (await db.Store.ReadEventsAsync(0, 10_000, Ct)).Select(e => e.Id).ToList();
+        all.Count.ShouldBe(120 + 40);
+        seen.ShouldBe(all);
+    }
+
+    [Fact]
     public async Task Retention_folds_old_attempts_into_totals_in_chunks_and_statistics_stay_whole()
     {
         await using var db = await PostgresTestSchema.CreateAsync();

@@ -8,7 +8,11 @@ CREATE TABLE video_versions (
     fingerprint         text        NOT NULL,
     submitted_at        timestamptz NOT NULL,
     distributed_at      timestamptz NULL,
-    failed_event_sent   boolean     NOT NULL DEFAULT false,
+    -- Deliveries of this version not delivered yet, kept by the statements that change them (row-locked, so exact under
+    -- concurrency): the completion that brings it to 0 is the one that writes video.distributed.
+    undelivered         integer     NOT NULL DEFAULT 0 CHECK (undelivered >= 0),
+    -- Dead outcomes so far: the first writes video.failed (once per version).
+    deaths              integer     NOT NULL DEFAULT 0,
     PRIMARY KEY (video_id, version),
     UNIQUE (video_id, fingerprint)
 );
