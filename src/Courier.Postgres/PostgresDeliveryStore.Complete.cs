@@ -1,6 +1,5 @@
 using Courier.Core.Domain;
 using Courier.Core.Storage;
-using Npgsql;
 using static Courier.Postgres.PostgresMapping;
 
 namespace Courier.Postgres;
@@ -12,7 +11,7 @@ internal sealed partial class PostgresDeliveryStore
     /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>, its attempt, the version's counters, and the events.
     /// The version's row is updated (and so locked) by every delivered or dead outcome: of two last deliveries finishing at
     /// once, the second waits, re-reads the counter the first left, and is the one that sees it reach 0 and writes
-    /// <c>video.distributed</c>. Events take the outbox lock first (see <see cref="AddEvents"/>).
+    /// <c>video.distributed</c>. Events take the outbox lock first (<see cref="EventLockKey"/>).
     /// </summary>
     public async Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
     {
@@ -94,29 +93,4 @@ internal sealed partial class PostgresDeliveryStore
             SELECT type, video_id, version, delivery_id, @now FROM due WHERE locked = 1 ORDER BY n)
         SELECT count(*) FROM done
         """;
-
-    /// <summary>
-    /// Adds the outbox inserts to <paramref name="batch"/>, after the event lock: held to commit, it makes event ids
-    /// become visible in order, so a consumer that has read up to an id never misses a lower one.
-    /// </summary>
-    private void AddEvents(NpgsqlBatch batch, IReadOnlyList<(string Type, string VideoId, int Version, Guid? DeliveryId)> events, DateTimeOffset now)
-    {
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { P("key", EventLockKey) } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            """
-            INSERT INTO events (type, video_id, version, delivery_id, created_at)
-            SELECT e.type, e.video_id, e.version, e.delivery_id, @now FROM unnest(@types, @videos, @versions, @deliveries) WITH ORDINALITY AS e(type, video_id, version, delivery_id, n)
-            ORDER BY e.n
-            """)
-        {
-            Parameters =
-            {
-                Time("now", now),
-                P("types", events.Select(e => e.Type).ToArray()),
-                P("videos", events.Select(e => e.VideoId).ToArray()),
-                P("versions", events.Select(e => e.Version).ToArray()),
-                P("deliveries", events.Select(e => e.DeliveryId).ToArray()),
-            },
-        });
-    }
 }

@@ -6,7 +6,10 @@ namespace Courier.Postgres;
 
 internal sealed partial class PostgresDeliveryStore
 {
-    /// <summary>Flags overdue deliveries (oldest first) through the partial index <c>deliveries_deadline</c> and writes their events, in one transaction.</summary>
+    /// <summary>
+    /// Flags overdue deliveries (oldest first) through the partial index <c>deliveries_deadline</c> and writes their events,
+    /// in one statement (one round trip); the outbox lock is taken only when there is something to write.
+    /// </summary>
     public async Task<IReadOnlyList<DeliveryView>> MarkDeadlineMissedAsync(DateTimeOffset createdBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         if (limit <= 0)
@@ -14,10 +17,7 @@ internal sealed partial class PostgresDeliveryStore
             return [];
         }
 
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var missed = new List<DeliveryView>();
-        await using (var mark = new NpgsqlCommand(
+        await using var command = _dataSource.CreateCommand(
             $"""
             WITH overdue AS (
                 SELECT id FROM deliveries
@@ -26,29 +26,26 @@ internal sealed partial class PostgresDeliveryStore
                 FOR UPDATE SKIP LOCKED),
             flagged AS (
                 UPDATE deliveries d SET deadline_missed = true FROM overdue WHERE d.id = overdue.id
-                RETURNING {ViewColumns})
+                RETURNING {ViewColumns}),
+            due AS (
+                SELECT d.id, d.video_id, d.version, d.created_at, (SELECT 1 FROM pg_advisory_xact_lock(@event_key)) AS locked FROM flagged d),
+            written AS (
+                INSERT INTO events (type, video_id, version, delivery_id, created_at)
+                SELECT @type, video_id, version, id, @now FROM due WHERE locked = 1 ORDER BY created_at, id)
             SELECT * FROM flagged d ORDER BY d.created_at, d.id
-            """,
-            connection,
-            transaction))
+            """);
+        command.Parameters.Add(Time("before", createdBefore));
+        command.Parameters.Add(P("limit", limit));
+        command.Parameters.Add(P("event_key", EventLockKey));
+        command.Parameters.Add(P("type", EventTypes.DeadlineMissed));
+        command.Parameters.Add(Time("now", now));
+        var missed = new List<DeliveryView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            mark.Parameters.Add(Time("before", createdBefore));
-            mark.Parameters.Add(P("limit", limit));
-            await using var reader = await mark.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                missed.Add(ReadView(reader));
-            }
+            missed.Add(ReadView(reader));
         }
 
-        if (missed.Count > 0)
-        {
-            await using var write = new NpgsqlBatch(connection, transaction);
-            AddEvents(write, missed.Select(d => (EventTypes.DeadlineMissed, d.VideoId, d.Version, (Guid?)d.Id)).ToList(), now);
-            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return missed;
     }
 

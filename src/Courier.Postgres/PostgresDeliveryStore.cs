@@ -53,6 +53,11 @@ internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisp
     internal static long LockKey(string name) =>
         BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(name)), 0);
 
+    /// <summary>
+    /// The outbox lock. Every statement that writes events takes it (<c>pg_advisory_xact_lock</c>) before the first event id
+    /// is drawn and holds it to commit, so event ids become visible in order: a consumer that has read up to an id never
+    /// misses a lower one committed later (identity values alone are drawn in one order and committed in another).
+    /// </summary>
     private long EventLockKey => LockKey($"courier:{Schema}:events");
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
