@@ -43,6 +43,13 @@ internal sealed class StoreBenchmark : IBenchmark
         await PrintSettingsAsync(connectionString, output, cancellationToken);
         output.WriteLine($"   throughput: {deliveries} queued deliveries (due now), {RenditionsPerVideo} renditions × 1 target per video; worker = node with its own pool and RetryScanner, batch 16, pushes one at a time to a no-op target");
 
+        // Warm-up (JIT, pools, plans), not reported.
+        foreach (var kind in new[] { "postgres", "sqlite" })
+        {
+            await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
+            await MeasureThroughputAsync(backend, source, 200, 2, cancellationToken);
+        }
+
         var rates = new Dictionary<(string Store, int Workers), double>();
         foreach (var kind in new[] { "postgres", "sqlite" })
         {
@@ -83,9 +90,7 @@ internal sealed class StoreBenchmark : IBenchmark
 
     private static async Task<double> MeasureThroughputAsync(Backend backend, BenchSource source, int deliveries, int workers, CancellationToken cancellationToken)
     {
-        var t = Stopwatch.StartNew();
         await SeedDueAsync(backend.Store, source, deliveries, cancellationToken);
-        Console.Error.WriteLine($"TRACE seeded in {t.Elapsed.TotalSeconds:0.00}s");
         var nodes = new List<(IDeliveryStore Store, RetryScanner Scanner)>();
         for (var i = 0; i < workers; i++)
         {
@@ -113,7 +118,6 @@ internal sealed class StoreBenchmark : IBenchmark
             },
             cancellationToken)));
         clock.Stop();
-        Console.Error.WriteLine($"TRACE ran in {clock.Elapsed.TotalSeconds:0.00}s");
 
         if (done.Sum() != deliveries)
         {

@@ -32,6 +32,12 @@ internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisp
         }
 
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = Schema };
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // The same few statements run all day: prepared once per connection, they are not planned again each time.
+            builder.MaxAutoPrepare = PostgresStoreDefaults.MaxAutoPrepare;
+        }
+
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 

@@ -6,6 +6,9 @@ public static class PostgresStoreDefaults
     /// <summary>The schema of Courier's tables.</summary>
     public const string Schema = "public";
 
+    /// <summary>Statements Npgsql prepares automatically per connection, unless the connection string says otherwise (<c>Max Auto Prepare</c>).</summary>
+    public const int MaxAutoPrepare = 64;
+
     /// <summary>The most attempts one retention statement deletes (and folds into the totals) at a time.</summary>
     public const int PruneChunk = 10_000;
 
