@@ -29,7 +29,9 @@ public sealed class MultiNodeTests
         await SeedAsync(db, source, videos: 1000);
         (await db.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE state = 'queued'")).ShouldBe(3000);
 
-        var nodes = Enumerable.Range(1, 3).Select(i => NodeProcess.Start(db, $"node-{i}", source.Path, Target, pushMs: 3, failureRate: 1.0 / 3, LeaseTimeout)).ToList();
+        // A lease timeout long enough that a node starved of CPU (CI runs test projects side by side) keeps its work:
+        // an overlap here must mean a store bug, not a slow heartbeat.
+        var nodes = Enumerable.Range(1, 3).Select(i => NodeProcess.Start(db, $"node-{i}", source.Path, Target, pushMs: 3, failureRate: 1.0 / 3, TimeSpan.FromSeconds(5))).ToList();
         try
         {
             await Eventually.WaitAsync(
