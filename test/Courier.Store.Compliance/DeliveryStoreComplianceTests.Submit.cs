@@ -148,4 +148,31 @@ public abstract partial class DeliveryStoreComplianceTests
         (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().DistributedAt.ShouldBe(T0 + TimeSpan.FromMinutes(2));
         (await EventsAsync()).Count(e => e.Type == EventTypes.VideoDistributed).ShouldBe(2, "the media system hears that the version reached the new target too");
     }
+
+    [Fact]
+    public async Task Concurrent_submissions_of_the_same_content_make_one_version_and_claim_each_delivery_once()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(n => Task.Run(
+            () => SubmitAsync("movie-42", ["360p", "720p"], ["cdn-north", "cdn-south"], node: $"node-{n}", at: T0 + TimeSpan.FromMilliseconds(n)),
+            Ct)));
+
+        results.ShouldAllBe(r => r.Version == 1);
+        results.Count(r => r.IsNewVersion).ShouldBe(1);
+        var claimed = results.SelectMany(r => r.Claimed).ToList();
+        claimed.Count.ShouldBe(4, "each delivery is claimed by exactly one submission");
+        var video = (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull();
+        video.Deliveries.Select(d => d.Id).Order().ShouldBe(claimed.Select(c => c.Id).Order());
+    }
+
+    [Fact]
+    public async Task Concurrent_submissions_of_different_content_get_distinct_versions()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(n => Task.Run(
+            () => SubmitAsync("movie-42", ["360p"], ["cdn-north"], fingerprint: $"content-{n}", node: $"node-{n}"),
+            Ct)));
+
+        results.Select(r => r.Version).Order().ShouldBe([1, 2, 3, 4, 5, 6]);
+        results.ShouldAllBe(r => r.IsNewVersion && r.Claimed.Count == 1);
+        (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().Version.ShouldBe(6);
+    }
 }
