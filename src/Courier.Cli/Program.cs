@@ -1,2 +1,3 @@
-// Placeholder until the CLI lands.
-return 1;
+using Courier.Cli;
+
+return await CourierCli.RunAsync(args).ConfigureAwait(false);

@@ -1,12 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Courier.Core.Storage;
+using Npgsql;
+
 namespace Courier.Postgres;
 
-// Placeholder until the PostgreSQL store lands; see IDeliveryStore for the contract.
-internal sealed partial class PostgresDeliveryStore
+/// <summary>
+/// The multi-node store: any number of nodes share one PostgreSQL database (or schema) and claim due work with
+/// <c>FOR UPDATE SKIP LOCKED</c>. Every outcome is written only under the lease token it was claimed with. One
+/// <see cref="NpgsqlDataSource"/> (one pool) per store; transactions are short and never span a push.
+/// Split by concern: <c>.Migrate</c>, <c>.Submit</c>, <c>.Claim</c>, <c>.Complete</c>, <c>.Read</c>,
+/// <c>.Statistics</c>, <c>.Events</c>.
+/// </summary>
+internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisposable
 {
+    private readonly NpgsqlDataSource _dataSource;
+
     public PostgresDeliveryStore(PostgresStoreOptions options)
     {
-        Options = options;
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("the PostgreSQL connection string is required (Courier:Store:ConnectionString)", nameof(options));
+        }
+
+        Schema = string.IsNullOrWhiteSpace(options.Schema) ? PostgresStoreDefaults.Schema : options.Schema;
+        if (!SchemaName().IsMatch(Schema))
+        {
+            throw new ArgumentException($"schema '{Schema}' must be 1-63 of a-z 0-9 _ and start with a letter or _", nameof(options));
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = Schema };
+        if (builder.MaxAutoPrepare == 0)
+        {
+            // The same few statements run all day: prepared once per connection, they are not planned again each time.
+            builder.MaxAutoPrepare = PostgresStoreDefaults.MaxAutoPrepare;
+        }
+
+        _dataSource = NpgsqlDataSource.Create(builder);
     }
 
-    public PostgresStoreOptions Options { get; }
+    /// <summary>The schema Courier's tables live in.</summary>
+    public string Schema { get; }
+
+    /// <summary>The connection pool, for tests and benchmarks that inspect the tables.</summary>
+    internal NpgsqlDataSource DataSource => _dataSource;
+
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT 1");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <summary>A stable 64-bit advisory-lock key for <paramref name="name"/> (the same in every process).</summary>
+    internal static long LockKey(string name) =>
+        BitConverter.ToInt64(SHA256.HashData(Encoding.UTF8.GetBytes(name)), 0);
+
+    /// <summary>
+    /// The outbox lock. Every statement that writes events takes it (<c>pg_advisory_xact_lock</c>) before the first event id
+    /// is drawn and holds it to commit, so event ids become visible in order: a consumer that has read up to an id never
+    /// misses a lower one committed later (identity values alone are drawn in one order and committed in another).
+    /// </summary>
+    private long EventLockKey => LockKey($"courier:{Schema}:events");
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SchemaName();
 }

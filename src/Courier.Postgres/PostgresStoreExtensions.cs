@@ -6,10 +6,14 @@ namespace Courier.Postgres;
 /// <summary>Registers the PostgreSQL store.</summary>
 public static class PostgresStoreExtensions
 {
-    /// <summary>Uses PostgreSQL as Courier's <see cref="IDeliveryStore"/>, shared by any number of nodes.</summary>
+    /// <summary>
+    /// Uses PostgreSQL as Courier's <see cref="IDeliveryStore"/>, shared by any number of nodes. The store holds one
+    /// connection pool; the container disposes it. Call <see cref="IDeliveryStore.MigrateAsync"/> at start-up.
+    /// </summary>
     public static IServiceCollection AddCourierPostgresStore(this IServiceCollection services, PostgresStoreOptions options)
     {
-        services.AddSingleton<IDeliveryStore>(_ => throw new NotSupportedException($"the PostgreSQL store is not built yet ({new PostgresDeliveryStore(options).Options.ConnectionString.Length})"));
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton<IDeliveryStore>(_ => new PostgresDeliveryStore(options));
         return services;
     }
 }

@@ -1,45 +1,211 @@
+using Courier.Core.Configuration;
+using Courier.Core.Diagnostics;
 using Courier.Core.Distribution;
+using Courier.Core.Domain;
 using Courier.Core.Storage;
+using Courier.Server.Api;
+using Courier.Server.Dashboard;
 using Courier.Server.Hosting;
+using Courier.Server.Metrics;
+using Courier.Server.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace Courier.Server;
 
 /// <summary>
-/// <c>courier serve</c>: the HTTP API, the scanner (asynchronous path) and the node heartbeat in one process.
+/// <c>courier serve</c>: the HTTP API, the dashboard, <c>/metrics</c>, the webhooks and the scanner (asynchronous path) in
+/// one process.
 /// </summary>
 public static class CourierServer
 {
+    private static readonly double[] SecondsBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
+
     /// <summary>
-    /// Builds the server. Throws <see cref="Core.Domain.BadInputException"/> for a configuration that does not hold.
+    /// Builds the server. Throws <see cref="BadInputException"/> for a configuration that does not hold.
     /// <paramref name="configure"/> may replace services (tests: the clock).
     /// </summary>
-    public static WebApplication Build(CourierConfiguration configuration, Action<IServiceCollection>? configure = null)
+    public static WebApplication Build(CourierConfiguration configuration, Action<IServiceCollection>? configure = null) =>
+        Build(configuration, configure, null);
+
+    /// <summary>Like <see cref="Build(CourierConfiguration, Action{IServiceCollection})"/>; <paramref name="host"/> may change the host (tests: an in-memory server).</summary>
+    internal static WebApplication Build(CourierConfiguration configuration, Action<IServiceCollection>? configure, Action<WebApplicationBuilder>? host)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = configuration.BaseDirectory });
         builder.Configuration.AddConfiguration(configuration.Root);
-        var api = new ApiOptions();
-        configuration.Courier.GetSection("Api").Bind(api);
+        var api = Bind<ApiOptions>(configuration, "Api");
+        var notify = Bind<NotifyOptions>(configuration, "Notify");
+        var webhooks = BindWebhooks(configuration);
+        var problems = api.Problems().Concat(NotifyProblems(notify)).ToList();
+        if (problems.Count > 0)
+        {
+            throw new BadInputException(problems[0].Split(' ')[0], "configuration: " + string.Join("; ", problems));
+        }
+
+        // Request logs are noise at information level; Courier's own logs say what happened. Configuration may lower this.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         builder.WebHost.UseUrls(api.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = api.MaxBodyBytes;
+        });
         builder.Services.AddSingleton(api);
+        builder.Services.AddSingleton(notify);
         builder.Services.AddCourier(configuration);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<CourierExceptionHandler>();
+        builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddSingleton(sp => new ServerClock(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+
+        builder.Services.AddSingleton<IEventConsumer, TimeToDistributedRecorder>();
+        builder.Services.AddSingleton(_ => new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = notify.Timeout,
+        })
+        {
+            Timeout = notify.Timeout,
+        });
+        foreach (var webhook in webhooks)
+        {
+            builder.Services.AddSingleton<IEventConsumer>(sp => ActivatorUtilities.CreateInstance<WebhookSender>(sp, webhook, sp.GetRequiredService<HttpClient>()));
+        }
+
+        builder.Services.AddSingleton<EventRelay>();
+        builder.Services.AddSingleton<BackgroundPushes>();
+        builder.Services.AddSingleton<StoreSnapshotService>();
+
+        // Started in this order, stopped in reverse: the store is migrated before anything reads it, and the early-answered
+        // pushes stop before the scanner releases this node's deliveries.
         builder.Services.AddHostedService<HeartbeatService>();
         builder.Services.AddHostedService<RetryScannerService>();
+        builder.Services.AddHostedService<EventRelayService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSnapshotService>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundPushes>());
+
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(CourierTelemetry.Name)
+            .AddView("courier.attempt.duration", new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
+            .AddView("courier.video.time_to_distributed", new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
+            .AddPrometheusExporter());
+
         configure?.Invoke(builder.Services);
+        host?.Invoke(builder);
 
         var app = builder.Build();
         app.Services.ValidateCourier();
-        app.MapGet("/healthz", async (IDeliveryStore store, CancellationToken ct) =>
-        {
-            await store.PingAsync(ct).ConfigureAwait(false);
-            return Results.Ok(new { status = "ok" });
-        });
+        _ = app.Services.GetRequiredService<ServerClock>();
+
+        app.UseExceptionHandler();
+        var mutations = app.MapGroup(string.Empty).AddEndpointFilter<ApiKeyFilter>();
+        VideoEndpoints.Map(app, mutations);
+        QueueEndpoints.Map(app, mutations);
+        StatsEndpoints.Map(app);
+        HealthEndpoints.Map(app);
+        DashboardEndpoints.Map(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    private static T Bind<T>(CourierConfiguration configuration, string section)
+        where T : new()
+    {
+        var options = new T();
+        try
+        {
+            configuration.Courier.GetSection(section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new BadInputException($"{CourierDefaults.SectionName}:{section}", $"configuration: {e.InnerException?.Message ?? e.Message}");
+        }
+
+        return options;
+    }
+
+    private static List<WebhookOptions> BindWebhooks(CourierConfiguration configuration)
+    {
+        var webhooks = new List<WebhookOptions>();
+        var problems = new List<(string Key, string Message)>();
+        foreach (var section in configuration.Courier.GetSection("Webhooks").GetChildren())
+        {
+            var webhook = new WebhookOptions();
+            try
+            {
+                section.Bind(webhook);
+            }
+            catch (InvalidOperationException e)
+            {
+                problems.Add((section.Path, $"{section.Path}: {e.InnerException?.Message ?? e.Message}"));
+                continue;
+            }
+
+            if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add(($"{section.Path}:Url", $"{section.Path}:Url must be an absolute http(s) URL"));
+            }
+
+            if (string.IsNullOrEmpty(webhook.Secret))
+            {
+                problems.Add(($"{section.Path}:Secret", $"{section.Path}:Secret is required: receivers check Courier-Signature with it"));
+            }
+
+            if (webhook.Name is { Length: > 0 } name && !Names.IsValid(name))
+            {
+                problems.Add(($"{section.Path}:Name", $"{section.Path}:Name '{Names.Printable(name)}' must be 1-128 of A-Z a-z 0-9 . _ -"));
+            }
+
+            foreach (var unknown in webhook.Events.Where(e => !WebhookOptions.KnownEvents.Contains(e, StringComparer.Ordinal)))
+            {
+                problems.Add(($"{section.Path}:Events", $"{section.Path}:Events: '{Names.Printable(unknown)}' is not an event (one of {string.Join(", ", WebhookOptions.KnownEvents)})"));
+            }
+
+            webhooks.Add(webhook);
+        }
+
+        foreach (var duplicate in webhooks.GroupBy(w => w.ConsumerName, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            problems.Add(("Courier:Webhooks", $"Courier:Webhooks: two webhooks share the name {duplicate.Key}; give them distinct Name or Url"));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new BadInputException(problems[0].Key, "configuration: " + string.Join("; ", problems.Select(p => p.Message)));
+        }
+
+        return webhooks;
+    }
+
+    private static IEnumerable<string> NotifyProblems(NotifyOptions notify)
+    {
+        if (notify.PollInterval <= TimeSpan.Zero)
+        {
+            yield return "Courier:Notify:PollInterval must be a positive time span";
+        }
+
+        if (notify.FirstRetryDelay <= TimeSpan.Zero)
+        {
+            yield return "Courier:Notify:FirstRetryDelay must be a positive time span";
+        }
+
+        if (notify.MaxRetryDelay < notify.FirstRetryDelay)
+        {
+            yield return "Courier:Notify:MaxRetryDelay must not be shorter than Courier:Notify:FirstRetryDelay";
+        }
+
+        if (notify.Timeout <= TimeSpan.Zero)
+        {
+            yield return "Courier:Notify:Timeout must be a positive time span";
+        }
     }
 
     /// <summary>Migrates the store, then keeps the node heartbeat beating while the server runs.</summary>

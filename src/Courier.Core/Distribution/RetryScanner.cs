@@ -35,10 +35,14 @@ public sealed partial class RetryScanner
     /// <summary>When the last scan ended, for health checks.</summary>
     public DateTimeOffset? LastScanAt { get; private set; }
 
+    /// <summary>When the latest scan started; later than <see cref="LastScanAt"/> while a scan is running (a long push is not a stalled scanner).</summary>
+    public DateTimeOffset? ScanStartedAt { get; private set; }
+
     /// <summary>One scan. Failed pushes are recorded, not thrown; a store failure is thrown.</summary>
     public async Task<ScanResult> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
+        ScanStartedAt = now;
         var reclaimed = await _store.ReclaimExpiredAsync(now - _options.Scan.LeaseTimeout, now, cancellationToken).ConfigureAwait(false);
         if (reclaimed > 0)
         {

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Courier.Core.Targets;
+using Courier.S3;
+
+namespace Courier.Bench;
+
+/// <summary>
+/// Throughput of an s3 target to the S3 server of COURIER_TEST_S3_URL (s3rver, keys S3RVER/S3RVER) for one large
+/// file (1 GiB; smoke: 16 MiB), against a plain AWSSDK multipart upload of the same file with the same part size and
+/// parallelism (no hashing, no verification) in the same run. Courier runs with full verification: SHA-256 and MD5 of
+/// the file, Content-MD5 per part, HEAD and ETag check.
+/// </summary>
+internal sealed class S3UploadBenchmark : IBenchmark
+{
+    private const long PartSize = 16L << 20;
+    private const int PartConcurrency = 4;
+
+    public string Name => "s3";
+
+    public async Task RunAsync(bool smoke, TextWriter output, CancellationToken cancellationToken)
+    {
+        var url = Environment.GetEnvironmentVariable("COURIER_TEST_S3_URL");
+        if (string.IsNullOrEmpty(url))
+        {
+            throw new InvalidOperationException("COURIER_TEST_S3_URL is not set: run `.ci/services start` and `source .ci/work/env` first");
+        }
+
+        var size = smoke ? 16L << 20 : 1L << 30;
+        var rounds = smoke ? 1 : 2;
+        var directory = Directory.CreateTempSubdirectory("courier-bench-s3-");
+        var bucket = "bench-" + Guid.NewGuid().ToString("N")[..16];
+        using var client = RawClient(url);
+        try
+        {
+            var source = Path.Combine(directory.FullName, "rendition.mp4");
+            WriteRandomFile(source, size);
+            await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket }, cancellationToken);
+            var options = new S3TargetOptions
+            {
+                ServiceUrl = url,
+                Bucket = bucket,
+                ForcePathStyle = true,
+                PartSize = PartSize,
+                PartConcurrency = PartConcurrency,
+                MultipartThreshold = smoke ? 8L << 20 : S3TargetDefaults.MultipartThreshold,
+            };
+            using var target = new S3Target("bench", "bench", VerifyMode.Full, options, new BasicAWSCredentials("S3RVER", "S3RVER"));
+            output.WriteLine($"   file {size / (1 << 20)} MiB, parts of {PartSize >> 20} MiB, {PartConcurrency} at once, {rounds} round(s), best of each");
+
+            // Warm-up (JIT, connections) on a small file, not measured.
+            var warmUp = Path.Combine(directory.FullName, "warm-up.mp4");
+            WriteRandomFile(warmUp, 1 << 20);
+            await target.PutAsync(new ObjectPut("courier/warm-up.mp4", warmUp, 1 << 20, "video/mp4"), cancellationToken);
+            await RawMultipartUploadAsync(client, bucket, "raw/warm-up.mp4", warmUp, 1 << 20, cancellationToken);
+
+            double bestCourier = double.MaxValue, bestRaw = double.MaxValue;
+            long peakAfterCourier = 0;
+            for (var round = 0; round < rounds; round++)
+            {
+                var clock = Stopwatch.StartNew();
+                var result = await target.PutAsync(new ObjectPut("courier/rendition.mp4", source, size, "video/mp4"), cancellationToken);
+                bestCourier = Math.Min(bestCourier, clock.Elapsed.TotalSeconds);
+                if (result.Bytes != size)
+                {
+                    throw new InvalidOperationException($"Courier pushed {result.Bytes} bytes of {size}");
+                }
+
+                if (round == 0)
+                {
+                    using var self = Process.GetCurrentProcess();
+                    peakAfterCourier = self.PeakWorkingSet64;
+                }
+
+                clock.Restart();
+                await RawMultipartUploadAsync(client, bucket, "raw/rendition.mp4", source, size, cancellationToken);
+                bestRaw = Math.Min(bestRaw, clock.Elapsed.TotalSeconds);
+            }
+
+            var mb = size / (double)(1 << 20);
+            output.WriteLine($"   raw AWSSDK multipart : {mb / bestRaw,8:0.0} MiB/s ({bestRaw:0.00} s)");
+            output.WriteLine($"   Courier S3Target     : {mb / bestCourier,8:0.0} MiB/s ({bestCourier:0.00} s, full verify)");
+            output.WriteLine($"   ratio Courier/raw    : {bestRaw / bestCourier,8:0.00}");
+            output.WriteLine($"   peak working set     : {peakAfterCourier / (double)(1 << 20),8:0} MiB (process, after the first Courier run)");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+            await DeleteBucketAsync(client, bucket);
+        }
+    }
+
+    /// <summary>The baseline: AWSSDK's low-level multipart calls, parts read by the SDK from the file, nothing else.</summary>
+    private static async Task RawMultipartUploadAsync(AmazonS3Client client, string bucket, string key, string path, long size, CancellationToken cancellationToken)
+    {
+        var upload = await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = key }, cancellationToken);
+        var count = (int)((size + PartSize - 1) / PartSize);
+        var etags = new PartETag[count];
+        await Parallel.ForEachAsync(Enumerable.Range(1, count), new ParallelOptions { MaxDegreeOfParallelism = PartConcurrency, CancellationToken = cancellationToken }, async (number, token) =>
+        {
+            var offset = (number - 1) * PartSize;
+            var response = await client.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = bucket,
+                Key = key,
+                UploadId = upload.UploadId,
+                PartNumber = number,
+                FilePath = path,
+                FilePosition = offset,
+                PartSize = Math.Min(PartSize, size - offset),
+                UseChunkEncoding = false,
+            }, token);
+            etags[number - 1] = new PartETag(number, response.ETag);
+        });
+        await client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = bucket, Key = key, UploadId = upload.UploadId, PartETags = [.. etags] }, cancellationToken);
+    }
+
+    private static AmazonS3Client RawClient(string url) =>
+        new(new BasicAWSCredentials("S3RVER", "S3RVER"), new AmazonS3Config
+        {
+            ServiceURL = url,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        });
+
+    private static void WriteRandomFile(string path, long size)
+    {
+        var random = new Random(42);
+        var buffer = new byte[1 << 20];
+        using var file = File.Create(path);
+        for (long left = size; left > 0; left -= buffer.Length)
+        {
+            random.NextBytes(buffer);
+            file.Write(buffer, 0, (int)Math.Min(buffer.Length, left));
+        }
+    }
+
+    private static async Task DeleteBucketAsync(AmazonS3Client client, string bucket)
+    {
+        try
+        {
+            foreach (var key in new[] { "courier/rendition.mp4", "raw/rendition.mp4", "courier/warm-up.mp4", "raw/warm-up.mp4" })
+            {
+                await client.DeleteObjectAsync(bucket, key, CancellationToken.None);
+            }
+
+            await client.DeleteBucketAsync(bucket, CancellationToken.None);
+        }
+        catch (AmazonS3Exception)
+        {
+            // A bucket left behind in the test server's directory is harmless.
+        }
+    }
+}

@@ -1,0 +1,402 @@
+using System.Diagnostics;
+using System.Globalization;
+using Courier.Core.Configuration;
+using Courier.Core.Distribution;
+using Courier.Core.Domain;
+using Courier.Core.Sources;
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+using Courier.Postgres;
+using Courier.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Courier.Bench;
+
+/// <summary>
+/// The stores under the asynchronous path. (1) Throughput: deliveries claimed and completed per second by 1, 2 and 4
+/// workers — each a node of its own (own connection pool, own <see cref="RetryScanner"/>) pushing one at a time to a
+/// no-op target — on PostgreSQL and SQLite. (2) Claim latency: <c>ClaimDueAsync(limit 10)</c> with 1,000 and with
+/// 1,000,000 not-yet-due rows queued behind the due ones; the ratio shows claiming costs O(due rows), not O(queue).
+/// PostgreSQL comes from <c>COURIER_TEST_POSTGRES</c> (<c>.ci/services start</c>); each run uses a schema of its own.
+/// </summary>
+internal sealed class StoreBenchmark : IBenchmark
+{
+    private const string Target = "cdn";
+    private const int RenditionsPerVideo = 10;
+    private const int ClaimLimit = 10;
+    private const int LatencySamples = 200;
+    private const int LatencyWarmup = 20;
+
+    public string Name => "store";
+
+    public async Task RunAsync(bool smoke, TextWriter output, CancellationToken cancellationToken)
+    {
+        var connectionString = Environment.GetEnvironmentVariable("COURIER_TEST_POSTGRES") is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException("COURIER_TEST_POSTGRES is not set: run `.ci/services start` and `source .ci/work/env`");
+        var deliveries = smoke ? 200 : 5_000;
+        int[] queueSizes = smoke ? [1_000, 20_000] : [1_000, 1_000_000];
+        using var source = new BenchSource();
+
+        await PrintSettingsAsync(connectionString, output, cancellationToken);
+        output.WriteLine($"   throughput: {deliveries} queued deliveries (due now), {RenditionsPerVideo} renditions × 1 target per video; worker = node with its own pool and RetryScanner, batch 16, pushes one at a time to a no-op target");
+
+        // Warm-up (JIT, pools, plans), not reported.
+        foreach (var kind in new[] { "postgres", "sqlite" })
+        {
+            await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
+            await MeasureThroughputAsync(backend, source, 200, 2, cancellationToken);
+        }
+
+        var rates = new Dictionary<(string Store, int Workers), double>();
+        foreach (var kind in new[] { "postgres", "sqlite" })
+        {
+            foreach (var workers in new[] { 1, 2, 4 })
+            {
+                await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
+                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, cancellationToken);
+                rates[(kind, workers)] = rate;
+                output.WriteLine($"   {kind,-8} workers={workers}: {rate,8:0} deliveries/s claimed and completed");
+            }
+        }
+
+        foreach (var kind in new[] { "postgres", "sqlite" })
+        {
+            output.WriteLine($"   {kind,-8} scaling: 2 workers = {rates[(kind, 2)] / rates[(kind, 1)]:0.00}× one, 4 workers = {rates[(kind, 4)] / rates[(kind, 1)]:0.00}× one");
+        }
+
+        foreach (var workers in new[] { 1, 2, 4 })
+        {
+            output.WriteLine($"   workers={workers}: postgres/sqlite = {rates[("postgres", workers)] / rates[("sqlite", workers)]:0.00}");
+        }
+
+        output.WriteLine($"   claim latency: ClaimDueAsync(limit {ClaimLimit}) × {LatencySamples} after {LatencyWarmup} warm-up claims, due rows in front of N not-yet-due rows (ANALYZE run after seeding)");
+        foreach (var kind in new[] { "postgres", "sqlite" })
+        {
+            var medians = new List<double>();
+            foreach (var size in queueSizes)
+            {
+                await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
+                var (p50, p95, max) = await MeasureClaimLatencyAsync(backend, source, size, cancellationToken);
+                medians.Add(p50);
+                output.WriteLine($"   {kind,-8} {size,9:N0} not due: p50 {p50,6:0.000} ms  p95 {p95,6:0.000} ms  max {max,7:0.000} ms");
+            }
+
+            output.WriteLine($"   {kind,-8} claim p50 with {queueSizes[1]:N0} vs {queueSizes[0]:N0} not due: {medians[1] / medians[0]:0.00}× (1.00 = independent of queue length)");
+        }
+    }
+
+    private static async Task<double> MeasureThroughputAsync(Backend backend, BenchSource source, int deliveries, int workers, CancellationToken cancellationToken)
+    {
+        await SeedDueAsync(backend.Store, source, deliveries, cancellationToken);
+        var nodes = new List<(IDeliveryStore Store, RetryScanner Scanner)>();
+        for (var i = 0; i < workers; i++)
+        {
+            var store = await backend.OpenStoreAsync(cancellationToken);
+            nodes.Add((store, NewScanner(store, source, $"worker-{i}")));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var done = await Task.WhenAll(nodes.Select(node => Task.Run(
+            async () =>
+            {
+                var completed = 0;
+                for (var scans = 0; scans < 1_000_000; scans++)
+                {
+                    var scan = await node.Scanner.RunOnceAsync(cancellationToken);
+                    if (scan.Claimed == 0)
+                    {
+                        break;
+                    }
+
+                    completed += scan.Delivered;
+                }
+
+                return completed;
+            },
+            cancellationToken)));
+        clock.Stop();
+
+        if (done.Sum() != deliveries)
+        {
+            throw new InvalidOperationException($"{done.Sum()} of {deliveries} deliveries completed");
+        }
+
+        var stats = await backend.Store.GetStatisticsAsync(DateTimeOffset.MinValue, cancellationToken);
+        var delivered = stats.Deliveries.Where(d => d.State == DeliveryState.Delivered).Sum(d => d.Count);
+        if (delivered != deliveries)
+        {
+            throw new InvalidOperationException($"the store says {delivered} of {deliveries} are delivered");
+        }
+
+        return deliveries / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(double P50, double P95, double Max)> MeasureClaimLatencyAsync(Backend backend, BenchSource source, int notDue, CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        await SeedDueAsync(backend.Store, source, (LatencySamples + LatencyWarmup) * ClaimLimit, cancellationToken);
+        await backend.QueueNotDueAsync(notDue, now, now + TimeSpan.FromDays(1), cancellationToken);
+        var samples = new List<double>();
+        for (var i = 0; i < LatencySamples + LatencyWarmup; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var claimed = await backend.Store.ClaimDueAsync("bench", ClaimLimit, now + TimeSpan.FromSeconds(1), [], cancellationToken);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (claimed.Count != ClaimLimit)
+            {
+                throw new InvalidOperationException($"claim {i} got {claimed.Count} deliveries, {ClaimLimit} expected");
+            }
+
+            if (i >= LatencyWarmup)
+            {
+                samples.Add(elapsed.TotalMilliseconds);
+            }
+        }
+
+        samples.Sort();
+        return (samples[samples.Count / 2], samples[(int)Math.Ceiling(samples.Count * 0.95) - 1], samples[^1]);
+    }
+
+    /// <summary>Submits videos through the store (as the sync path does), then releases them: queued, due now.</summary>
+    private static async Task SeedDueAsync(IDeliveryStore store, BenchSource source, int deliveries, CancellationToken cancellationToken)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        var videos = (deliveries + RenditionsPerVideo - 1) / RenditionsPerVideo;
+        await Parallel.ForEachAsync(Enumerable.Range(0, videos), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (v, token) =>
+        {
+            var count = Math.Min(RenditionsPerVideo, deliveries - (v * RenditionsPerVideo));
+            var renditions = Enumerable.Range(0, count).Select(r => source.Rendition($"r{r}")).ToList();
+            await store.SubmitAsync(new NewVideoVersion($"video-{v:000000}", $"fp-{v}", renditions, [Target]), "seed", now, token);
+        });
+        await store.ReleaseNodeAsync("seed", now, cancellationToken);
+    }
+
+    private static RetryScanner NewScanner(IDeliveryStore store, BenchSource source, string nodeId)
+    {
+        var options = new CourierOptions
+        {
+            SourceRoot = source.Root,
+            Scan = { BatchSize = 16, LeaseTimeout = TimeSpan.FromMinutes(1) },
+            Retry = { QuickRetries = 0 },
+            Distribution = { MaxConcurrency = 1 },
+        };
+        var time = TimeProvider.System;
+        var node = new NodeIdentity(nodeId);
+        var runner = new DeliveryRunner(
+            store,
+            new TargetRegistry([new NoOpTarget()]),
+            new SourceResolver(source.Root),
+            new RetryPolicy(options.Retry),
+            new TargetCircuits(options.Circuit, options.Retry.MaxDelay),
+            options,
+            time,
+            node,
+            new ScanSignal(),
+            NullLogger<DeliveryRunner>.Instance);
+        return new RetryScanner(store, runner, node, time, options, NullLogger<RetryScanner>.Instance);
+    }
+
+    private static async Task PrintSettingsAsync(string connectionString, TextWriter output, CancellationToken cancellationToken)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT name, setting || coalesce(' ' || unit, '') FROM pg_settings
+            WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'work_mem', 'max_connections', 'wal_level')
+            ORDER BY name
+            """);
+        var settings = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                settings.Add($"{reader.GetString(0)}={reader.GetString(1)}");
+            }
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        output.WriteLine($"   machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+        output.WriteLine($"   postgres: {builder.Host}:{builder.Port} (loopback), {string.Join(", ", settings)}; Npgsql pool per node (max {builder.MaxPoolSize})");
+        await using var sqlite = new SqliteConnection("Data Source=:memory:");
+        await sqlite.OpenAsync(cancellationToken);
+        await using var version = sqlite.CreateCommand();
+        version.CommandText = "SELECT sqlite_version()";
+        output.WriteLine($"   sqlite: {await version.ExecuteScalarAsync(cancellationToken)}, WAL, synchronous=FULL (the store's settings), file in {Path.GetTempPath()}");
+        output.WriteLine("   note: the PostgreSQL test server runs with fsync=off, synchronous_commit=off (tests only); SQLite syncs every commit. Compare like with like.");
+    }
+
+    /// <summary>One fresh store (schema or file) and more store instances on it, one per worker node.</summary>
+    private abstract class Backend : IAsyncDisposable
+    {
+        protected List<IDeliveryStore> Stores { get; } = [];
+
+        public IDeliveryStore Store => Stores[0];
+
+        public static async Task<Backend> CreateAsync(string kind, string connectionString, CancellationToken cancellationToken)
+        {
+            Backend backend = kind == "postgres" ? new PostgresBackend(connectionString) : new SqliteBackend();
+            await backend.OpenStoreAsync(cancellationToken);
+            return backend;
+        }
+
+        public async Task<IDeliveryStore> OpenStoreAsync(CancellationToken cancellationToken)
+        {
+            var store = NewStore();
+            Stores.Add(store);
+            await store.MigrateAsync(cancellationToken);
+            return store;
+        }
+
+        protected abstract IDeliveryStore NewStore();
+
+        /// <summary>Adds <paramref name="count"/> queued deliveries due at <paramref name="due"/>, by bulk SQL (fast).</summary>
+        public abstract Task QueueNotDueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken);
+
+        public virtual async ValueTask DisposeAsync()
+        {
+            foreach (var store in Stores)
+            {
+                switch (store)
+                {
+                    case IAsyncDisposable asyncDisposable:
+                        await asyncDisposable.DisposeAsync();
+                        break;
+                    case IDisposable disposable:
+                        disposable.Dispose();
+                        break;
+                }
+            }
+        }
+    }
+
+    private sealed class PostgresBackend(string connectionString) : Backend
+    {
+        private readonly string _schema = "bench_" + Guid.NewGuid().ToString("N")[..16];
+
+        protected override IDeliveryStore NewStore() => new PostgresDeliveryStore(new PostgresStoreOptions { ConnectionString = connectionString, Schema = _schema });
+
+        public override async Task QueueNotDueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken)
+        {
+            var dataSource = ((PostgresDeliveryStore)Store).DataSource;
+            await using var batch = dataSource.CreateBatch();
+            batch.Timeout = 600;
+            foreach (var sql in new[]
+            {
+                "INSERT INTO video_versions (video_id, version, fingerprint, submitted_at) SELECT 'later-' || n, 1, 'fp', @created FROM generate_series(1, @count) AS n",
+                "INSERT INTO renditions (video_id, version, name, ordinal, source_path, kind, fingerprint, bytes, file_count) SELECT 'later-' || n, 1, '360p', 0, 'later/360p.mp4', 'file', 'fp', 1000, 1 FROM generate_series(1, @count) AS n",
+                "INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, next_attempt_at, created_at, updated_at) SELECT gen_random_uuid(), 'later-' || n, 1, '360p', 'cdn', 'queued', 1, @due, @created, @created FROM generate_series(1, @count) AS n",
+            })
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(sql)
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<DateTimeOffset>("created", created.ToUniversalTime()),
+                        new NpgsqlParameter<DateTimeOffset>("due", due.ToUniversalTime()),
+                        new NpgsqlParameter<int>("count", count),
+                    },
+                });
+            }
+
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("ANALYZE"));
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private sealed class SqliteBackend : Backend
+    {
+        private readonly string _directory = Directory.CreateTempSubdirectory("courier-bench-sqlite-").FullName;
+
+        private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "courier.db") }.ConnectionString;
+
+        protected override IDeliveryStore NewStore() => new SqliteDeliveryStore(new SqliteStoreOptions { ConnectionString = ConnectionString });
+
+        public override async Task QueueNotDueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken)
+        {
+            await using var connection = new SqliteConnection(ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var transaction = connection.BeginTransaction();
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandTimeout = 600;
+            command.CommandText =
+                """
+                CREATE TEMP TABLE n AS WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $count) SELECT i FROM s;
+                INSERT INTO videos (video_id, version, fingerprint, submitted_at) SELECT 'later-' || i, 1, 'fp', $created FROM n;
+                INSERT INTO renditions (video_id, version, name, source_path, kind, fingerprint, bytes, file_count)
+                SELECT 'later-' || i, 1, '360p', 'later/360p.mp4', 'file', 'fp', 1000, 1 FROM n;
+                INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, next_attempt_at, created_at, updated_at)
+                SELECT lower(hex(randomblob(16))), 'later-' || i, 1, '360p', 'cdn', 'queued', 1, $due, $created, $created FROM n;
+                DROP TABLE n;
+                """;
+            command.Parameters.AddWithValue("$count", count);
+            command.Parameters.AddWithValue("$created", created.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$due", due.ToUnixTimeMilliseconds());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            await using var analyze = connection.CreateCommand();
+            analyze.CommandText = "ANALYZE";
+            await analyze.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    /// <summary>A source root with one small file every rendition points at.</summary>
+    private sealed class BenchSource : IDisposable
+    {
+        private readonly SourceResolver _resolver;
+
+        public BenchSource()
+        {
+            Root = Directory.CreateTempSubdirectory("courier-bench-source-").FullName;
+            File.WriteAllText(Path.Combine(Root, "clip.mp4"), "a rendition");
+            _resolver = new SourceResolver(Root);
+        }
+
+        public string Root { get; }
+
+        public NewRendition Rendition(string name)
+        {
+            var content = _resolver.Resolve(name, "clip.mp4", "path");
+            return new NewRendition(name, content.SourcePath, content.Kind, content.Fingerprint, content.TotalBytes, content.Files.Count);
+        }
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
+
+    /// <summary>A target that accepts every object at once: what is measured is the store and the scan loop.</summary>
+    private sealed class NoOpTarget : ITarget
+    {
+        public string Name => Target;
+
+        public string Region => "bench";
+
+        public string Kind => "noop";
+
+        public VerifyMode Verify => VerifyMode.Size;
+
+        public Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken) => Task.FromResult<StoredObject?>(null);
+
+        public Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken) =>
+            Task.FromResult(new PutResult(put.Length, "0000000000000000000000000000000000000000000000000000000000000000"));
+
+        public Task ProbeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

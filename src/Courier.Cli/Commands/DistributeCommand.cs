@@ -1,0 +1,253 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using Courier.Cli.Output;
+using Courier.Core.Distribution;
+using Courier.Core.Domain;
+using Courier.Core.Reports;
+using Spectre.Console;
+
+namespace Courier.Cli.Commands;
+
+/// <summary><c>courier distribute</c>: the synchronous path from the command line, with live progress and the full report.</summary>
+internal static partial class DistributeCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var video = new Option<string>("--video")
+        {
+            Description = "The video id: 1-128 of A-Z a-z 0-9 . _ - (e.g. movie-42).",
+            HelpName = "ID",
+            Required = true,
+        };
+        var renditions = new Option<string[]>("--rendition", "-r")
+        {
+            Description = "A rendition as NAME=PATH, PATH relative to the source root: a file (360p=movie-42/360p.mp4) or a package directory (1080p=movie-42/hls-1080p/). Repeat for each rendition.",
+            HelpName = "NAME=PATH",
+            Required = true,
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var targets = new Option<string[]>("--target", "-t")
+        {
+            Description = "A target to push to, as named under Courier:Targets. Repeat for several. Default: every enabled target.",
+            HelpName = "NAME",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var json = CommonOptions.Json("the video's report");
+        var command = new Command("distribute", "Push a transcoded video's renditions to every target now, and report. What fails is queued for the scanner of `courier serve`. Exit code: 0 all delivered, 2 bad input (nothing stored), 3 some queued, 4 some dead, 1 anything else.")
+        {
+            video,
+            renditions,
+            targets,
+            json,
+        };
+        common.AddTo(command);
+        command.SetAction((result, _) =>
+        {
+            var verbose = result.GetValue(common.Verbose);
+            return Failures.GuardAsync(verbose, () => RunAsync(
+                result.GetValue(common.Config),
+                verbose,
+                result.GetRequiredValue(video),
+                result.GetValue(renditions) ?? [],
+                result.GetValue(targets) ?? [],
+                result.GetValue(json)));
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? config, bool verbose, string videoId, string[] renditionArgs, string[] targetArgs, bool json)
+    {
+        var renditions = renditionArgs.Select(ParseRendition).ToList();
+        var request = new SubmitRequest(videoId, renditions, targetArgs.Length == 0 ? null : targetArgs);
+        using var signals = new ShutdownSignals(() => Console.Error.WriteLine("courier: interrupted: releasing in-flight deliveries to the queue (press Ctrl-C again to quit at once)"));
+        await using var host = await CliHost.OpenAsync(config, verbose, signals.Token).ConfigureAwait(false);
+        var distributor = host.Get<Distributor>();
+        Submission submission;
+        try
+        {
+            submission = await distributor.SubmitAsync(request, signals.Token).ConfigureAwait(false);
+        }
+        catch (BadInputException e)
+        {
+            throw new BadInputException(e.Field, ForCommandLine(e.Message, renditions, host.Get<Core.Sources.SourceResolver>().SourceRoot));
+        }
+
+        // The submission is durable and claimed by this node: keep its heartbeat fresh while pushing, so the work is
+        // never taken over while it moves, and is taken over if this process dies.
+        var heartbeat = host.Get<NodeHeartbeat>();
+        await heartbeat.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        DistributionReport report;
+        var terminal = Terminal.Create();
+        try
+        {
+            report = await PushAsync(distributor, submission, terminal, json, host, signals.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await heartbeat.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (json)
+        {
+            Terminal.Json(report.Video);
+        }
+        else
+        {
+            Print(terminal, submission, report);
+        }
+
+        if (signals.Token.IsCancellationRequested)
+        {
+            var released = report.Results.Count(r => r.State == DeliveryState.Queued && r.ErrorKind is null);
+            Console.Error.WriteLine($"courier: interrupted: {released} deliveries released to the queue; `courier serve` delivers them");
+        }
+
+        return ExitCodeOf(report.Video);
+    }
+
+    /// <summary>0 when every delivery is delivered, 4 when any is dead, else 3 (queued, or in flight elsewhere).</summary>
+    internal static int ExitCodeOf(VideoReport video)
+    {
+        if (video.Deliveries.Any(d => d.State == DeliveryState.Dead))
+        {
+            return ExitCodes.Dead;
+        }
+
+        return video.Deliveries.Count > 0 && video.Deliveries.All(d => d.State == DeliveryState.Delivered) ? ExitCodes.Ok : ExitCodes.Queued;
+    }
+
+    private static async Task<DistributionReport> PushAsync(Distributor distributor, Submission submission, Terminal terminal, bool json, CliHost host, CancellationToken cancellationToken)
+    {
+        if (json || submission.Claimed.Count == 0)
+        {
+            return await distributor.PushAsync(submission, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!terminal.IsInteractive)
+        {
+            return await distributor.PushAsync(submission, new PlainProgressObserver(Console.Out), cancellationToken).ConfigureAwait(false);
+        }
+
+        var observer = new LiveProgressObserver();
+        using var held = host.Logs.Hold();
+        return await terminal.Console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
+            .StartAsync(async context =>
+            {
+                foreach (var delivery in submission.Claimed.OrderBy(d => d.Rendition, StringComparer.Ordinal).ThenBy(d => d.Target, StringComparer.Ordinal))
+                {
+                    observer.Add(context, delivery, submission.Renditions[delivery.Rendition].TotalBytes);
+                }
+
+                return await distributor.PushAsync(submission, observer, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
+
+    private static void Print(Terminal terminal, Submission submission, DistributionReport report)
+    {
+        var video = report.Video;
+        var results = report.Results.ToDictionary(r => r.DeliveryId);
+        if (submission.Claimed.Count == 0)
+        {
+            terminal.Line($"{video.VideoId} v{video.Version} was already submitted with the same content; nothing to push now.");
+        }
+
+        var now = TimeProvider.System.GetUtcNow();
+        var anyQueued = video.Deliveries.Any(d => d.State == DeliveryState.Queued);
+        var anyError = video.Deliveries.Any(d => d.State != DeliveryState.Delivered && d.LastError is not null);
+        var columns = new List<string> { "rendition", "target", "state", "bytes", "time", "attempts" };
+        if (anyQueued)
+        {
+            columns.Add("next attempt");
+        }
+
+        if (anyError)
+        {
+            columns.Add("error");
+        }
+
+        var table = terminal.Table([.. columns]);
+        foreach (var delivery in video.Deliveries)
+        {
+            results.TryGetValue(delivery.Id, out var result);
+            var cells = new List<Spectre.Console.Rendering.IRenderable>
+            {
+                Terminal.Cell(delivery.Rendition),
+                Terminal.Cell(delivery.Target),
+                Terminal.State(Format.State(delivery.State)),
+                Terminal.Cell(Format.Bytes(result?.Bytes ?? delivery.Bytes)),
+                Terminal.Cell(result is null ? "-" : Format.Duration(result.Duration)),
+                Terminal.Cell(delivery.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            };
+            if (anyQueued)
+            {
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null));
+            }
+
+            if (anyError)
+            {
+                // The kind here, the whole message in the line below the table.
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Delivered ? null : delivery.ErrorKind ?? "error"));
+            }
+
+            table.AddRow(cells);
+        }
+
+        terminal.Write(table);
+        foreach (var delivery in video.Deliveries.Where(d => d.State is DeliveryState.Queued or DeliveryState.Dead))
+        {
+            terminal.Line(StatusCommand.Why(delivery, now));
+        }
+
+        terminal.Line(Summary(video));
+    }
+
+    /// <summary><c>movie-42 v1: 6 delivered, 0 queued, 0 dead</c>.</summary>
+    internal static string Summary(VideoReport video)
+    {
+        int Count(DeliveryState state) => video.Deliveries.Count(d => d.State == state);
+        var line = $"{video.VideoId} v{video.Version}: {Count(DeliveryState.Delivered)} delivered, {Count(DeliveryState.Queued)} queued, {Count(DeliveryState.Dead)} dead";
+        var inFlight = Count(DeliveryState.InFlight);
+        return inFlight > 0 ? $"{line}, {inFlight} in flight elsewhere" : line;
+    }
+
+    /// <summary>Parses <c>NAME=PATH</c>.</summary>
+    internal static RenditionRequest ParseRendition(string value)
+    {
+        var equals = value.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == value.Length - 1)
+        {
+            throw new BadInputException("--rendition", $"--rendition '{Names.Printable(value)}' must be NAME=PATH, e.g. 360p=movie-42/360p.mp4");
+        }
+
+        return new RenditionRequest(value[..equals], value[(equals + 1)..]);
+    }
+
+    /// <summary>Says what is wrong in the words of the command line: <c>--rendition 360p</c> rather than <c>renditions[0].path</c>.</summary>
+    internal static string ForCommandLine(string message, IReadOnlyList<RenditionRequest> renditions, string sourceRoot)
+    {
+        var mentionsPath = PathField().IsMatch(message);
+        message = PathField().Replace(message, m => $"--rendition {Name(m)}");
+        message = NameField().Replace(message, "--rendition name");
+        message = TargetField().Replace(message, "--target");
+        message = VideoField().Replace(message, "--video");
+        return mentionsPath ? $"{message} (source root: {sourceRoot})" : message;
+
+        string Name(Match m) => int.TryParse(m.Groups[1].ValueSpan, out var i) && i < renditions.Count ? Names.Printable(renditions[i].Name ?? string.Empty) : "?";
+    }
+
+    [GeneratedRegex(@"renditions\[(\d+)\]\.path", RegexOptions.CultureInvariant)]
+    private static partial Regex PathField();
+
+    [GeneratedRegex(@"renditions\[\d+\]\.name", RegexOptions.CultureInvariant)]
+    private static partial Regex NameField();
+
+    [GeneratedRegex(@"targets\[\d+\]", RegexOptions.CultureInvariant)]
+    private static partial Regex TargetField();
+
+    [GeneratedRegex(@"\bvideoId\b", RegexOptions.CultureInvariant)]
+    private static partial Regex VideoField();
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using System.Globalization;
+using Courier.Cli.Output;
+using Spectre.Console;
+using Courier.Core.Domain;
+using Courier.Core.Reports;
+
+namespace Courier.Cli.Commands;
+
+/// <summary><c>courier status ID</c>: where is video X, and why isn't it on cdn-south yet?</summary>
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var video = new Argument<string>("ID") { Description = "The video id." };
+        var json = CommonOptions.Json("the video's report");
+        var command = new Command("status", "Show where a video stands: its state, and per rendition × target the state, attempts, last error and next attempt. Exit code 2 when there is no such video.")
+        {
+            video,
+            json,
+        };
+        common.AddTo(command);
+        command.SetAction((result, _) =>
+        {
+            var verbose = result.GetValue(common.Verbose);
+            return Failures.GuardAsync(verbose, () => RunAsync(result.GetValue(common.Config), verbose, result.GetRequiredValue(video), result.GetValue(json)));
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? config, bool verbose, string videoId, bool json)
+    {
+        await using var host = await CliHost.OpenAsync(config, verbose, CancellationToken.None).ConfigureAwait(false);
+        var report = Names.IsValid(videoId) ? await host.Get<DeliveryLedger>().GetVideoAsync(videoId, CancellationToken.None).ConfigureAwait(false) : null;
+        if (report is null)
+        {
+            throw new BadInputException("ID", $"no such video '{Names.Printable(videoId)}'");
+        }
+
+        if (json)
+        {
+            Terminal.Json(report);
+            return ExitCodes.Ok;
+        }
+
+        var terminal = Terminal.Create();
+        var now = TimeProvider.System.GetUtcNow();
+        var state = Format.State(report.State);
+        terminal.Markup($"{Spectre.Console.Markup.Escape(report.VideoId)} v{report.Version}: [bold]{Spectre.Console.Markup.Escape(state)}[/] (submitted {Format.Utc(report.SubmittedAt)}{(report.DistributedAt is { } at ? $", distributed {Format.Utc(at)}" : string.Empty)})");
+        var anyQueued = report.Deliveries.Any(d => d.State == DeliveryState.Queued);
+        var anyError = report.Deliveries.Any(d => d.State != DeliveryState.Delivered && d.LastError is not null);
+        var columns = new List<string> { "rendition", "target", "region", "state", "attempts" };
+        if (anyQueued)
+        {
+            columns.Add("next attempt");
+        }
+
+        if (anyError)
+        {
+            columns.Add("error");
+        }
+
+        var table = terminal.Table([.. columns]);
+        foreach (var delivery in report.Deliveries)
+        {
+            var cells = new List<Spectre.Console.Rendering.IRenderable>
+            {
+                Terminal.Cell(delivery.Rendition),
+                Terminal.Cell(delivery.Target),
+                Terminal.Cell(delivery.Region),
+                Terminal.State(Format.State(delivery.State)),
+                Terminal.Cell(delivery.Attempts.ToString(CultureInfo.InvariantCulture)),
+            };
+            if (anyQueued)
+            {
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null));
+            }
+
+            if (anyError)
+            {
+                // The kind here, the whole message in the line below the table.
+                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Delivered ? null : delivery.ErrorKind ?? "error"));
+            }
+
+            table.AddRow(cells);
+        }
+
+        terminal.Write(table);
+        foreach (var delivery in report.Deliveries.Where(d => d.State != DeliveryState.Delivered))
+        {
+            terminal.Line(Why(delivery, now));
+        }
+
+        terminal.Line(DistributeCommand.Summary(report));
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>One line that answers "why isn't it there yet?".</summary>
+    internal static string Why(DeliveryReport delivery, DateTimeOffset now)
+    {
+        var error = delivery.LastError is null ? string.Empty : $": {Logging.CompactLoggerProvider.OneLine(delivery.LastError)}";
+        return delivery.State switch
+        {
+            DeliveryState.Queued => $"{delivery.Rendition} is not on {delivery.Target} yet: queued after {delivery.Attempts} attempt(s), next attempt {Format.When(delivery.NextAttemptAt, now)}{error}",
+            DeliveryState.Dead => $"{delivery.Rendition} is not on {delivery.Target}: dead after {delivery.Attempts} attempt(s){error}; resubmit with `courier retry --delivery {delivery.Id}`",
+            _ => $"{delivery.Rendition} is being pushed to {delivery.Target} now",
+        };
+    }
+}

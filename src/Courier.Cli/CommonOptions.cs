@@ -1,0 +1,31 @@
+using System.CommandLine;
+
+namespace Courier.Cli;
+
+/// <summary>The options every verb takes: <c>--config FILE</c> and <c>--verbose</c>.</summary>
+internal sealed class CommonOptions
+{
+    public Option<string?> Config { get; } = new("--config", "-c")
+    {
+        Description = "The configuration file. Default: ./courier.json if it exists, else the embedded defaults (SQLite in ./courier.db, no targets). A named file that is missing is an error.",
+        HelpName = "FILE",
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Show informational logs, and the details (stack trace) of an unexpected error.",
+    };
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Config);
+        command.Options.Add(Verbose);
+    }
+
+    /// <summary>A <c>--json</c> option: print the API's JSON shape instead of tables.</summary>
+    public static Option<bool> Json(string what) => new("--json")
+    {
+        Description = $"Print {what} as JSON, the same shape as the HTTP API, instead of tables.",
+    };
+}

@@ -1,0 +1,147 @@
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+using Npgsql;
+using static Courier.Postgres.PostgresMapping;
+
+namespace Courier.Postgres;
+
+internal sealed partial class PostgresDeliveryStore
+{
+    /// <summary>
+    /// One short implicit transaction (one round trip): the node's heartbeat, then a CTE that picks the due rows through
+    /// the partial index <c>deliveries_due</c> with <c>FOR UPDATE SKIP LOCKED LIMIT n</c> (nodes claiming at once never
+    /// wait for, nor take, each other's rows), and the update to <c>in_flight</c> with a fresh lease token.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"""
+            WITH due AS (
+                SELECT id, next_attempt_at FROM deliveries
+                WHERE state = 'queued' AND next_attempt_at <= @now AND NOT (target = ANY(@exclude))
+                ORDER BY next_attempt_at, id
+                LIMIT @limit
+                FOR UPDATE SKIP LOCKED),
+            taken AS (
+                UPDATE deliveries d SET state = 'in_flight', owner_node = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
+                FROM due WHERE d.id = due.id
+                RETURNING d.id, d.video_id, d.version, d.rendition, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, due.next_attempt_at AS due_at)
+            SELECT {ClaimColumns}
+            FROM taken d JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
+            ORDER BY d.due_at, d.id
+            """)
+        {
+            Parameters = { Time("now", now), P("exclude", (excludeTargets ?? []).ToArray()), P("limit", limit), P("node", nodeId) },
+        });
+
+        var claimed = new List<ClaimedDelivery>();
+        // Npgsql's reader skips the heartbeat (it returns no rows): the first result is the claim.
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            claimed.Add(ReadClaim(reader));
+        }
+
+        return claimed;
+    }
+
+    public async Task HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static NpgsqlBatchCommand HeartbeatCommand(string nodeId, DateTimeOffset now) => new(
+        """
+        INSERT INTO nodes (node_id, heartbeat_at) VALUES (@node, @now)
+        ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+        """)
+    {
+        Parameters = { P("node", nodeId), Time("now", now) },
+    };
+
+    /// <summary>
+    /// Takes back the in-flight work of nodes with a stale (or no) heartbeat. A completion racing with this is decided by
+    /// the row lock: whichever commits second sees the other's change and its lease-token check fails.
+    /// The heartbeats of the stale nodes are removed with it (a node that was only slow writes a new one).
+    /// </summary>
+    public async Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            UPDATE deliveries d SET state = 'queued', next_attempt_at = @now, error_kind = @kind,
+                   last_error = 'lease lost: node ' || coalesce(d.owner_node, '?') || ' stopped its heartbeat',
+                   owner_node = NULL, lease_token = NULL, updated_at = @now
+            WHERE d.state = 'in_flight'
+              AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = d.owner_node AND n.heartbeat_at >= @before)
+            """)
+        {
+            Parameters = { Time("now", now), Time("before", heartbeatBefore), P("kind", ErrorKinds.LeaseLost) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM nodes WHERE heartbeat_at < @before") { Parameters = { Time("before", heartbeatBefore) } });
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return batch.BatchCommands[0].RecordsAffected;
+    }
+
+    public async Task<int> ReleaseNodeAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            UPDATE deliveries SET state = 'queued', next_attempt_at = @now, owner_node = NULL, lease_token = NULL, updated_at = @now
+            WHERE state = 'in_flight' AND owner_node = @node
+            """)
+        {
+            Parameters = { Time("now", now), P("node", nodeId) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM nodes WHERE node_id = @node") { Parameters = { P("node", nodeId) } });
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return batch.BatchCommands[0].RecordsAffected;
+    }
+
+    public async Task<int> MakeDueAsync(string target, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "UPDATE deliveries SET next_attempt_at = @now, updated_at = @now WHERE state = 'queued' AND target = @target AND next_attempt_at > @now");
+        command.Parameters.Add(Time("now", now));
+        command.Parameters.Add(P("target", target));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Guid>> RequeueAsync(RequeueRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await using var command = _dataSource.CreateCommand();
+        const string Set = "UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, resubmitted = true, updated_at = @now ";
+        if (request.DeliveryIds is not null)
+        {
+            command.CommandText = Set + "WHERE id = ANY(@ids) AND state IN ('queued', 'dead') RETURNING id";
+            command.Parameters.Add(P("ids", request.DeliveryIds.ToArray()));
+        }
+        else
+        {
+            command.CommandText = Set + "WHERE state = 'dead' AND (@target::text IS NULL OR target = @target) AND (@kind::text IS NULL OR error_kind = @kind) RETURNING id";
+            command.Parameters.Add(P("target", request.Target));
+            command.Parameters.Add(P("kind", request.ErrorKind));
+        }
+
+        command.Parameters.Add(Time("now", request.Now));
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+}

@@ -1,0 +1,96 @@
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+using static Courier.Postgres.PostgresMapping;
+
+namespace Courier.Postgres;
+
+internal sealed partial class PostgresDeliveryStore
+{
+    /// <summary>
+    /// One statement, one round trip, atomic on its own (an implicit transaction): the outcome guarded by
+    /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>, its attempt, the version's counters, and the events.
+    /// The version's row is updated (and so locked) by every delivered or dead outcome: of two last deliveries finishing at
+    /// once, the second waits, re-reads the counter the first left, and is the one that sees it reach 0 and writes
+    /// <c>video.distributed</c>. Events take the outbox lock first (<see cref="EventLockKey"/>).
+    /// </summary>
+    public async Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        if (completion.State == DeliveryState.InFlight)
+        {
+            throw new ArgumentException("a completion cannot leave a delivery in flight", nameof(completion));
+        }
+
+        var attempt = completion.Attempt;
+        await using var command = _dataSource.CreateCommand(CompleteSql);
+        command.Parameters.Add(P("id", completion.DeliveryId));
+        command.Parameters.Add(P("token", completion.LeaseToken));
+        command.Parameters.Add(P("state", State(completion.State)));
+        command.Parameters.Add(P("counts", completion.CountsAsAttempt));
+        command.Parameters.Add(Time("next", completion.State == DeliveryState.Queued ? completion.NextAttemptAt ?? completion.Now : null));
+        command.Parameters.Add(P("error", completion.State == DeliveryState.Delivered ? null : completion.LastError));
+        command.Parameters.Add(P("kind", completion.State == DeliveryState.Delivered ? null : completion.ErrorKind));
+        command.Parameters.Add(P("bytes", completion.Bytes));
+        command.Parameters.Add(P("sha", completion.Sha256));
+        command.Parameters.Add(Time("now", completion.Now));
+        command.Parameters.Add(P("has_attempt", attempt is not null));
+        command.Parameters.Add(P("mode", attempt is null ? "async" : Mode(attempt.Mode)));
+        command.Parameters.Add(P("succeeded", attempt?.Succeeded ?? false));
+        command.Parameters.Add(P("attempt_error", attempt?.Error));
+        command.Parameters.Add(P("attempt_kind", attempt?.ErrorKind));
+        command.Parameters.Add(P("attempt_bytes", attempt?.Bytes ?? 0L));
+        command.Parameters.Add(P("duration", attempt is null ? (long?)null : (long)Math.Round(attempt.Duration.TotalMilliseconds)));
+        command.Parameters.Add(Time("started", attempt?.StartedAt ?? completion.Now));
+        command.Parameters.Add(P("attempt_node", attempt?.NodeId ?? string.Empty));
+        command.Parameters.Add(P("event_key", EventLockKey));
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
+    }
+
+    private const string CompleteSql =
+        """
+        WITH done AS (
+            UPDATE deliveries SET
+                state = @state,
+                attempts = attempts + CASE WHEN @counts THEN 1 ELSE 0 END,
+                next_attempt_at = @next,
+                last_error = @error,
+                error_kind = @kind,
+                bytes = CASE WHEN @state = 'delivered' THEN @bytes ELSE bytes END,
+                sha256 = CASE WHEN @state = 'delivered' THEN @sha ELSE sha256 END,
+                last_duration_ms = coalesce(@duration, last_duration_ms),
+                delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END,
+                resubmitted = resubmitted AND NOT @has_attempt,
+                owner_node = NULL,
+                lease_token = NULL,
+                updated_at = @now
+            WHERE id = @id AND state = 'in_flight' AND lease_token = @token
+            RETURNING id, video_id, version, target),
+        recorded AS (
+            INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
+            SELECT id, target, @mode, @succeeded, @attempt_error, @attempt_kind, @attempt_bytes, coalesce(@duration, 0), @started, @attempt_node
+            FROM done WHERE @has_attempt),
+        version AS (
+            UPDATE video_versions v SET
+                undelivered = v.undelivered - CASE WHEN @state = 'delivered' THEN 1 ELSE 0 END,
+                distributed_at = CASE WHEN @state = 'delivered' AND v.undelivered = 1 THEN @now ELSE v.distributed_at END,
+                deaths = v.deaths + CASE WHEN @state = 'dead' THEN 1 ELSE 0 END
+            FROM done
+            WHERE v.video_id = done.video_id AND v.version = done.version AND @state IN ('delivered', 'dead')
+            RETURNING v.video_id, v.version, done.id AS delivery_id,
+                      @state = 'delivered' AND v.undelivered = 0 AS distributed,
+                      @state = 'dead' AS dead,
+                      @state = 'dead' AND v.deaths = 1 AS failed),
+        due AS (
+            -- The outbox lock is an initplan, run at the first event row only: outcomes without events do not take it.
+            SELECT e.n, e.type, version.video_id, version.version, e.delivery_id, (SELECT 1 FROM pg_advisory_xact_lock(@event_key)) AS locked
+            FROM version CROSS JOIN LATERAL (VALUES
+                (1, 'video.distributed', NULL::uuid, version.distributed),
+                (2, 'delivery.dead', version.delivery_id, version.dead),
+                (3, 'video.failed', NULL::uuid, version.failed)) AS e(n, type, delivery_id, wanted)
+            WHERE e.wanted),
+        written AS (
+            INSERT INTO events (type, video_id, version, delivery_id, created_at)
+            SELECT type, video_id, version, delivery_id, @now FROM due WHERE locked = 1 ORDER BY n)
+        SELECT count(*) FROM done
+        """;
+}

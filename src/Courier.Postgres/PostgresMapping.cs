@@ -1,0 +1,106 @@
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+using Npgsql;
+
+namespace Courier.Postgres;
+
+/// <summary>The words of the schema (<c>in_flight</c>, <c>async</c>, <c>package</c>) and the rows read back.</summary>
+internal static class PostgresMapping
+{
+    /// <summary>The columns of a delivery as <see cref="ReadView"/> reads them, for <c>deliveries d</c>.</summary>
+    public const string ViewColumns =
+        "d.id, d.video_id, d.version, d.rendition, d.target, d.state, d.attempts, d.last_error, d.error_kind, d.next_attempt_at, " +
+        "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at";
+
+    public static string State(DeliveryState state) => state switch
+    {
+        DeliveryState.InFlight => "in_flight",
+        DeliveryState.Queued => "queued",
+        DeliveryState.Delivered => "delivered",
+        DeliveryState.Dead => "dead",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
+    };
+
+    public static DeliveryState State(string state) => state switch
+    {
+        "in_flight" => DeliveryState.InFlight,
+        "queued" => DeliveryState.Queued,
+        "delivered" => DeliveryState.Delivered,
+        "dead" => DeliveryState.Dead,
+        _ => throw new InvalidOperationException($"unknown delivery state '{state}' in the store"),
+    };
+
+    public static string Mode(AttemptMode mode) => mode switch
+    {
+        AttemptMode.Sync => "sync",
+        AttemptMode.Async => "async",
+        AttemptMode.Manual => "manual",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
+    };
+
+    public static AttemptMode Mode(string mode) => mode switch
+    {
+        "sync" => AttemptMode.Sync,
+        "async" => AttemptMode.Async,
+        "manual" => AttemptMode.Manual,
+        _ => throw new InvalidOperationException($"unknown attempt mode '{mode}' in the store"),
+    };
+
+    public static string Kind(RenditionKind kind) => kind == RenditionKind.Package ? "package" : "file";
+
+    public static RenditionKind Kind(string kind) => kind == "package" ? RenditionKind.Package : RenditionKind.File;
+
+    /// <summary>Npgsql writes only UTC offsets to <c>timestamptz</c>.</summary>
+    public static DateTimeOffset Utc(DateTimeOffset value) => value.ToUniversalTime();
+
+    public static DateTimeOffset? Utc(DateTimeOffset? value) => value?.ToUniversalTime();
+
+    public static NpgsqlParameter<T> P<T>(string name, T value) => new(name, value);
+
+    public static NpgsqlParameter<DateTimeOffset> Time(string name, DateTimeOffset value) => new(name, Utc(value));
+
+    public static NpgsqlParameter<DateTimeOffset?> Time(string name, DateTimeOffset? value) => new(name, Utc(value));
+
+    public static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static long? NullableLong(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    public static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    /// <summary>Reads <see cref="ViewColumns"/> starting at <paramref name="first"/>.</summary>
+    public static DeliveryView ReadView(NpgsqlDataReader reader, int first = 0) => new(
+        reader.GetGuid(first),
+        reader.GetString(first + 1),
+        reader.GetInt32(first + 2),
+        reader.GetString(first + 3),
+        reader.GetString(first + 4),
+        State(reader.GetString(first + 5)),
+        reader.GetInt32(first + 6),
+        NullableString(reader, first + 7),
+        NullableString(reader, first + 8),
+        NullableTime(reader, first + 9),
+        NullableLong(reader, first + 10),
+        NullableLong(reader, first + 11),
+        reader.GetFieldValue<DateTimeOffset>(first + 12),
+        reader.GetFieldValue<DateTimeOffset>(first + 13),
+        NullableTime(reader, first + 14));
+
+    /// <summary>The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.</summary>
+    public const string ClaimColumns =
+        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted";
+
+    public static ClaimedDelivery ReadClaim(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetString(1),
+        reader.GetInt32(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        Kind(reader.GetString(5)),
+        reader.GetString(6),
+        reader.GetString(7),
+        reader.GetInt32(8),
+        reader.GetGuid(9),
+        reader.GetFieldValue<DateTimeOffset>(10),
+        reader.GetBoolean(11));
+}

@@ -1,0 +1,15 @@
+using Courier.Core.Domain;
+
+namespace Courier.Server.Api;
+
+/// <summary>The body of <c>POST /api/videos</c>: the submission, and whether to wait for the synchronous push.</summary>
+/// <param name="VideoId">The caller's video id.</param>
+/// <param name="Renditions">Name and path (relative to the source root) of each rendition.</param>
+/// <param name="Targets">Target names; left out: every enabled target.</param>
+/// <param name="Wait">False: answer 202 once the submission is durable, and push after answering. Default true.</param>
+internal sealed record SubmitBody(string? VideoId, List<RenditionRequest?>? Renditions, List<string?>? Targets, bool? Wait);
+
+/// <summary>The body of <c>POST /api/deliveries/retry</c>: which dead deliveries to resubmit.</summary>
+/// <param name="Target">Only those to this target.</param>
+/// <param name="ErrorKind">Only those that died of this error kind.</param>
+internal sealed record RetryBody(string? Target, string? ErrorKind);

@@ -1,0 +1,77 @@
+using Courier.Core.Distribution;
+using Courier.Core.Domain;
+using Courier.Core.Reports;
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Courier.Server.Api;
+
+/// <summary><c>POST /api/videos</c> (submit), <c>GET /api/videos</c> (recent) and <c>GET /api/videos/{videoId}</c> (report).</summary>
+internal static class VideoEndpoints
+{
+    private const int DefaultListLimit = 20;
+    private const int MaxListLimit = 200;
+
+    public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder mutations)
+    {
+        mutations.MapPost("/api/videos", SubmitAsync);
+        app.MapGet("/api/videos", ListAsync);
+        app.MapGet("/api/videos/{videoId}", GetAsync);
+    }
+
+    private static async Task<IResult> SubmitAsync(
+        HttpRequest request,
+        ApiOptions api,
+        Distributor distributor,
+        BackgroundPushes pushes,
+        IDeliveryStore store,
+        TargetRegistry targets,
+        CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<SubmitBody>(request, api.MaxBodyBytes, null, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var submitRequest = new SubmitRequest(body!.VideoId, body.Renditions?.Select(r => r!).ToList(), body.Targets?.Select(t => t!).ToList());
+        var submission = await distributor.SubmitAsync(submitRequest, cancellationToken).ConfigureAwait(false);
+        var location = $"/api/videos/{Uri.EscapeDataString(submission.VideoId)}";
+        if (body.Wait == false)
+        {
+            pushes.Start(submission);
+            var record = await store.GetVideoVersionAsync(submission.VideoId, submission.Version, cancellationToken).ConfigureAwait(false);
+            return Results.Accepted(location, record is null ? null : VideoReport.From(record, targets));
+        }
+
+        var report = await distributor.PushAsync(submission, null, pushes.Stopping).ConfigureAwait(false);
+        return report.Video.State == VideoState.Distributed
+            ? Results.Json(report.Video, CourierJson.Options, statusCode: StatusCodes.Status200OK)
+            : Results.Json(report.Video, CourierJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<IResult> ListAsync(DeliveryLedger ledger, int? limit, CancellationToken cancellationToken)
+    {
+        if (limit is < 1)
+        {
+            return Problems.BadInput("limit", "limit must be at least 1");
+        }
+
+        var videos = await ledger.ListVideosAsync(Math.Min(limit ?? DefaultListLimit, MaxListLimit), cancellationToken).ConfigureAwait(false);
+        return Results.Json(new { videos }, CourierJson.Options);
+    }
+
+    private static async Task<IResult> GetAsync(string videoId, DeliveryLedger ledger, CancellationToken cancellationToken)
+    {
+        if (Names.Problem(videoId, "videoId") is { } idProblem)
+        {
+            return Problems.BadInput("videoId", idProblem);
+        }
+
+        var report = await ledger.GetVideoAsync(videoId, cancellationToken).ConfigureAwait(false);
+        return report is null ? Problems.NotFound($"no such video: {videoId}") : Results.Json(report, CourierJson.Options);
+    }
+}

@@ -1,0 +1,93 @@
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+using Courier.Server.Webhooks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Server.Metrics;
+
+/// <summary>
+/// Refreshes the gauges' snapshot every <c>Api:MetricsRefreshInterval</c>: deliveries by target and state, queue depth per
+/// target (every configured target appears, with zeros), and the webhooks' consecutive failures.
+/// </summary>
+internal sealed partial class StoreSnapshotService(
+    IDeliveryStore store,
+    TargetRegistry targets,
+    EventRelay relay,
+    ApiOptions api,
+    TimeProvider time,
+    ILogger<StoreSnapshotService> logger) : BackgroundService
+{
+    private static readonly string[] States = ["delivered", "in_flight", "queued", "dead"];
+
+    /// <summary>Takes one snapshot and publishes it.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var raw = await store.GetStatisticsAsync(now - TimeSpan.FromHours(1), cancellationToken).ConfigureAwait(false);
+        var names = raw.Deliveries.Select(d => d.Target).Concat(targets.All.Select(t => t.Name)).Distinct(StringComparer.Ordinal).ToList();
+        var deliveries = new List<(string, string, long)>();
+        var depth = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            foreach (var state in States)
+            {
+                var count = raw.Deliveries.Where(d => d.Target == name && StateName(d.State) == state).Sum(d => d.Count);
+                deliveries.Add((name, state, count));
+                if (state == "queued")
+                {
+                    depth[name] = count;
+                }
+            }
+        }
+
+        var webhooks = relay.Webhooks.ToDictionary(w => w.Name, w => (long)w.Attempts, StringComparer.Ordinal);
+        StoreGauges.Publish(this, new StoreSnapshot(now, deliveries, depth, webhooks));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                LogRefreshFailed(e);
+            }
+
+            try
+            {
+                await Task.Delay(api.MetricsRefreshInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        StoreGauges.Withdraw(this);
+    }
+
+    internal static string StateName(DeliveryState state) => state switch
+    {
+        DeliveryState.Delivered => "delivered",
+        DeliveryState.InFlight => "in_flight",
+        DeliveryState.Queued => "queued",
+        _ => "dead",
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the metrics snapshot from the store failed; the gauges keep the last one")]
+    private partial void LogRefreshFailed(Exception exception);
+}

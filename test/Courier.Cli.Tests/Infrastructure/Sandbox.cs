@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Courier.Cli.Tests.Infrastructure;
+
+/// <summary>A working directory of its own for one test: <c>courier.json</c>, <c>media/</c> (the source root), targets, the SQLite store.</summary>
+public sealed class Sandbox : IDisposable
+{
+    public Sandbox(string name)
+    {
+        Dir = Path.Combine(Path.GetTempPath(), "courier-cli-tests", $"{name}-{Guid.NewGuid():N}"[..^20]);
+        Directory.CreateDirectory(Media);
+        Id = Path.GetFileName(Dir);
+    }
+
+    /// <summary>The working directory.</summary>
+    public string Dir { get; }
+
+    /// <summary>A unique id (for prefixes at shared servers).</summary>
+    public string Id { get; }
+
+    /// <summary>The source root.</summary>
+    public string Media => Path.Combine(Dir, "media");
+
+    private readonly List<string> _cleanUp = [];
+
+    /// <summary>Environment variables for every courier run (configuration overrides).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
+    /// <summary>A filesystem target's settings.</summary>
+    public static JsonObject FileSystem(string root) => new() { ["Kind"] = "filesystem", ["Region"] = "local", ["Root"] = root };
+
+    /// <summary>An http target's settings.</summary>
+    public static JsonObject Http(string baseUrl, string region = "remote") => new() { ["Kind"] = "http", ["Region"] = region, ["BaseUrl"] = baseUrl };
+
+    /// <summary>Writes courier.json: sources in ./media, SQLite in ./courier.db, the API on a free port, and these targets.</summary>
+    public void WriteConfig(IReadOnlyDictionary<string, JsonObject> targets, Action<JsonObject>? amend = null)
+    {
+        var targetsNode = new JsonObject();
+        foreach (var (name, settings) in targets)
+        {
+            targetsNode[name] = settings.DeepClone();
+        }
+
+        var courier = new JsonObject
+        {
+            ["SourceRoot"] = "./media",
+            ["Store"] = new JsonObject { ["Provider"] = "sqlite", ["ConnectionString"] = "Data Source=courier.db" },
+            ["Api"] = new JsonObject { ["Urls"] = "http://127.0.0.1:0" },
+            ["Targets"] = targetsNode,
+        };
+        amend?.Invoke(courier);
+        WriteText("courier.json", new JsonObject { ["Courier"] = courier }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Writes a file under the working directory.</summary>
+    public string WriteText(string relative, string text)
+    {
+        var path = Path.Combine(Dir, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> random bytes to a file under the source root.</summary>
+    public string WriteMedia(string relative, long bytes)
+    {
+        var path = Path.Combine(Media, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        var buffer = new byte[1 << 20];
+        for (long written = 0; written < bytes; written += buffer.Length)
+        {
+            RandomNumberGenerator.Fill(buffer);
+            file.Write(buffer, 0, (int)Math.Min(buffer.Length, bytes - written));
+        }
+
+        return path;
+    }
+
+    /// <summary>Runs courier here (with <see cref="Environment"/>).</summary>
+    public Task<CliResult> RunAsync(params string[] args) => CourierProcess.RunAsync(Dir, args, Environment);
+
+    /// <summary>Runs courier here with a longer bound.</summary>
+    public Task<CliResult> RunAsync(TimeSpan timeout, params string[] args) => CourierProcess.RunAsync(Dir, args, Environment, timeout);
+
+    /// <summary>Starts courier here (serve, or a distribute to interrupt).</summary>
+    public CourierProcess Start(params string[] args) => CourierProcess.Start(Dir, args, Environment);
+
+    /// <summary><c>courier status ID --json</c>, parsed; fails unless it exits 0.</summary>
+    public async Task<JsonElement> StatusAsync(string videoId)
+    {
+        var result = await RunAsync("status", videoId, "--json");
+        result.ExitCode.ShouldBe(0, result.ToString());
+        return JsonDocument.Parse(result.Stdout).RootElement.Clone();
+    }
+
+    /// <summary>
+    /// A directory of this test at a shared server (its prefix under nginx's document root), removed with the sandbox.
+    /// </summary>
+    public string Shared(string root, string prefix)
+    {
+        var path = Path.Combine(root, prefix);
+        _cleanUp.Add(path);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        foreach (var path in _cleanUp.Append(Dir))
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using Courier.Core.Storage;
+using Courier.Store.Compliance;
+
+namespace Courier.Postgres.Tests;
+
+/// <summary>The store compliance suite, unchanged, against PostgreSQL: a schema of its own per test, dropped afterwards.</summary>
+public sealed class PostgresDeliveryStoreComplianceTests : DeliveryStoreComplianceTests
+{
+    private readonly string _schema = "c_" + Guid.NewGuid().ToString("N")[..20];
+
+    protected override Task<IDeliveryStore> CreateStoreAsync() =>
+        Task.FromResult<IDeliveryStore>(new PostgresDeliveryStore(new PostgresStoreOptions { ConnectionString = PostgresTestSchema.ServerConnectionString, Schema = _schema }));
+
+    protected override async ValueTask DisposeStoreAsync()
+    {
+        await using var admin = Npgsql.NpgsqlDataSource.Create(PostgresTestSchema.ServerConnectionString);
+        await using var drop = admin.CreateCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await drop.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,250 @@
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+using Courier.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using static Courier.Postgres.Tests.TestData;
+
+namespace Courier.Postgres.Tests;
+
+/// <summary>What is particular to PostgreSQL; the behaviour every store shares is held by the compliance suite.</summary>
+public sealed class PostgresDeliveryStoreTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Nodes_starting_at_once_apply_each_migration_exactly_once()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        await db.ExecuteAsync($"DROP SCHEMA \"{db.Name}\" CASCADE");
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(db.NewStoreAsync, Ct)));
+
+        var versions = await db.ListAsync("SELECT version, name FROM schema_version ORDER BY version", r => (r.GetInt32(0), r.GetString(1)));
+        versions.ShouldBe(PostgresDeliveryStore.Migrations().Select(m => (m.Version, m.Name)).ToList());
+        versions[0].ShouldBe((1, "init"));
+        await stores[^1].PingAsync(Ct);
+        (await stores[^1].GetVideoAsync("nothing", Ct)).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Each_store_keeps_to_its_own_schema()
+    {
+        await using var first = await PostgresTestSchema.CreateAsync();
+        await using var second = await PostgresTestSchema.CreateAsync();
+
+        await first.Store.SubmitAsync(Video("movie-1", ["360p"], ["cdn"]), "node-a", T0, Ct);
+
+        (await first.Store.GetVideoAsync("movie-1", Ct)).ShouldNotBeNull();
+        (await second.Store.GetVideoAsync("movie-1", Ct)).ShouldBeNull();
+        (await first.ScalarAsync<long>($"SELECT count(*) FROM \"{first.Name}\".deliveries")).ShouldBe(1);
+        (await second.ScalarAsync<long>($"SELECT count(*) FROM \"{second.Name}\".deliveries")).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Store_is_registered_by_AddCourierPostgresStore_and_disposed_with_the_container()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var services = new ServiceCollection().AddCourierPostgresStore(db.Options).BuildServiceProvider();
+
+        var store = services.GetRequiredService<IDeliveryStore>();
+        await store.MigrateAsync(Ct);
+        await store.SubmitAsync(Video("movie-1", ["360p"], ["cdn"]), "node-a", T0, Ct);
+        (await store.GetVideoAsync("movie-1", Ct))!.Deliveries.Single().State.ShouldBe(DeliveryState.InFlight);
+        await services.DisposeAsync();
+
+        await Should.ThrowAsync<ObjectDisposedException>(() => store.PingAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Same_content_twice_is_one_version_and_claims_only_new_or_queued_deliveries()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var first = await db.Store.SubmitAsync(Video("movie-1", ["360p", "720p"], ["cdn", "edge"]), "node-a", T0, Ct);
+        first.Version.ShouldBe(1);
+        first.IsNewVersion.ShouldBeTrue();
+        first.Claimed.Select(c => (c.Rendition, c.Target)).ShouldBe([("360p", "cdn"), ("360p", "edge"), ("720p", "cdn"), ("720p", "edge")]);
+        await db.Store.CompleteAsync(Failed(first.Claimed[0], T0, T0.AddMinutes(5)), Ct);
+        await db.Store.CompleteAsync(Delivered(first.Claimed[1], T0), Ct);
+
+        var again = await db.Store.SubmitAsync(Video("movie-1", ["360p", "720p"], ["cdn", "edge", "south"]), "node-b", T0.AddSeconds(1), Ct);
+
+        again.Version.ShouldBe(1);
+        again.IsNewVersion.ShouldBeFalse();
+        again.Claimed.Select(c => (c.Rendition, c.Target)).ShouldBe([("360p", "cdn"), ("360p", "south"), ("720p", "south")]);
+        again.Claimed[0].Attempts.ShouldBe(1);
+        again.Claimed[0].LeaseToken.ShouldNotBe(first.Claimed[0].LeaseToken);
+        var video = await db.Store.GetVideoAsync("movie-1", Ct);
+        video!.Deliveries.Count.ShouldBe(6);
+
+        var changed = await db.Store.SubmitAsync(Video("movie-1", ["360p"], ["cdn"], fingerprint: "fp-2"), "node-a", T0.AddSeconds(2), Ct);
+        changed.Version.ShouldBe(2);
+        changed.IsNewVersion.ShouldBeTrue();
+        (await db.Store.GetVideoAsync("movie-1", Ct))!.Version.ShouldBe(2);
+        (await db.Store.GetVideoVersionAsync("movie-1", 1, Ct))!.Deliveries.Count.ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task Claiming_reads_only_due_rows_through_the_partial_index()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+
+        // 20,000 not-yet-due queued rows and 5 due ones; the plan must start from deliveries_due, bounded by now.
+        await SeedQueuedAsync(db, notDue: 20_000, due: 5);
+        await db.ExecuteAsync("ANALYZE deliveries");
+        var plan = string.Join('\n', await db.ListAsync(
+            """
+            EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)
+            SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= '2026-11-25T10:00:00Z' AND NOT (target = ANY('{}'))
+            ORDER BY next_attempt_at, id LIMIT 100 FOR UPDATE SKIP LOCKED
+            """,
+            r => r.GetString(0)));
+        plan.ShouldContain("deliveries_due");
+        plan.ShouldContain("rows=5 loops=1");
+
+        var claimed = await db.Store.ClaimDueAsync("node-a", 100, T0, [], Ct);
+        claimed.Count.ShouldBe(5);
+        claimed.ShouldAllBe(c => c.VideoId.StartsWith("due-"));
+    }
+
+    [Fact]
+    public async Task Nodes_claiming_at_once_never_get_the_same_delivery()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        await SeedQueuedAsync(db, notDue: 0, due: 600);
+        var nodes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => db.NewStoreAsync()));
+
+        var claims = await Task.WhenAll(nodes.Select((store, i) => Task.Run(async () =>
+        {
+            var mine = new List<ClaimedDelivery>();
+            for (var round = 0; round < 100; round++)
+            {
+                var batch = await store.ClaimDueAsync($"node-{i}", 7, T0, [], Ct);
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                mine.AddRange(batch);
+            }
+
+            return mine;
+        }, Ct)));
+
+        var all = claims.SelectMany(c => c).ToList();
+        all.Count.ShouldBe(600);
+        all.Select(c => c.Id).Distinct().Count().ShouldBe(600);
+        claims.ShouldAllBe(c => c.Count > 0);
+        (await db.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE state = 'in_flight'")).ShouldBe(600);
+    }
+
+    [Fact]
+    public async Task Last_two_deliveries_finishing_at_once_write_exactly_one_video_distributed_event()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var other = await db.NewStoreAsync();
+        for (var round = 0; round < 20; round++)
+        {
+            var video = $"movie-{round}";
+            var submitted = await db.Store.SubmitAsync(Video(video, ["360p", "720p"], ["cdn"]), "node-a", T0, Ct);
+            var a = submitted.Claimed[0];
+            var b = submitted.Claimed[1];
+
+            var results = await Task.WhenAll(
+                Task.Run(() => db.Store.CompleteAsync(Delivered(a, T0.AddSeconds(1)), Ct), Ct),
+                Task.Run(() => other.CompleteAsync(Delivered(b, T0.AddSeconds(1)), Ct), Ct));
+
+            results.ShouldAllBe(accepted => accepted);
+            (await db.Store.GetVideoAsync(video, Ct))!.DistributedAt.ShouldBe(T0.AddSeconds(1));
+        }
+
+        var events = await db.Store.ReadEventsAsync(0, 1000, Ct);
+        events.Count(e => e.Type == EventTypes.VideoDistributed).ShouldBe(20);
+        events.GroupBy(e => e.VideoId).ShouldAllBe(g => g.Count() == 1);
+    }
+
+    [Fact]
+    public async Task Event_reader_following_concurrent_writers_never_skips_an_event()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var writers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => db.NewStoreAsync()));
+        var claims = new List<ClaimedDelivery>();
+        for (var i = 0; i < 40; i++)
+        {
+            claims.AddRange((await db.Store.SubmitAsync(Video($"movie-{i}", ["360p", "720p", "1080p"], ["cdn"]), "node-a", T0, Ct)).Claimed);
+        }
+
+        // Writers finish deliveries as dead (two or three events each) while a consumer follows the outbox by position.
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var seen = new List<long>();
+        var reader = Task.Run(async () =>
+        {
+            long position = 0;
+            for (var round = 0; round < 1_000_000 && !writing.IsCancellationRequested; round++)
+            {
+                foreach (var e in await db.Store.ReadEventsAsync(position, 50, Ct))
+                {
+                    seen.Add(e.Id);
+                    position = e.Id;
+                }
+            }
+
+            foreach (var e in await db.Store.ReadEventsAsync(position, 10_000, Ct))
+            {
+                seen.Add(e.Id);
+            }
+        }, Ct);
+        await Parallel.ForEachAsync(claims.Select((c, i) => (c, i)), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (item, token) =>
+            (await writers[item.i % writers.Length].CompleteAsync(Dead(item.c, T0.AddSeconds(1)), token)).ShouldBeTrue());
+        await writing.CancelAsync();
+        await reader;
+
+        var all = (await db.Store.ReadEventsAsync(0, 10_000, Ct)).Select(e => e.Id).ToList();
+        all.Count.ShouldBe(120 + 40);
+        seen.ShouldBe(all);
+    }
+
+    [Fact]
+    public async Task Retention_folds_old_attempts_into_totals_in_chunks_and_statistics_stay_whole()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var submitted = await db.Store.SubmitAsync(Video("movie-1", ["360p"], ["cdn"]), "node-a", T0, Ct);
+        await db.Store.CompleteAsync(Failed(submitted.Claimed[0], T0, T0), Ct);
+        var delivery = submitted.Claimed[0].Id;
+
+        // 25,000 old attempts (more than two prune chunks) and one recent one.
+        await db.ExecuteAsync(
+            $"""
+            INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
+            SELECT '{delivery}', 'cdn', 'async', n % 5 <> 0, NULL, NULL, 100, 3, '2026-10-01T00:00:00Z'::timestamptz + n * interval '1 second', 'node-a'
+            FROM generate_series(1, 25000) AS n
+            """);
+        var before = await db.Store.GetStatisticsAsync(T0, Ct);
+
+        var removed = await db.Store.PruneAsync(T0.AddDays(-30), Ct);
+
+        removed.ShouldBe(25_000);
+        var after = await db.Store.GetStatisticsAsync(T0, Ct);
+        after.Attempts.ShouldBe(before.Attempts, ignoreOrder: true);
+        after.Attempts.Single(a => a.Mode == AttemptMode.Async).ShouldBe(new AttemptTally(AttemptMode.Async, "cdn", 20_000, 5_000, 2_500_000));
+        (await db.ScalarAsync<long>("SELECT count(*) FROM attempts")).ShouldBe(1);
+        (await db.Store.PruneAsync(T0.AddDays(-30), Ct)).ShouldBe(0);
+        (await db.Store.GetStatisticsAsync(T0, Ct)).Attempts.ShouldBe(before.Attempts, ignoreOrder: true);
+    }
+
+    /// <summary>Queued deliveries inserted directly (fast): <paramref name="notDue"/> due in a day, <paramref name="due"/> due a minute ago.</summary>
+    internal static async Task SeedQueuedAsync(PostgresTestSchema db, int notDue, int due)
+    {
+        await db.ExecuteAsync(
+            $"""
+            INSERT INTO video_versions (video_id, version, fingerprint, submitted_at)
+            SELECT CASE WHEN n <= {due} THEN 'due-' ELSE 'later-' END || n, 1, 'fp', '2026-11-25T09:00:00Z' FROM generate_series(1, {notDue + due}) AS n;
+            INSERT INTO renditions (video_id, version, name, ordinal, source_path, kind, fingerprint, bytes, file_count)
+            SELECT video_id, 1, '360p', 0, video_id || '/360p.mp4', 'file', 'fp', 1000, 1 FROM video_versions;
+            INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, next_attempt_at, created_at, updated_at)
+            SELECT gen_random_uuid(), video_id, 1, '360p', 'cdn', 'queued', 1,
+                   CASE WHEN video_id LIKE 'due-%' THEN '2026-11-25T09:59:00Z'::timestamptz ELSE '2026-11-26T10:00:00Z'::timestamptz END,
+                   '2026-11-25T09:00:00Z', '2026-11-25T09:00:00Z'
+            FROM video_versions;
+            """);
+    }
+}
