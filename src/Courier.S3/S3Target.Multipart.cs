@@ -34,6 +34,10 @@ internal sealed partial class S3Target
             StorageClass = _storageClass,
         };
         initiate.Metadata.Add(Sha256Metadata, hashes.Sha256);
+        if (hashes.Md5 is { } wholeMd5)
+        {
+            initiate.Metadata.Add(Md5Metadata, Convert.ToHexStringLower(wholeMd5));
+        }
         var uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
         LogMultipartStarted(Name, objectKey, length, partCount, partSize);
 

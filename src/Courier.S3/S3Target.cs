@@ -24,6 +24,9 @@ internal sealed partial class S3Target : ITarget, IDisposable
     /// <summary>The metadata name of the source SHA-256 (sent as <c>x-amz-meta-sha256</c>).</summary>
     internal const string Sha256Metadata = "x-amz-meta-sha256";
 
+    /// <summary>The MD5 of the source as it was hashed with <see cref="Sha256Metadata"/>: the SHA-256 is only trusted when the server's ETag proves this MD5.</summary>
+    internal const string Md5Metadata = "x-amz-meta-md5";
+
     private const int HashBufferSize = 1 << 20;
     private const int FormUnknown = 0;
     private const int FormParts = 1;
@@ -177,6 +180,7 @@ internal sealed partial class S3Target : ITarget, IDisposable
             };
             request.Headers.ContentLength = length;
             request.Metadata.Add(Sha256Metadata, hashes.Sha256);
+            request.Metadata.Add(Md5Metadata, md5Hex);
             using var progress = new TransferActivity(put.Activity);
             request.StreamTransferProgress += progress.OnProgress;
             await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
@@ -246,10 +250,17 @@ internal sealed partial class S3Target : ITarget, IDisposable
         }
     }
 
+    /// <summary>
+    /// The SHA-256 the object was uploaded with, only when the server proves the content matches it: its ETag (the MD5
+    /// the server computed of what it stored) equals the MD5 hashed alongside that SHA-256. Metadata alone is a claim
+    /// made before the body was sent; a body damaged on the way is stored with the same claim.
+    /// </summary>
     private static string? Sha256Of(GetObjectMetadataResponse head)
     {
         var value = head.Metadata?[Sha256Metadata];
-        return value is { Length: 64 } && value.All(char.IsAsciiHexDigit) ? value.ToLowerInvariant() : null;
+        var md5 = head.Metadata?[Md5Metadata];
+        var proven = md5 is not null && S3ETags.IsMd5(S3ETags.Normalize(head.ETag)) && string.Equals(S3ETags.Normalize(head.ETag), md5.Trim().ToLowerInvariant(), StringComparison.Ordinal);
+        return proven && value is { Length: 64 } && value.All(char.IsAsciiHexDigit) ? value.ToLowerInvariant() : null;
     }
 
     private static SafeFileHandle OpenSource(string path)

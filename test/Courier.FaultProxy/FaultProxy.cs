@@ -25,12 +25,14 @@ public sealed class FaultProxy : IAsyncDisposable
     private TcpListener? _listener;
     private CancellationTokenSource _generation = new();
     private Task _acceptLoop = Task.CompletedTask;
+    private readonly bool _preserveHost;
     private int _requests;
 
-    private FaultProxy(Uri upstream, int port)
+    private FaultProxy(Uri upstream, int port, bool preserveHost)
     {
         _upstream = upstream;
         Port = port;
+        _preserveHost = preserveHost;
     }
 
     /// <summary>The port the proxy listens on (kept across down and up).</summary>
@@ -52,13 +54,15 @@ public sealed class FaultProxy : IAsyncDisposable
     public int RequestCount => Volatile.Read(ref _requests);
 
     /// <summary>Starts a proxy to <paramref name="upstream"/> on a free loopback port.</summary>
-    public static FaultProxy Start(Uri upstream)
+    /// <param name="upstream">Where requests go.</param>
+    /// <param name="preserveHost">Forward the client's <c>Host</c> header as it is (S3: it is part of the signature); else the upstream's.</param>
+    public static FaultProxy Start(Uri upstream, bool preserveHost = false)
     {
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var proxy = new FaultProxy(upstream, port);
+        var proxy = new FaultProxy(upstream, port, preserveHost);
         proxy.GoUp();
         return proxy;
     }
@@ -320,7 +324,7 @@ public sealed class FaultProxy : IAsyncDisposable
         var stream = upstream.GetStream();
         var request = new StringBuilder();
         request.Append(head.Method).Append(' ').Append(head.Target).Append(" HTTP/1.1\r\n");
-        request.Append("Host: ").Append(_upstream.Authority).Append("\r\n");
+        request.Append("Host: ").Append(_preserveHost ? head.Header("Host") ?? _upstream.Authority : _upstream.Authority).Append("\r\n");
         foreach (var (name, value) in head.Headers)
         {
             if (name.Equals("Host", StringComparison.OrdinalIgnoreCase) || name.Equals("Connection", StringComparison.OrdinalIgnoreCase)
