@@ -36,7 +36,7 @@ internal sealed class S3UploadBenchmark : IBenchmark
         try
         {
             var source = Path.Combine(directory.FullName, "rendition.mp4");
-            WriteRandomFile(source, size);
+            BenchFiles.WriteRandom(source, size);
             await client.PutBucketAsync(new PutBucketRequest { BucketName = bucket }, cancellationToken);
             var options = new S3TargetOptions
             {
@@ -52,7 +52,7 @@ internal sealed class S3UploadBenchmark : IBenchmark
 
             // Warm-up (JIT, connections) on a small file, not measured.
             var warmUp = Path.Combine(directory.FullName, "warm-up.mp4");
-            WriteRandomFile(warmUp, 1 << 20);
+            BenchFiles.WriteRandom(warmUp, 1 << 20);
             await target.PutAsync(new ObjectPut("courier/warm-up.mp4", warmUp, 1 << 20, "video/mp4"), cancellationToken);
             await RawMultipartUploadAsync(client, bucket, "raw/warm-up.mp4", warmUp, 1 << 20, cancellationToken);
 
@@ -126,18 +126,6 @@ internal sealed class S3UploadBenchmark : IBenchmark
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         });
-
-    private static void WriteRandomFile(string path, long size)
-    {
-        var random = new Random(42);
-        var buffer = new byte[1 << 20];
-        using var file = File.Create(path);
-        for (long left = size; left > 0; left -= buffer.Length)
-        {
-            random.NextBytes(buffer);
-            file.Write(buffer, 0, (int)Math.Min(buffer.Length, left));
-        }
-    }
 
     private static async Task DeleteBucketAsync(AmazonS3Client client, string bucket)
     {

@@ -88,6 +88,7 @@ public static class CourierServer
         // pushes stop before the scanner releases this node's deliveries.
         builder.Services.AddHostedService<HeartbeatService>();
         builder.Services.AddHostedService<RetryScannerService>();
+        builder.Services.AddHostedService<Core.Statistics.LedgerRetentionService>();
         builder.Services.AddHostedService<EventRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSnapshotService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundPushes>());

@@ -42,7 +42,9 @@ public static class CourierServiceCollectionExtensions
         {
             case "postgres":
             case "postgresql":
-                services.AddCourierPostgresStore(new PostgresStoreOptions { ConnectionString = options.Store.ConnectionString! });
+                var postgres = new PostgresStoreOptions { ConnectionString = options.Store.ConnectionString! };
+                postgres.Schema = configuration.Courier["Store:Schema"] is { Length: > 0 } schema ? schema : postgres.Schema;
+                services.AddCourierPostgresStore(postgres);
                 break;
             default:
                 services.AddCourierSqliteStore(new SqliteStoreOptions { ConnectionString = configuration.SqliteConnectionString(options) });
@@ -54,6 +56,7 @@ public static class CourierServiceCollectionExtensions
         services.AddSingleton<RetryScanner>();
         services.AddSingleton<NodeHeartbeat>();
         services.AddSingleton<DeliveryLedger>();
+        services.AddSingleton<Core.Statistics.LedgerRetention>();
         return services;
     }
 
