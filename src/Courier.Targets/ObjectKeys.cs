@@ -6,7 +6,7 @@ namespace Courier.Targets;
 internal static class ObjectKeys
 {
     /// <summary>The error kind of a key a target refuses (permanent: the same key will never do).</summary>
-    public const string BadKey = "bad_key";
+    public const string BadKey = ErrorKinds.BadKey;
 
     /// <summary>The marker in every temp name, so an operator can find (and sweep) what an interrupted push left.</summary>
     public const string TempMarker = ".courier-tmp-";

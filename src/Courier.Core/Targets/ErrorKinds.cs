@@ -17,6 +17,7 @@ public static class ErrorKinds
     public const string LeaseLost = "lease_lost";
     public const string TargetDown = "target_down";
     public const string Io = "io";
+    public const string BadKey = "bad_key";
     public const string Unknown = "unknown";
 
     /// <summary>The label for an HTTP status: <c>http_503</c>.</summary>
