@@ -11,7 +11,8 @@ internal static class ObjectKeys
     /// <summary>The marker in every temp name, so an operator can find (and sweep) what an interrupted push left.</summary>
     public const string TempMarker = ".courier-tmp-";
 
-    private const int MaxNameInTempName = 40;
+    /// <summary>The longest part of a file name kept in its temp names.</summary>
+    public const int MaxNameInTempName = 40;
 
     /// <summary>
     /// The '/'-separated segments of <paramref name="key"/>. Refuses an empty key, an empty segment (leading, trailing or

@@ -74,6 +74,7 @@ internal sealed class FileSystemTarget : ITarget
             Directory.CreateDirectory(directory);
             (bytes, sha256) = await WriteTempAsync(put, temp, cancellationToken).ConfigureAwait(false);
             File.Move(temp, path, overwrite: true);
+            SweepLeftoverTemps(directory, Path.GetFileName(path));
         }
         catch (Exception e)
         {
@@ -205,6 +206,24 @@ internal sealed class FileSystemTarget : ITarget
         BufferSize = 0,
         Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
     });
+
+    /// <summary>
+    /// Deletes the temp files an interrupted push of the same name left (a killed process cannot clean up after itself).
+    /// Only for names short enough to appear whole in their temp names, so another file's temp is never touched. A node
+    /// that lost its lease and is still writing one of them only loses a push whose outcome would be refused anyway.
+    /// </summary>
+    private static void SweepLeftoverTemps(string directory, string name)
+    {
+        if (name.Length > ObjectKeys.MaxNameInTempName)
+        {
+            return;
+        }
+
+        foreach (var leftover in Directory.EnumerateFiles(directory, $".{name}{ObjectKeys.TempMarker}*"))
+        {
+            TryDelete(leftover);
+        }
+    }
 
     private static void TryDelete(string path)
     {

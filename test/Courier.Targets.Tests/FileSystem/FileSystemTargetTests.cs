@@ -166,6 +166,24 @@ public sealed class FileSystemTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_push_sweeps_the_temp_files_a_killed_push_of_the_same_file_left_and_only_those()
+    {
+        var target = (FileSystemTarget)Make(Archive());
+        var source = WriteRandom("1080p.mp4", 64 * 1024);
+        var directory = Directory.CreateDirectory(Path.Combine(target.Root, "movie-42", "1080p")).FullName;
+        var leftover = Path.Combine(directory, ".seg_001.ts.courier-tmp-0123456789abcdef0123456789abcdef");
+        var otherFiles = Path.Combine(directory, ".seg_002.ts.courier-tmp-0123456789abcdef0123456789abcdef");
+        File.WriteAllText(leftover, "half a segment");
+        File.WriteAllText(otherFiles, "half of another segment");
+
+        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Token);
+
+        File.Exists(leftover).ShouldBeFalse();
+        File.Exists(otherFiles).ShouldBeTrue("a temp of another file may belong to a push under way");
+        new FileInfo(Path.Combine(directory, "seg_001.ts")).Length.ShouldBe(64 * 1024);
+    }
+
+    [Fact]
     public async Task No_temp_file_is_left_after_a_cancelled_put_or_a_missing_source()
     {
         var target = (FileSystemTarget)Make(Archive());
