@@ -16,7 +16,7 @@ public sealed class CourierOptionsValidatorTests
         var options = new CourierOptions
         {
             SourceRoot = "/does/not/exist",
-            Store = { Provider = "mysql" },
+            Store = { Provider = "mysql", BusyTimeout = TimeSpan.Zero },
             Scan = { Interval = TimeSpan.FromSeconds(-5), BatchSize = 0 },
             Retry = { FirstDelay = TimeSpan.FromMinutes(10), MaxDelay = TimeSpan.FromMinutes(1), MaxAttempts = 0 },
         };
@@ -27,6 +27,7 @@ public sealed class CourierOptionsValidatorTests
         problems.ShouldContain(p => p.StartsWith("Courier:Store:Provider 'mysql'"));
         problems.ShouldContain("Courier:Scan:Interval must be a positive time span (hh:mm:ss), not -00:00:05");
         problems.ShouldContain("Courier:Scan:BatchSize must be at least 1, not 0");
+        problems.ShouldContain("Courier:Store:BusyTimeout must be a positive time span (hh:mm:ss), not 00:00:00");
         problems.ShouldContain(p => p.StartsWith("Courier:Retry:MaxDelay"));
         problems.ShouldContain("Courier:Retry:MaxAttempts must be at least 1, not 0");
     }

@@ -23,5 +23,6 @@ public static class CourierDefaults
     public const int CircuitFailureThreshold = 5;
     public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan AttemptRetention = TimeSpan.FromDays(30);
+    public static readonly TimeSpan StoreBusyTimeout = TimeSpan.FromSeconds(30);
     public const string ApiUrls = "http://127.0.0.1:5080";
 }

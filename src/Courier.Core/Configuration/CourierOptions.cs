@@ -26,6 +26,9 @@ public sealed class StoreOptions
     /// <summary>The provider's connection string. <value>The default is <c>Data Source=courier.db</c>.</value></summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>SQLite: how long a write waits for another process's lock (a <c>distribute</c> beside <c>serve</c>). <value>The default is 30 seconds.</value></summary>
+    public TimeSpan BusyTimeout { get; set; } = CourierDefaults.StoreBusyTimeout;
+
     /// <summary>How long attempts are kept before they are rolled up into totals. <value>The default is 30 days.</value></summary>
     public TimeSpan AttemptRetention { get; set; } = CourierDefaults.AttemptRetention;
 }

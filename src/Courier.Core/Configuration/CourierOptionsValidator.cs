@@ -46,6 +46,7 @@ public static class CourierOptionsValidator
         }
 
         Positive(options.Store.AttemptRetention, "Store:AttemptRetention");
+        Positive(options.Store.BusyTimeout, "Store:BusyTimeout");
         Positive(options.Scan.Interval, "Scan:Interval");
         Positive(options.Scan.LeaseTimeout, "Scan:LeaseTimeout");
         AtLeast(options.Scan.BatchSize, 1, "Scan:BatchSize");

@@ -47,7 +47,7 @@ public static class CourierServiceCollectionExtensions
                 services.AddCourierPostgresStore(postgres);
                 break;
             default:
-                services.AddCourierSqliteStore(new SqliteStoreOptions { ConnectionString = configuration.SqliteConnectionString(options) });
+                services.AddCourierSqliteStore(new SqliteStoreOptions { ConnectionString = configuration.SqliteConnectionString(options), BusyTimeout = options.Store.BusyTimeout });
                 break;
         }
 
