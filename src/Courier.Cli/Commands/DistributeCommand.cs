@@ -155,54 +155,15 @@ internal static partial class DistributeCommand
             terminal.Line($"{video.VideoId} v{video.Version} was already submitted with the same content; nothing to push now.");
         }
 
-        var now = TimeProvider.System.GetUtcNow();
-        var anyQueued = video.Deliveries.Any(d => d.State == DeliveryState.Queued);
-        var anyError = video.Deliveries.Any(d => d.State != DeliveryState.Delivered && d.LastError is not null);
-        var columns = new List<string> { "rendition", "target", "state", "bytes", "time", "attempts" };
-        if (anyQueued)
-        {
-            columns.Add("next attempt");
-        }
-
-        if (anyError)
-        {
-            columns.Add("error");
-        }
-
-        var table = terminal.Table([.. columns]);
-        foreach (var delivery in video.Deliveries)
-        {
-            results.TryGetValue(delivery.Id, out var result);
-            var cells = new List<Spectre.Console.Rendering.IRenderable>
-            {
-                Terminal.Cell(delivery.Rendition),
-                Terminal.Cell(delivery.Target),
-                Terminal.State(Format.State(delivery.State)),
-                Terminal.Cell(Format.Bytes(result?.Bytes ?? delivery.Bytes)),
-                Terminal.Cell(result is null ? "-" : Format.Duration(result.Duration)),
-                Terminal.Cell(delivery.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            };
-            if (anyQueued)
-            {
-                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null));
-            }
-
-            if (anyError)
-            {
-                // The kind here, the whole message in the line below the table.
-                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Delivered ? null : delivery.ErrorKind ?? "error"));
-            }
-
-            table.AddRow(cells);
-        }
-
-        terminal.Write(table);
-        foreach (var delivery in video.Deliveries.Where(d => d.State is DeliveryState.Queued or DeliveryState.Dead))
-        {
-            terminal.Line(StatusCommand.Why(delivery, now));
-        }
-
-        terminal.Line(Summary(video));
+        DeliveryTable.Write(
+            terminal,
+            video,
+            [],
+            [
+                new("bytes", d => Terminal.Cell(Format.Bytes(results.TryGetValue(d.Id, out var r) ? r.Bytes : d.Bytes))),
+                new("time", d => Terminal.Cell(results.TryGetValue(d.Id, out var r) ? Format.Duration(r.Duration) : "-")),
+            ],
+            TimeProvider.System.GetUtcNow());
     }
 
     /// <summary><c>movie-42 v1: 6 delivered, 0 queued, 0 dead</c>.</summary>

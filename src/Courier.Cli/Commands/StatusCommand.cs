@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Courier.Cli.Output;
 using Spectre.Console;
 using Courier.Core.Domain;
@@ -48,51 +47,7 @@ internal static class StatusCommand
         var now = TimeProvider.System.GetUtcNow();
         var state = Format.State(report.State);
         terminal.Markup($"{Spectre.Console.Markup.Escape(report.VideoId)} v{report.Version}: [bold]{Spectre.Console.Markup.Escape(state)}[/] (submitted {Format.Utc(report.SubmittedAt)}{(report.DistributedAt is { } at ? $", distributed {Format.Utc(at)}" : string.Empty)})");
-        var anyQueued = report.Deliveries.Any(d => d.State == DeliveryState.Queued);
-        var anyError = report.Deliveries.Any(d => d.State != DeliveryState.Delivered && d.LastError is not null);
-        var columns = new List<string> { "rendition", "target", "region", "state", "attempts" };
-        if (anyQueued)
-        {
-            columns.Add("next attempt");
-        }
-
-        if (anyError)
-        {
-            columns.Add("error");
-        }
-
-        var table = terminal.Table([.. columns]);
-        foreach (var delivery in report.Deliveries)
-        {
-            var cells = new List<Spectre.Console.Rendering.IRenderable>
-            {
-                Terminal.Cell(delivery.Rendition),
-                Terminal.Cell(delivery.Target),
-                Terminal.Cell(delivery.Region),
-                Terminal.State(Format.State(delivery.State)),
-                Terminal.Cell(delivery.Attempts.ToString(CultureInfo.InvariantCulture)),
-            };
-            if (anyQueued)
-            {
-                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Queued ? Format.When(delivery.NextAttemptAt, now) : null));
-            }
-
-            if (anyError)
-            {
-                // The kind here, the whole message in the line below the table.
-                cells.Add(Terminal.Cell(delivery.State == DeliveryState.Delivered ? null : delivery.ErrorKind ?? "error"));
-            }
-
-            table.AddRow(cells);
-        }
-
-        terminal.Write(table);
-        foreach (var delivery in report.Deliveries.Where(d => d.State != DeliveryState.Delivered))
-        {
-            terminal.Line(Why(delivery, now));
-        }
-
-        terminal.Line(DistributeCommand.Summary(report));
+        DeliveryTable.Write(terminal, report, [new("region", d => Terminal.Cell(d.Region))], [], now);
         return ExitCodes.Ok;
     }
 
