@@ -134,6 +134,41 @@ public sealed class RecoveryTests
         delivery.GetProperty("attempts").GetInt32().ShouldBe(0, "shutdown is not a failed attempt");
     }
 
+    [Fact]
+    public async Task Sigterm_to_serve_mid_upload_releases_the_delivery_unattempted_and_exits_0()
+    {
+        var (webdav, webdavRoot) = TestServices.WebDav;
+        using var sandbox = new Sandbox("serveterm");
+        var prefix = $"cli-{sandbox.Id}";
+        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        sandbox.WriteMedia("big/1080p.mp4", 64L * 1024 * 1024);
+        sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
+        sandbox.Environment["Courier__Retry__FirstDelay"] = "00:00:01";
+        sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{ClosedPort()}/{prefix}/") });
+        (await sandbox.RunAsync("distribute", "--video", "big", "--rendition", "1080p=big/1080p.mp4")).ExitCode.ShouldBe(3);
+
+        await using var proxy = new CountingProxy(webdav);
+        sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });
+        proxy.HoldAfter(16 * 1024 * 1024);
+        CliResult stopped;
+        await using (var serve = sandbox.Start("serve"))
+        {
+            await WhenFlowingAsync(proxy, serve);
+            await serve.SignalAsync("TERM");
+            stopped = await serve.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        stopped.ExitCode.ShouldBe(0, stopped.ToString());
+        stopped.Stderr.ShouldContain("in-flight deliveries released to the queue");
+        stopped.Stderr.ShouldNotContain("   at ");
+        var delivery = (await sandbox.StatusAsync("big")).GetProperty("deliveries").EnumerateArray().Single();
+        delivery.GetProperty("state").GetString().ShouldBe("queued");
+        delivery.GetProperty("attempts").GetInt32().ShouldBe(1, "only the synchronous attempt counts: shutdown is not a failed attempt");
+        var stats = JsonDocument.Parse((await sandbox.RunAsync("stats", "--json")).Stdout).RootElement;
+        stats.GetProperty("async").GetProperty("attempts").GetInt32().ShouldBe(0);
+        Files.List(atNginx).ShouldBeEmpty("nothing half-written is visible at the target");
+    }
+
     /// <summary>Waits until the upload is under way (the proxy holds it there), or fails if courier ended first.</summary>
     private static async Task WhenFlowingAsync(CountingProxy proxy, CourierProcess distribute)
     {
