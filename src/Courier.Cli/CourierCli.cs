@@ -16,6 +16,7 @@ internal static class CourierCli
             StatusCommand.Create(),
             QueueCommand.Create(),
             RetryCommand.Create(),
+            ReconcileCommand.Create(),
             StatsCommand.Create(),
             SampleCommand.Create(),
             InitCommand.Create(),

@@ -67,6 +67,21 @@ public interface IDeliveryStore
     /// </summary>
     Task<IReadOnlyList<Guid>> RequeueAsync(RequeueRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A page of the <c>delivered</c> deliveries (for reconcile), optionally of one <paramref name="target"/> and/or one
+    /// <paramref name="videoId"/>, ordered by id (stable across pages). They are not claimed: <see cref="ClaimedDelivery.LeaseToken"/>
+    /// is <see cref="Guid.Empty"/>.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ListDeliveredAsync(string? target, string? videoId, int offset, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reconcile found a <c>delivered</c> delivery's files missing or wrong at its target: it becomes <c>queued</c>, due at
+    /// <paramref name="now"/>, attempts reset to 0, last error <paramref name="reason"/>, error kind <paramref name="errorKind"/>
+    /// (<c>drifted</c>); its video version's distributed time is cleared (set again, with another <c>video.distributed</c>,
+    /// when it is delivered again). Only while it is still <c>delivered</c>: returns false otherwise.
+    /// </summary>
+    Task<bool> ReopenDeliveredAsync(Guid deliveryId, string reason, string errorKind, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>The latest version of a video with its deliveries, or null when there is no such video.</summary>
     Task<VideoRecord?> GetVideoAsync(string videoId, CancellationToken cancellationToken);
 

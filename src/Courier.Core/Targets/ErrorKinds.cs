@@ -18,6 +18,9 @@ public static class ErrorKinds
     public const string TargetDown = "target_down";
     public const string Io = "io";
     public const string BadKey = "bad_key";
+
+    /// <summary>A delivered file found missing or wrong at its target by reconcile.</summary>
+    public const string Drifted = "drifted";
     public const string Unknown = "unknown";
 
     /// <summary>The label for an HTTP status: <c>http_503</c>.</summary>

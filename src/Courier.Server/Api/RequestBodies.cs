@@ -13,3 +13,8 @@ internal sealed record SubmitBody(string? VideoId, List<RenditionRequest?>? Rend
 /// <param name="Target">Only those to this target.</param>
 /// <param name="ErrorKind">Only those that died of this error kind.</param>
 internal sealed record RetryBody(string? Target, string? ErrorKind);
+
+/// <summary>The body of <c>POST /api/reconcile</c>: which delivered deliveries to check (left out: all).</summary>
+/// <param name="Target">Only those to this target.</param>
+/// <param name="VideoId">Only those of this video.</param>
+internal sealed record ReconcileBody(string? Target, string? VideoId);

@@ -54,6 +54,7 @@ public static class CourierServiceCollectionExtensions
         services.AddSingleton<DeliveryRunner>();
         services.AddSingleton<Distributor>();
         services.AddSingleton<RetryScanner>();
+        services.AddSingleton<Reconciler>();
         services.AddSingleton<NodeHeartbeat>();
         services.AddSingleton<DeliveryLedger>();
         services.AddSingleton<Core.Statistics.LedgerRetention>();

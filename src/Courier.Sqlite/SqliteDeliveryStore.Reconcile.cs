@@ -1,0 +1,89 @@
+using Courier.Core.Storage;
+
+namespace Courier.Sqlite;
+
+internal sealed partial class SqliteDeliveryStore
+{
+    public async Task<IReadOnlyList<ClaimedDelivery>> ListDeliveredAsync(string? target, string? videoId, int offset, int limit, CancellationToken cancellationToken)
+    {
+        if (limit <= 0)
+        {
+            return [];
+        }
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Sql.Command(
+            connection,
+            null,
+            """
+            SELECT d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, @empty, d.created_at, d.resubmitted
+            FROM deliveries d
+            JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
+            WHERE d.state = 'delivered' AND (@target IS NULL OR d.target = @target) AND (@video IS NULL OR d.video_id = @video)
+            ORDER BY d.id
+            LIMIT @limit OFFSET @offset
+            """,
+            ("@empty", Sql.Id(Guid.Empty)),
+            ("@target", target),
+            ("@video", videoId),
+            ("@limit", limit),
+            ("@offset", Math.Max(0, offset)));
+        var delivered = new List<ClaimedDelivery>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            delivered.Add(ReadClaimed(reader));
+        }
+
+        return delivered;
+    }
+
+    public async Task<bool> ReopenDeliveredAsync(Guid deliveryId, string reason, string errorKind, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var at = Sql.Ms(now);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        string? videoId = null;
+        var version = 0;
+        await using (var reopen = Sql.Command(
+            connection,
+            transaction,
+            """
+            UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, last_error = @reason, error_kind = @kind,
+                lease_owner = NULL, lease_token = NULL, updated_at = @now
+            WHERE id = @id AND state = 'delivered'
+            RETURNING video_id, version
+            """,
+            ("@id", Sql.Id(deliveryId)),
+            ("@reason", reason),
+            ("@kind", errorKind),
+            ("@now", at)))
+        await using (var reader = await reopen.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                videoId = reader.GetString(0);
+                version = reader.GetInt32(1);
+            }
+        }
+
+        if (videoId is null)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        await using (var undistribute = Sql.Command(
+            connection,
+            transaction,
+            "UPDATE videos SET distributed_at = NULL WHERE video_id = @video AND version = @version",
+            ("@video", videoId),
+            ("@version", version)))
+        {
+            await undistribute.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+}
