@@ -205,6 +205,9 @@ internal static class Json
 /// <summary>Waits for a condition, bounded in time, polling.</summary>
 internal static class Eventually
 {
+    /// <summary>The pause between two looks at the condition (a poll, bounded by count and time).</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
     public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
@@ -223,7 +226,7 @@ internal static class Eventually
                 throw new TimeoutException($"gave up waiting for {what}; last seen: {last}");
             }
 
-            await Task.Delay(50);
+            await Task.Delay(PollInterval);
         }
     }
 }
