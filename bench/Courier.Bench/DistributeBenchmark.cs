@@ -39,9 +39,8 @@ internal sealed class DistributeBenchmark : IBenchmark
             var rawCopy = await TimeAsync(() => RawCopyAsync(source, Path.Combine(directory.FullName, "raw-copy.mp4"), cancellationToken));
             var rawPut = await TimeAsync(() => RawPutAsync(http, new Uri(new Uri(webdav), $"{prefix}/raw/2160p.mp4"), source, cancellationToken));
 
-            await using var services = Compose(directory.FullName, media, new Uri(new Uri(webdav), $"{prefix}/courier/").ToString());
+            await using var services = await ComposeAsync(directory.FullName, media, new Uri(new Uri(webdav), $"{prefix}/courier/").ToString(), cancellationToken);
             var distributor = services.GetRequiredService<Distributor>();
-            await services.GetRequiredService<Core.Storage.IDeliveryStore>().MigrateAsync(cancellationToken);
             // Warm-up (JIT, connections, the database file) on a small file, not measured.
             BenchFiles.WriteRandom(Path.Combine(media, "warm-up.mp4"), 1 << 20);
             foreach (var target in new[] { "archive", "cdn" })
@@ -64,7 +63,7 @@ internal sealed class DistributeBenchmark : IBenchmark
         }
     }
 
-    private static ServiceProvider Compose(string root, string media, string baseUrl)
+    private static Task<ServiceProvider> ComposeAsync(string root, string media, string baseUrl, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -76,9 +75,7 @@ internal sealed class DistributeBenchmark : IBenchmark
             ["Courier:Targets:cdn:BaseUrl"] = baseUrl,
         };
         var configuration = CourierConfiguration.Load(null, settings);
-        var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddCourier(configuration).BuildServiceProvider();
-        services.ValidateCourier();
-        return services;
+        return new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).OpenCourierAsync(configuration, cancellationToken);
     }
 
     private static async Task DistributeAsync(Distributor distributor, string videoId, string target, CancellationToken cancellationToken)

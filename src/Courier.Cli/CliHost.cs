@@ -1,5 +1,4 @@
 using Courier.Cli.Logging;
-using Courier.Core.Storage;
 using Courier.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -39,19 +38,7 @@ internal sealed class CliHost : IAsyncDisposable
             builder.AddProvider(logs);
             builder.SetMinimumLevel(logs.MinimumLevel);
         });
-        services.AddCourier(configuration);
-        var provider = services.BuildServiceProvider();
-        try
-        {
-            provider.ValidateCourier();
-            await provider.GetRequiredService<IDeliveryStore>().MigrateAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await provider.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
+        var provider = await services.OpenCourierAsync(configuration, cancellationToken).ConfigureAwait(false);
         return new CliHost(configuration, provider, logs);
     }
 

@@ -64,17 +64,16 @@ internal sealed class CourierHarness : IAsyncDisposable
             values["Courier:" + key] = value;
         }
 
-        var configuration = CourierConfiguration.Load(Path.Combine(directory.Path, "no-such-courier.json") is var none && File.Exists(none) ? none : null, values);
+        // An empty file of its own, so no courier.json of the working directory can leak in.
+        var file = Path.Combine(directory.Path, "courier.json");
+        await File.WriteAllTextAsync(file, "{}");
+        var configuration = CourierConfiguration.Load(file, values);
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
-        var services = new ServiceCollection()
+        var services = await new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<TimeProvider>(time)
-            .AddCourier(configuration)
-            .BuildServiceProvider();
-        services.ValidateCourier();
-        var harness = new CourierHarness(directory, services, time);
-        await harness.Store.MigrateAsync(CancellationToken.None);
-        return harness;
+            .OpenCourierAsync(configuration, CancellationToken.None);
+        return new CourierHarness(directory, services, time);
     }
 
     public string WriteSource(string relative, string content)

@@ -80,10 +80,7 @@ internal sealed class CourierHarness : IAsyncDisposable
         var logs = new CapturedLogs();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
-        services.AddCourier(configuration);
-        var provider = services.BuildServiceProvider();
-        provider.ValidateCourier();
-        await provider.GetRequiredService<IDeliveryStore>().MigrateAsync(Ct);
+        var provider = await services.OpenCourierAsync(configuration, Ct);
         return new CourierHarness(directory, provider, logs);
     }
 

@@ -63,4 +63,25 @@ public static class CourierServiceCollectionExtensions
 
     /// <summary>Builds the targets now, so a bad target configuration fails at start-up with its key.</summary>
     public static void ValidateCourier(this IServiceProvider services) => services.GetRequiredService<TargetRegistry>();
+
+    /// <summary>
+    /// Composes Courier on <paramref name="services"/> (which may already hold logging or a clock), builds it, checks the
+    /// targets and migrates the store: what every process that works on the ledger does first. A configuration that does not
+    /// hold is <see cref="Core.Domain.BadInputException"/>; nothing is left open when anything fails.
+    /// </summary>
+    public static async Task<ServiceProvider> OpenCourierAsync(this IServiceCollection services, CourierConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var provider = services.AddCourier(configuration).BuildServiceProvider();
+        try
+        {
+            provider.ValidateCourier();
+            await provider.GetRequiredService<Core.Storage.IDeliveryStore>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+            return provider;
+        }
+        catch
+        {
+            await provider.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 }
