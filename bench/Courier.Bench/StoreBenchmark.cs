@@ -333,7 +333,7 @@ internal sealed class StoreBenchmark : IBenchmark
             command.CommandText =
                 """
                 CREATE TEMP TABLE n AS WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $count) SELECT i FROM s;
-                INSERT INTO videos (video_id, version, fingerprint, submitted_at) SELECT 'later-' || i, 1, 'fp', $created FROM n;
+                INSERT INTO video_versions (video_id, version, fingerprint, submitted_at) SELECT 'later-' || i, 1, 'fp', $created FROM n;
                 INSERT INTO renditions (video_id, version, name, source_path, kind, fingerprint, bytes, file_count)
                 SELECT 'later-' || i, 1, '360p', 'later/360p.mp4', 'file', 'fp', 1000, 1 FROM n;
                 INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, next_attempt_at, created_at, updated_at)

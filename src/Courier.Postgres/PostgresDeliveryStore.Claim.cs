@@ -7,6 +7,9 @@ namespace Courier.Postgres;
 
 internal sealed partial class PostgresDeliveryStore
 {
+    /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
+    private const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
+
     /// <summary>
     /// One short implicit transaction (one round trip): the node's heartbeat, then a CTE that picks the due rows through
     /// the partial index <c>deliveries_due</c> with <c>FOR UPDATE SKIP LOCKED LIMIT n</c> (nodes claiming at once never
@@ -30,7 +33,7 @@ internal sealed partial class PostgresDeliveryStore
                 LIMIT @limit
                 FOR UPDATE SKIP LOCKED),
             taken AS (
-                UPDATE deliveries d SET state = 'in_flight', owner_node = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
+                UPDATE deliveries d SET state = 'in_flight', lease_owner = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
                 FROM due WHERE d.id = due.id
                 RETURNING d.id, d.video_id, d.version, d.rendition, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, due.next_attempt_at AS due_at)
             SELECT {ClaimColumns}
@@ -62,7 +65,7 @@ internal sealed partial class PostgresDeliveryStore
     private static NpgsqlBatchCommand HeartbeatCommand(string nodeId, DateTimeOffset now) => new(
         """
         INSERT INTO nodes (node_id, heartbeat_at) VALUES (@node, @now)
-        ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
+        ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = greatest(nodes.heartbeat_at, excluded.heartbeat_at)
         """)
     {
         Parameters = { P("node", nodeId), Time("now", now) },
@@ -77,12 +80,12 @@ internal sealed partial class PostgresDeliveryStore
     {
         await using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            """
+            $"""
             UPDATE deliveries d SET state = 'queued', next_attempt_at = @now, error_kind = @kind,
-                   last_error = 'lease lost: node ' || coalesce(d.owner_node, '?') || ' stopped its heartbeat',
-                   owner_node = NULL, lease_token = NULL, updated_at = @now
+                   last_error = {LeaseLostError},
+                   lease_owner = NULL, lease_token = NULL, updated_at = @now
             WHERE d.state = 'in_flight'
-              AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = d.owner_node AND n.heartbeat_at >= @before)
+              AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = d.lease_owner AND n.heartbeat_at >= @before)
             """)
         {
             Parameters = { Time("now", now), Time("before", heartbeatBefore), P("kind", ErrorKinds.LeaseLost) },
@@ -97,8 +100,8 @@ internal sealed partial class PostgresDeliveryStore
         await using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
-            UPDATE deliveries SET state = 'queued', next_attempt_at = @now, owner_node = NULL, lease_token = NULL, updated_at = @now
-            WHERE state = 'in_flight' AND owner_node = @node
+            UPDATE deliveries SET state = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_token = NULL, updated_at = @now
+            WHERE state = 'in_flight' AND lease_owner = @node
             """)
         {
             Parameters = { Time("now", now), P("node", nodeId) },

@@ -60,7 +60,7 @@ internal sealed partial class PostgresDeliveryStore
                 last_duration_ms = coalesce(@duration, last_duration_ms),
                 delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END,
                 resubmitted = resubmitted AND NOT @has_attempt,
-                owner_node = NULL,
+                lease_owner = NULL,
                 lease_token = NULL,
                 updated_at = @now
             WHERE id = @id AND state = 'in_flight' AND lease_token = @token

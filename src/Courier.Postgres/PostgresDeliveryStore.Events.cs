@@ -21,12 +21,12 @@ internal sealed partial class PostgresDeliveryStore
             $"""
             WITH overdue AS (
                 SELECT id FROM deliveries
-                WHERE state <> 'delivered' AND NOT deadline_missed AND created_at < @before
+                WHERE state <> 'delivered' AND deadline_missed_at IS NULL AND created_at < @before
                 ORDER BY created_at, id LIMIT @limit
                 FOR UPDATE SKIP LOCKED),
             flagged AS (
-                UPDATE deliveries d SET deadline_missed = true FROM overdue WHERE d.id = overdue.id
-                RETURNING {ViewColumns}),
+                UPDATE deliveries d SET deadline_missed_at = @now FROM overdue WHERE d.id = overdue.id
+                RETURNING {DeliveryColumns}),
             due AS (
                 SELECT d.id, d.video_id, d.version, d.created_at, (SELECT 1 FROM pg_advisory_xact_lock(@event_key)) AS locked FROM flagged d),
             written AS (
@@ -43,7 +43,7 @@ internal sealed partial class PostgresDeliveryStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            missed.Add(ReadView(reader));
+            missed.Add(ReadDelivery(reader));
         }
 
         return missed;
@@ -81,10 +81,10 @@ internal sealed partial class PostgresDeliveryStore
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { P("key", EventLockKey) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
-            INSERT INTO event_consumers (consumer, position, lease_node, lease_until)
+            INSERT INTO event_consumers (consumer, position, lease_owner, lease_until)
             VALUES (@consumer, greatest((SELECT coalesce(max(id), 0) FROM events), coalesce(pg_sequence_last_value(pg_get_serial_sequence('events', 'id')), 0)), @node, @until)
-            ON CONFLICT (consumer) DO UPDATE SET lease_node = excluded.lease_node, lease_until = excluded.lease_until
-            WHERE event_consumers.lease_node IS NULL OR event_consumers.lease_until <= @now OR event_consumers.lease_node = @node
+            ON CONFLICT (consumer) DO UPDATE SET lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+            WHERE event_consumers.lease_owner IS NULL OR event_consumers.lease_until <= @now OR event_consumers.lease_owner = @node
             RETURNING consumer, position, attempts, next_attempt_at, last_error
             """)
         {
@@ -106,7 +106,7 @@ internal sealed partial class PostgresDeliveryStore
         await using var command = _dataSource.CreateCommand(
             """
             UPDATE event_consumers SET position = @position, attempts = @attempts, next_attempt_at = @next, last_error = @error
-            WHERE consumer = @consumer AND lease_node = @node
+            WHERE consumer = @consumer AND lease_owner = @node
             """);
         command.Parameters.Add(P("position", state.Position));
         command.Parameters.Add(P("attempts", state.Attempts));

@@ -47,7 +47,7 @@ internal sealed partial class PostgresDeliveryStore
             """
             WITH reopened AS (
                 UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, last_error = @reason, error_kind = @kind,
-                       owner_node = NULL, lease_token = NULL, updated_at = @now
+                       lease_owner = NULL, lease_token = NULL, updated_at = @now
                 WHERE id = @id AND state = 'delivered'
                 RETURNING video_id, version),
             version AS (

@@ -83,7 +83,7 @@ internal sealed partial class PostgresDeliveryStore
             claim.BatchCommands.Add(new NpgsqlBatchCommand(
                 $"""
                 WITH added AS (
-                    INSERT INTO deliveries (id, video_id, version, rendition, target, state, owner_node, lease_token, created_at, updated_at)
+                    INSERT INTO deliveries (id, video_id, version, rendition, target, state, lease_owner, lease_token, created_at, updated_at)
                     SELECT n.id, @video, @version, n.rendition, n.target, 'in_flight', @node, gen_random_uuid(), @now, @now
                     FROM unnest(@ids, @renditions, @targets) AS n(id, rendition, target)
                     ON CONFLICT (video_id, version, rendition, target) DO NOTHING
@@ -93,7 +93,7 @@ internal sealed partial class PostgresDeliveryStore
                     UPDATE video_versions SET undelivered = undelivered + (SELECT count(*) FROM added), distributed_at = NULL
                     WHERE video_id = @video AND version = @version AND EXISTS (SELECT 1 FROM added)),
                 taken AS (
-                    UPDATE deliveries SET state = 'in_flight', owner_node = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
+                    UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
                     WHERE video_id = @video AND version = @version AND target = ANY(@targets) AND state = 'queued'
                     RETURNING {ClaimedReturning})
                 SELECT {ClaimColumns}

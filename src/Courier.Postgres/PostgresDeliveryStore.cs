@@ -10,8 +10,8 @@ namespace Courier.Postgres;
 /// The multi-node store: any number of nodes share one PostgreSQL database (or schema) and claim due work with
 /// <c>FOR UPDATE SKIP LOCKED</c>. Every outcome is written only under the lease token it was claimed with. One
 /// <see cref="NpgsqlDataSource"/> (one pool) per store; transactions are short and never span a push.
-/// Split by concern: <c>.Migrate</c>, <c>.Submit</c>, <c>.Claim</c>, <c>.Complete</c>, <c>.Read</c>,
-/// <c>.Statistics</c>, <c>.Events</c>.
+/// Split by concern, with the same partial files as the SQLite store: <c>.Migrations</c>, <c>.Submit</c>, <c>.Claim</c>,
+/// <c>.Complete</c>, <c>.Queries</c>, <c>.Statistics</c>, <c>.Events</c>, <c>.Reconcile</c>.
 /// </summary>
 internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisposable
 {

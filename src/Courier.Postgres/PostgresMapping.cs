@@ -7,8 +7,8 @@ namespace Courier.Postgres;
 /// <summary>The words of the schema (<c>in_flight</c>, <c>async</c>, <c>package</c>) and the rows read back.</summary>
 internal static class PostgresMapping
 {
-    /// <summary>The columns of a delivery as <see cref="ReadView"/> reads them, for <c>deliveries d</c>.</summary>
-    public const string ViewColumns =
+    /// <summary>The columns of a delivery as <see cref="ReadDelivery"/> reads them, for <c>deliveries d</c>.</summary>
+    public const string DeliveryColumns =
         "d.id, d.video_id, d.version, d.rendition, d.target, d.state, d.attempts, d.last_error, d.error_kind, d.next_attempt_at, " +
         "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at";
 
@@ -68,8 +68,8 @@ internal static class PostgresMapping
     public static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
-    /// <summary>Reads <see cref="ViewColumns"/> starting at <paramref name="first"/>.</summary>
-    public static DeliveryView ReadView(NpgsqlDataReader reader, int first = 0) => new(
+    /// <summary>Reads <see cref="DeliveryColumns"/> starting at <paramref name="first"/>.</summary>
+    public static DeliveryView ReadDelivery(NpgsqlDataReader reader, int first = 0) => new(
         reader.GetGuid(first),
         reader.GetString(first + 1),
         reader.GetInt32(first + 2),

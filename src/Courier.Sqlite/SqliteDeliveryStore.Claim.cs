@@ -6,6 +6,9 @@ namespace Courier.Sqlite;
 
 internal sealed partial class SqliteDeliveryStore
 {
+    /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
+    private const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
+
     /// <summary>
     /// The due part of the failure queue, oldest due first. It walks the partial index <c>deliveries_due</c> from its start
     /// up to <c>@now</c> and stops after <c>@limit</c> rows: O(due rows), whatever the queue holds beyond now.
@@ -22,29 +25,15 @@ internal sealed partial class SqliteDeliveryStore
         """;
 
     private const string ClaimedSelect =
-        """
-        SELECT d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted
+        $"""
+        SELECT {SqliteMapping.ClaimColumns}
         FROM deliveries d
         JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
         """;
 
-    private static ClaimedDelivery ReadClaimed(SqliteDataReader reader) => new(
-        Guid.Parse(reader.GetString(0)),
-        reader.GetString(1),
-        reader.GetInt32(2),
-        reader.GetString(3),
-        reader.GetString(4),
-        Sql.Kind(reader.GetString(5)),
-        reader.GetString(6),
-        reader.GetString(7),
-        reader.GetInt32(8),
-        Guid.Parse(reader.GetString(9)),
-        Sql.Time(reader.GetInt64(10)),
-        reader.GetInt64(11) != 0);
-
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken)
     {
-        var at = Sql.Ms(now);
+        var at = SqliteMapping.Ms(now);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
@@ -55,7 +44,7 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         var ids = new List<string>();
-        await using (var due = Sql.Command(connection, transaction, DueSql, ("@now", at), ("@excluded", Sql.JsonArray(excludeTargets ?? [])), ("@limit", limit)))
+        await using (var due = SqliteMapping.Command(connection, transaction, DueSql, ("@now", at), ("@excluded", SqliteMapping.JsonArray(excludeTargets ?? [])), ("@limit", limit)))
         await using (var reader = await due.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -70,7 +59,7 @@ internal sealed partial class SqliteDeliveryStore
             return [];
         }
 
-        await using (var claim = Sql.Command(
+        await using (var claim = SqliteMapping.Command(
             connection,
             transaction,
             "UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = @token, next_attempt_at = NULL, updated_at = @now WHERE id = @id",
@@ -81,19 +70,19 @@ internal sealed partial class SqliteDeliveryStore
         {
             foreach (var id in ids)
             {
-                claim.Parameters["@token"].Value = Sql.Id(Guid.NewGuid());
+                claim.Parameters["@token"].Value = SqliteMapping.Id(Guid.NewGuid());
                 claim.Parameters["@id"].Value = id;
                 await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
 
         var claimed = new Dictionary<Guid, ClaimedDelivery>();
-        await using (var select = Sql.Command(connection, transaction, $"{ClaimedSelect} WHERE d.id IN (SELECT value FROM json_each(@ids))", ("@ids", Sql.JsonArray(ids))))
+        await using (var select = SqliteMapping.Command(connection, transaction, $"{ClaimedSelect} WHERE d.id IN (SELECT value FROM json_each(@ids))", ("@ids", SqliteMapping.JsonArray(ids))))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var delivery = ReadClaimed(reader);
+                var delivery = SqliteMapping.ReadClaim(reader);
                 claimed[delivery.Id] = delivery;
             }
         }
@@ -106,31 +95,52 @@ internal sealed partial class SqliteDeliveryStore
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
-        await HeartbeatAsync(connection, transaction, nodeId, Sql.Ms(now), cancellationToken).ConfigureAwait(false);
+        await HeartbeatAsync(connection, transaction, nodeId, SqliteMapping.Ms(now), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(
-            """
+    /// <summary>
+    /// Takes back the in-flight work of nodes with a stale (or no) heartbeat, and forgets those heartbeats in the same
+    /// transaction (a node that was only slow writes a new one).
+    /// </summary>
+    public async Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        int reclaimed;
+        await using (var reclaim = SqliteMapping.Command(
+            connection,
+            transaction,
+            $"""
             UPDATE deliveries
             SET state = 'queued', next_attempt_at = @now, error_kind = @leaseLost,
-                last_error = 'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back',
+                last_error = {LeaseLostError},
                 lease_owner = NULL, lease_token = NULL, updated_at = @now
             WHERE state = 'in_flight'
               AND (lease_owner IS NULL OR lease_owner NOT IN (SELECT node_id FROM nodes WHERE heartbeat_at >= @before))
             """,
-            cancellationToken,
-            ("@now", Sql.Ms(now)),
-            ("@before", Sql.Ms(heartbeatBefore)),
-            ("@leaseLost", ErrorKinds.LeaseLost));
+            ("@now", SqliteMapping.Ms(now)),
+            ("@before", SqliteMapping.Ms(heartbeatBefore)),
+            ("@leaseLost", ErrorKinds.LeaseLost)))
+        {
+            reclaimed = await reclaim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var forget = SqliteMapping.Command(connection, transaction, "DELETE FROM nodes WHERE heartbeat_at < @before", ("@before", SqliteMapping.Ms(heartbeatBefore))))
+        {
+            await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return reclaimed;
+    }
 
     public async Task<int> ReleaseNodeAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         int released;
-        await using (var release = Sql.Command(
+        await using (var release = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -138,12 +148,12 @@ internal sealed partial class SqliteDeliveryStore
             WHERE state = 'in_flight' AND lease_owner = @node
             """,
             ("@node", nodeId),
-            ("@now", Sql.Ms(now))))
+            ("@now", SqliteMapping.Ms(now))))
         {
             released = await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var forget = Sql.Command(connection, transaction, "DELETE FROM nodes WHERE node_id = @node", ("@node", nodeId)))
+        await using (var forget = SqliteMapping.Command(connection, transaction, "DELETE FROM nodes WHERE node_id = @node", ("@node", nodeId)))
         {
             await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -157,20 +167,20 @@ internal sealed partial class SqliteDeliveryStore
             "UPDATE deliveries SET next_attempt_at = @now, updated_at = @now WHERE state = 'queued' AND target = @target AND next_attempt_at > @now",
             cancellationToken,
             ("@target", target),
-            ("@now", Sql.Ms(now)));
+            ("@now", SqliteMapping.Ms(now)));
 
     public async Task<IReadOnlyList<Guid>> RequeueAsync(RequeueRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         const string Set = "UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, resubmitted = 1, lease_owner = NULL, lease_token = NULL, updated_at = @now";
         var (sql, parameters) = request.DeliveryIds is { } ids
-            ? ($"{Set} WHERE id IN (SELECT value FROM json_each(@ids)) AND state IN ('queued', 'dead') RETURNING id", new (string, object?)[] { ("@ids", Sql.JsonArray(ids.Select(Sql.Id))) })
+            ? ($"{Set} WHERE id IN (SELECT value FROM json_each(@ids)) AND state IN ('queued', 'dead') RETURNING id", new (string, object?)[] { ("@ids", SqliteMapping.JsonArray(ids.Select(SqliteMapping.Id))) })
             : ($"{Set} WHERE state = 'dead' AND (@target IS NULL OR target = @target) AND (@kind IS NULL OR error_kind = @kind) RETURNING id", [("@target", request.Target), ("@kind", request.ErrorKind)]);
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         var requeued = new List<Guid>();
-        await using (var command = Sql.Command(connection, transaction, sql, [("@now", Sql.Ms(request.Now)), .. parameters]))
+        await using (var command = SqliteMapping.Command(connection, transaction, sql, [("@now", SqliteMapping.Ms(request.Now)), .. parameters]))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -189,7 +199,7 @@ internal sealed partial class SqliteDeliveryStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         int changed;
-        await using (var command = Sql.Command(connection, transaction, sql, parameters))
+        await using (var command = SqliteMapping.Command(connection, transaction, sql, parameters))
         {
             changed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

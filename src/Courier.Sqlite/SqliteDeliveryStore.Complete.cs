@@ -14,7 +14,7 @@ internal sealed partial class SqliteDeliveryStore
             throw new ArgumentException($"a completion must leave the delivery delivered, queued or dead, not {completion.State}", nameof(completion));
         }
 
-        var at = Sql.Ms(completion.Now);
+        var at = SqliteMapping.Ms(completion.Now);
         var delivered = completion.State == DeliveryState.Delivered;
         var attempt = completion.Attempt;
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -23,7 +23,7 @@ internal sealed partial class SqliteDeliveryStore
         // The lease-token guard: the outcome is written only by the holder of the current claim.
         string videoId, target;
         int version;
-        await using (var update = Sql.Command(
+        await using (var update = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -44,13 +44,13 @@ internal sealed partial class SqliteDeliveryStore
             WHERE id = @id AND state = 'in_flight' AND lease_token = @token
             RETURNING video_id, version, target
             """,
-            ("@id", Sql.Id(completion.DeliveryId)),
-            ("@token", Sql.Id(completion.LeaseToken)),
-            ("@state", Sql.State(completion.State)),
+            ("@id", SqliteMapping.Id(completion.DeliveryId)),
+            ("@token", SqliteMapping.Id(completion.LeaseToken)),
+            ("@state", SqliteMapping.State(completion.State)),
             ("@counts", completion.CountsAsAttempt ? 1 : 0),
             ("@error", delivered ? null : completion.LastError),
             ("@kind", delivered ? null : completion.ErrorKind),
-            ("@next", completion.State == DeliveryState.Queued ? Sql.Ms(completion.NextAttemptAt ?? completion.Now) : null),
+            ("@next", completion.State == DeliveryState.Queued ? SqliteMapping.Ms(completion.NextAttemptAt ?? completion.Now) : null),
             ("@attempted", attempt is not null),
             ("@delivered", delivered),
             ("@bytes", completion.Bytes),
@@ -71,33 +71,33 @@ internal sealed partial class SqliteDeliveryStore
 
         if (attempt is not null)
         {
-            await using var record = Sql.Command(
+            await using var record = SqliteMapping.Command(
                 connection,
                 transaction,
                 """
                 INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
                 VALUES (@delivery, @target, @mode, @succeeded, @error, @kind, @bytes, @duration, @started, @node)
                 """,
-                ("@delivery", Sql.Id(completion.DeliveryId)),
+                ("@delivery", SqliteMapping.Id(completion.DeliveryId)),
                 ("@target", target),
-                ("@mode", Sql.Mode(attempt.Mode)),
+                ("@mode", SqliteMapping.Mode(attempt.Mode)),
                 ("@succeeded", attempt.Succeeded ? 1 : 0),
                 ("@error", attempt.Error),
                 ("@kind", attempt.ErrorKind),
                 ("@bytes", attempt.Bytes),
                 ("@duration", (long)attempt.Duration.TotalMilliseconds),
-                ("@started", Sql.Ms(attempt.StartedAt)),
+                ("@started", SqliteMapping.Ms(attempt.StartedAt)),
                 ("@node", attempt.NodeId));
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (delivered)
         {
-            await using var distributed = Sql.Command(
+            await using var distributed = SqliteMapping.Command(
                 connection,
                 transaction,
                 """
-                UPDATE videos SET distributed_at = @now
+                UPDATE video_versions SET distributed_at = @now
                 WHERE video_id = @video AND version = @version AND distributed_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM deliveries WHERE video_id = @video AND version = @version AND state <> 'delivered')
                 """,
@@ -112,10 +112,10 @@ internal sealed partial class SqliteDeliveryStore
         else if (completion.State == DeliveryState.Dead)
         {
             await AddEventAsync(connection, transaction, EventTypes.DeliveryDead, videoId, version, completion.DeliveryId, at, cancellationToken).ConfigureAwait(false);
-            await using var failed = Sql.Command(
+            await using var failed = SqliteMapping.Command(
                 connection,
                 transaction,
-                "UPDATE videos SET failed_at = @now WHERE video_id = @video AND version = @version AND failed_at IS NULL",
+                "UPDATE video_versions SET failed_at = @now WHERE video_id = @video AND version = @version AND failed_at IS NULL",
                 ("@video", videoId),
                 ("@version", version),
                 ("@now", at));
@@ -131,14 +131,14 @@ internal sealed partial class SqliteDeliveryStore
 
     private static async Task AddEventAsync(SqliteConnection connection, SqliteTransaction transaction, string type, string videoId, int version, Guid? deliveryId, long at, CancellationToken cancellationToken)
     {
-        await using var insert = Sql.Command(
+        await using var insert = SqliteMapping.Command(
             connection,
             transaction,
             "INSERT INTO events (type, video_id, version, delivery_id, created_at) VALUES (@type, @video, @version, @delivery, @now)",
             ("@type", type),
             ("@video", videoId),
             ("@version", version),
-            ("@delivery", deliveryId is { } id ? Sql.Id(id) : null),
+            ("@delivery", deliveryId is { } id ? SqliteMapping.Id(id) : null),
             ("@now", at));
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -6,11 +6,11 @@ internal sealed partial class SqliteDeliveryStore
 {
     public async Task<IReadOnlyList<DeliveryView>> MarkDeadlineMissedAsync(DateTimeOffset createdBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        var at = Sql.Ms(now);
+        var at = SqliteMapping.Ms(now);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         List<DeliveryView> missed;
-        await using (var mark = Sql.Command(
+        await using (var mark = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -24,7 +24,7 @@ internal sealed partial class SqliteDeliveryStore
                       bytes, last_duration_ms, created_at, updated_at, delivered_at
             """,
             ("@now", at),
-            ("@before", Sql.Ms(createdBefore)),
+            ("@before", SqliteMapping.Ms(createdBefore)),
             ("@limit", Math.Max(0, limit))))
         {
             missed = await ReadDeliveriesAsync(mark, cancellationToken).ConfigureAwait(false);
@@ -43,7 +43,7 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var select = Sql.Command(
+        await using var select = SqliteMapping.Command(
             connection,
             null,
             "SELECT id, type, video_id, version, delivery_id, created_at FROM events WHERE id > @after ORDER BY id LIMIT @limit",
@@ -59,7 +59,7 @@ internal sealed partial class SqliteDeliveryStore
                 reader.GetString(2),
                 reader.GetInt32(3),
                 reader.IsDBNull(4) ? null : Guid.Parse(reader.GetString(4)),
-                Sql.Time(reader.GetInt64(5))));
+                SqliteMapping.Time(reader.GetInt64(5))));
         }
 
         return events;
@@ -67,16 +67,16 @@ internal sealed partial class SqliteDeliveryStore
 
     public async Task<ConsumerState?> TryLeaseConsumerAsync(string consumer, string nodeId, DateTimeOffset now, TimeSpan leaseFor, CancellationToken cancellationToken)
     {
-        var at = Sql.Ms(now);
+        var at = SqliteMapping.Ms(now);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
 
         // A new consumer starts at the last event id ever written (sqlite_sequence survives pruning): no flood of history.
-        await using (var create = Sql.Command(
+        await using (var create = SqliteMapping.Command(
             connection,
             transaction,
             """
-            INSERT INTO consumers (consumer, position, attempts)
+            INSERT INTO event_consumers (consumer, position, attempts)
             VALUES (@consumer, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0), 0)
             ON CONFLICT (consumer) DO NOTHING
             """,
@@ -86,23 +86,23 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         ConsumerState? state = null;
-        await using (var lease = Sql.Command(
+        await using (var lease = SqliteMapping.Command(
             connection,
             transaction,
             """
-            UPDATE consumers SET lease_owner = @node, lease_until = @until
+            UPDATE event_consumers SET lease_owner = @node, lease_until = @until
             WHERE consumer = @consumer AND (lease_owner IS NULL OR lease_owner = @node OR lease_until <= @now)
             RETURNING consumer, position, attempts, next_attempt_at, last_error
             """,
             ("@consumer", consumer),
             ("@node", nodeId),
             ("@now", at),
-            ("@until", Sql.Ms(now + leaseFor))))
+            ("@until", SqliteMapping.Ms(now + leaseFor))))
         await using (var reader = await lease.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                state = new ConsumerState(reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), Sql.NullableTime(reader, 3), Sql.NullableString(reader, 4));
+                state = new ConsumerState(reader.GetString(0), reader.GetInt64(1), reader.GetInt32(2), SqliteMapping.NullableTime(reader, 3), SqliteMapping.NullableString(reader, 4));
             }
         }
 
@@ -117,7 +117,7 @@ internal sealed partial class SqliteDeliveryStore
 
         async Task<bool> SaveAsync() => await WriteAsync(
             """
-            UPDATE consumers SET position = @position, attempts = @attempts, next_attempt_at = @next, last_error = @error
+            UPDATE event_consumers SET position = @position, attempts = @attempts, next_attempt_at = @next, last_error = @error
             WHERE consumer = @consumer AND lease_owner = @node
             """,
             cancellationToken,
@@ -125,7 +125,7 @@ internal sealed partial class SqliteDeliveryStore
             ("@node", nodeId),
             ("@position", state.Position),
             ("@attempts", state.Attempts),
-            ("@next", Sql.Ms(state.NextAttemptAt)),
+            ("@next", SqliteMapping.Ms(state.NextAttemptAt)),
             ("@error", state.LastError)).ConfigureAwait(false) == 1;
     }
 }

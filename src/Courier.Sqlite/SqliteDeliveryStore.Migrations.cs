@@ -12,19 +12,19 @@ internal sealed partial class SqliteDeliveryStore
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var wal = Sql.Command(connection, null, "PRAGMA journal_mode = WAL"))
+        await using (var wal = SqliteMapping.Command(connection, null, "PRAGMA journal_mode = WAL"))
         {
             await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using var transaction = BeginWrite(connection);
-        await using (var create = Sql.Command(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL)"))
+        await using (var create = SqliteMapping.Command(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL)"))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var applied = new HashSet<int>();
-        await using (var select = Sql.Command(connection, transaction, "SELECT version FROM schema_version"))
+        await using (var select = SqliteMapping.Command(connection, transaction, "SELECT version FROM schema_version"))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -35,12 +35,12 @@ internal sealed partial class SqliteDeliveryStore
 
         foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version)))
         {
-            await using (var apply = Sql.Command(connection, transaction, migration.Sql))
+            await using (var apply = SqliteMapping.Command(connection, transaction, migration.Sql))
             {
                 await apply.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await using var record = Sql.Command(connection, transaction, "INSERT INTO schema_version (version, name) VALUES (@version, @name)", ("@version", migration.Version), ("@name", migration.Name));
+            await using var record = SqliteMapping.Command(connection, transaction, "INSERT INTO schema_version (version, name) VALUES (@version, @name)", ("@version", migration.Version), ("@name", migration.Name));
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -8,7 +8,7 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<VideoRecord?> GetVideoAsync(string videoId, CancellationToken cancellationToken)
     {
         var records = await ReadVideosAsync(
-            "SELECT video_id, version, submitted_at, distributed_at FROM videos WHERE video_id = @video ORDER BY version DESC LIMIT 1",
+            "SELECT video_id, version, submitted_at, distributed_at FROM video_versions WHERE video_id = @video ORDER BY version DESC LIMIT 1",
             cancellationToken,
             ("@video", videoId)).ConfigureAwait(false);
         return records.Count == 0 ? null : records[0];
@@ -17,7 +17,7 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<VideoRecord?> GetVideoVersionAsync(string videoId, int version, CancellationToken cancellationToken)
     {
         var records = await ReadVideosAsync(
-            "SELECT video_id, version, submitted_at, distributed_at FROM videos WHERE video_id = @video AND version = @version",
+            "SELECT video_id, version, submitted_at, distributed_at FROM video_versions WHERE video_id = @video AND version = @version",
             cancellationToken,
             ("@video", videoId),
             ("@version", version)).ConfigureAwait(false);
@@ -26,7 +26,7 @@ internal sealed partial class SqliteDeliveryStore
 
     public Task<IReadOnlyList<VideoRecord>> ListVideosAsync(int limit, CancellationToken cancellationToken) =>
         ReadVideosAsync(
-            "SELECT video_id, version, submitted_at, distributed_at FROM videos ORDER BY submitted_at DESC, video_id, version DESC LIMIT @limit",
+            "SELECT video_id, version, submitted_at, distributed_at FROM video_versions ORDER BY submitted_at DESC, video_id, version DESC LIMIT @limit",
             cancellationToken,
             ("@limit", Math.Max(0, limit)));
 
@@ -36,26 +36,26 @@ internal sealed partial class SqliteDeliveryStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginRead(connection);
         var videos = new List<(string VideoId, int Version, DateTimeOffset SubmittedAt, DateTimeOffset? DistributedAt)>();
-        await using (var select = Sql.Command(connection, transaction, videoSql, parameters))
+        await using (var select = SqliteMapping.Command(connection, transaction, videoSql, parameters))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                videos.Add((reader.GetString(0), reader.GetInt32(1), Sql.Time(reader.GetInt64(2)), Sql.NullableTime(reader, 3)));
+                videos.Add((reader.GetString(0), reader.GetInt32(1), SqliteMapping.Time(reader.GetInt64(2)), SqliteMapping.NullableTime(reader, 3)));
             }
         }
 
         var records = new List<VideoRecord>(videos.Count);
-        await using var renditions = Sql.Command(
+        await using var renditions = SqliteMapping.Command(
             connection,
             transaction,
             "SELECT name, source_path, kind, bytes, file_count FROM renditions WHERE video_id = @video AND version = @version ORDER BY name",
             ("@video", null),
             ("@version", null));
-        await using var deliveries = Sql.Command(
+        await using var deliveries = SqliteMapping.Command(
             connection,
             transaction,
-            $"SELECT {Sql.DeliveryColumns} FROM deliveries d WHERE d.video_id = @video AND d.version = @version ORDER BY d.rendition, d.target",
+            $"SELECT {SqliteMapping.DeliveryColumns} FROM deliveries d WHERE d.video_id = @video AND d.version = @version ORDER BY d.rendition, d.target",
             ("@video", null),
             ("@version", null));
         foreach (var video in videos)
@@ -71,7 +71,7 @@ internal sealed partial class SqliteDeliveryStore
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    renditionList.Add(new RenditionRecord(reader.GetString(0), reader.GetString(1), Sql.Kind(reader.GetString(2)), reader.GetInt64(3), reader.GetInt32(4)));
+                    renditionList.Add(new RenditionRecord(reader.GetString(0), reader.GetString(1), SqliteMapping.Kind(reader.GetString(2)), reader.GetInt64(3), reader.GetInt32(4)));
                 }
             }
 
@@ -85,7 +85,7 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<DeliveryView?> GetDeliveryAsync(Guid deliveryId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var select = Sql.Command(connection, null, $"SELECT {Sql.DeliveryColumns} FROM deliveries d WHERE d.id = @id", ("@id", Sql.Id(deliveryId)));
+        await using var select = SqliteMapping.Command(connection, null, $"SELECT {SqliteMapping.DeliveryColumns} FROM deliveries d WHERE d.id = @id", ("@id", SqliteMapping.Id(deliveryId)));
         var found = await ReadDeliveriesAsync(select, cancellationToken).ConfigureAwait(false);
         return found.Count == 0 ? null : found[0];
     }
@@ -101,7 +101,7 @@ internal sealed partial class SqliteDeliveryStore
             """;
         (string, object?)[] parameters =
         [
-            ("@state", query.State is { } state ? Sql.State(state) : null),
+            ("@state", query.State is { } state ? SqliteMapping.State(state) : null),
             ("@target", query.Target),
             ("@kind", query.ErrorKind),
             ("@offset", Math.Max(0, query.Offset)),
@@ -111,16 +111,16 @@ internal sealed partial class SqliteDeliveryStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginRead(connection);
         int total;
-        await using (var count = Sql.Command(connection, transaction, $"SELECT count(*) FROM deliveries d {where}", parameters))
+        await using (var count = SqliteMapping.Command(connection, transaction, $"SELECT count(*) FROM deliveries d {where}", parameters))
         {
             total = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        await using var page = Sql.Command(
+        await using var page = SqliteMapping.Command(
             connection,
             transaction,
             $"""
-            SELECT {Sql.DeliveryColumns} FROM deliveries d {where}
+            SELECT {SqliteMapping.DeliveryColumns} FROM deliveries d {where}
             ORDER BY CASE d.state WHEN 'queued' THEN 0 ELSE 1 END, d.next_attempt_at, d.updated_at, d.id
             LIMIT @limit OFFSET @offset
             """,
@@ -135,7 +135,7 @@ internal sealed partial class SqliteDeliveryStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(Sql.ReadDelivery(reader));
+            list.Add(SqliteMapping.ReadDelivery(reader));
         }
 
         return list;

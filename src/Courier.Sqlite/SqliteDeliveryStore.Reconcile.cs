@@ -12,7 +12,7 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Sql.Command(
+        await using var command = SqliteMapping.Command(
             connection,
             null,
             """
@@ -23,7 +23,7 @@ internal sealed partial class SqliteDeliveryStore
             ORDER BY d.id
             LIMIT @limit OFFSET @offset
             """,
-            ("@empty", Sql.Id(Guid.Empty)),
+            ("@empty", SqliteMapping.Id(Guid.Empty)),
             ("@target", target),
             ("@video", videoId),
             ("@limit", limit),
@@ -32,7 +32,7 @@ internal sealed partial class SqliteDeliveryStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            delivered.Add(ReadClaimed(reader));
+            delivered.Add(SqliteMapping.ReadClaim(reader));
         }
 
         return delivered;
@@ -40,12 +40,12 @@ internal sealed partial class SqliteDeliveryStore
 
     public async Task<bool> ReopenDeliveredAsync(Guid deliveryId, string reason, string errorKind, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var at = Sql.Ms(now);
+        var at = SqliteMapping.Ms(now);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         string? videoId = null;
         var version = 0;
-        await using (var reopen = Sql.Command(
+        await using (var reopen = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -54,7 +54,7 @@ internal sealed partial class SqliteDeliveryStore
             WHERE id = @id AND state = 'delivered'
             RETURNING video_id, version
             """,
-            ("@id", Sql.Id(deliveryId)),
+            ("@id", SqliteMapping.Id(deliveryId)),
             ("@reason", reason),
             ("@kind", errorKind),
             ("@now", at)))
@@ -73,10 +73,10 @@ internal sealed partial class SqliteDeliveryStore
             return false;
         }
 
-        await using (var undistribute = Sql.Command(
+        await using (var undistribute = SqliteMapping.Command(
             connection,
             transaction,
-            "UPDATE videos SET distributed_at = NULL WHERE video_id = @video AND version = @version",
+            "UPDATE video_versions SET distributed_at = NULL WHERE video_id = @video AND version = @version",
             ("@video", videoId),
             ("@version", version)))
         {

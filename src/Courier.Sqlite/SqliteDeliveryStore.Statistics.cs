@@ -36,23 +36,23 @@ internal sealed partial class SqliteDeliveryStore
             ORDER BY target, mode
             """,
             cancellationToken,
-            ("@since", Sql.Ms(recentSince))).ConfigureAwait(false);
+            ("@since", SqliteMapping.Ms(recentSince))).ConfigureAwait(false);
 
         var states = new List<StateTally>();
-        await using (var select = Sql.Command(connection, transaction, "SELECT target, state, count(*) FROM deliveries GROUP BY target, state ORDER BY target, state"))
+        await using (var select = SqliteMapping.Command(connection, transaction, "SELECT target, state, count(*) FROM deliveries GROUP BY target, state ORDER BY target, state"))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                states.Add(new StateTally(reader.GetString(0), Sql.State(reader.GetString(1)), reader.GetInt64(2)));
+                states.Add(new StateTally(reader.GetString(0), SqliteMapping.State(reader.GetString(1)), reader.GetInt64(2)));
             }
         }
 
         var seconds = new List<double>();
-        await using (var select = Sql.Command(
+        await using (var select = SqliteMapping.Command(
             connection,
             transaction,
-            "SELECT distributed_at - submitted_at FROM videos WHERE distributed_at IS NOT NULL ORDER BY distributed_at DESC LIMIT @limit",
+            "SELECT distributed_at - submitted_at FROM video_versions WHERE distributed_at IS NOT NULL ORDER BY distributed_at DESC LIMIT @limit",
             ("@limit", DistributedSamples)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -68,11 +68,11 @@ internal sealed partial class SqliteDeliveryStore
     private static async Task<List<AttemptTally>> ReadTalliesAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         var tallies = new List<AttemptTally>();
-        await using var select = Sql.Command(connection, transaction, sql, parameters);
+        await using var select = SqliteMapping.Command(connection, transaction, sql, parameters);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            tallies.Add(new AttemptTally(Sql.Mode(reader.GetString(0)), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+            tallies.Add(new AttemptTally(SqliteMapping.Mode(reader.GetString(0)), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
         }
 
         return tallies;
@@ -86,9 +86,9 @@ internal sealed partial class SqliteDeliveryStore
             throw new ArgumentOutOfRangeException(nameof(bucket), bucket, "a bucket must last at least a millisecond");
         }
 
-        var start = Sql.Ms(since);
+        var start = SqliteMapping.Ms(since);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var select = Sql.Command(
+        await using var select = SqliteMapping.Command(
             connection,
             null,
             """
@@ -102,7 +102,7 @@ internal sealed partial class SqliteDeliveryStore
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            buckets.Add(new AttemptBucket(Sql.Time(start + (reader.GetInt64(0) * bucketMs)), Sql.Mode(reader.GetString(1)), reader.GetInt64(2), reader.GetInt64(3)));
+            buckets.Add(new AttemptBucket(SqliteMapping.Time(start + (reader.GetInt64(0) * bucketMs)), SqliteMapping.Mode(reader.GetString(1)), reader.GetInt64(2), reader.GetInt64(3)));
         }
 
         return buckets.OrderBy(b => b.Start).ThenBy(b => b.Mode).ToList();
@@ -110,10 +110,10 @@ internal sealed partial class SqliteDeliveryStore
 
     public async Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
-        var cutoff = Sql.Ms(before);
+        var cutoff = SqliteMapping.Ms(before);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
-        await using (var rollUp = Sql.Command(
+        await using (var rollUp = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -130,15 +130,15 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         int removed;
-        await using (var delete = Sql.Command(connection, transaction, "DELETE FROM attempts WHERE started_at < @before", ("@before", cutoff)))
+        await using (var delete = SqliteMapping.Command(connection, transaction, "DELETE FROM attempts WHERE started_at < @before", ("@before", cutoff)))
         {
             removed = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var events = Sql.Command(
+        await using (var events = SqliteMapping.Command(
             connection,
             transaction,
-            "DELETE FROM events WHERE created_at < @before AND id <= coalesce((SELECT min(position) FROM consumers), 9223372036854775807)",
+            "DELETE FROM events WHERE created_at < @before AND id <= coalesce((SELECT min(position) FROM event_consumers), 9223372036854775807)",
             ("@before", cutoff)))
         {
             await events.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -8,13 +8,13 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<SubmitResult> SubmitAsync(NewVideoVersion video, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(video);
-        var at = Sql.Ms(now);
+        var at = SqliteMapping.Ms(now);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
 
         int version;
         bool isNewVersion;
-        await using (var find = Sql.Command(connection, transaction, "SELECT version FROM videos WHERE video_id = @video AND fingerprint = @fingerprint", ("@video", video.VideoId), ("@fingerprint", video.Fingerprint)))
+        await using (var find = SqliteMapping.Command(connection, transaction, "SELECT version FROM video_versions WHERE video_id = @video AND fingerprint = @fingerprint", ("@video", video.VideoId), ("@fingerprint", video.Fingerprint)))
         {
             var found = await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             isNewVersion = found is null;
@@ -23,12 +23,12 @@ internal sealed partial class SqliteDeliveryStore
 
         if (isNewVersion)
         {
-            await using var insert = Sql.Command(
+            await using var insert = SqliteMapping.Command(
                 connection,
                 transaction,
                 """
-                INSERT INTO videos (video_id, version, fingerprint, submitted_at)
-                VALUES (@video, (SELECT coalesce(max(version), 0) + 1 FROM videos WHERE video_id = @video), @fingerprint, @now)
+                INSERT INTO video_versions (video_id, version, fingerprint, submitted_at)
+                VALUES (@video, (SELECT coalesce(max(version), 0) + 1 FROM video_versions WHERE video_id = @video), @fingerprint, @now)
                 RETURNING version
                 """,
                 ("@video", video.VideoId),
@@ -37,7 +37,7 @@ internal sealed partial class SqliteDeliveryStore
             version = Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        await using (var rendition = Sql.Command(
+        await using (var rendition = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -58,7 +58,7 @@ internal sealed partial class SqliteDeliveryStore
             {
                 rendition.Parameters["@name"].Value = r.Name;
                 rendition.Parameters["@path"].Value = r.SourcePath;
-                rendition.Parameters["@kind"].Value = Sql.Kind(r.Kind);
+                rendition.Parameters["@kind"].Value = SqliteMapping.Kind(r.Kind);
                 rendition.Parameters["@fingerprint"].Value = r.Fingerprint;
                 rendition.Parameters["@bytes"].Value = r.Bytes;
                 rendition.Parameters["@files"].Value = r.FileCount;
@@ -68,7 +68,7 @@ internal sealed partial class SqliteDeliveryStore
 
         var added = 0;
         var claimedIds = new List<string>();
-        await using (var insert = Sql.Command(
+        await using (var insert = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -84,7 +84,7 @@ internal sealed partial class SqliteDeliveryStore
             ("@node", nodeId),
             ("@token", null),
             ("@now", at)))
-        await using (var claim = Sql.Command(
+        await using (var claim = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -104,11 +104,11 @@ internal sealed partial class SqliteDeliveryStore
             {
                 foreach (var target in video.Targets.Distinct(StringComparer.Ordinal))
                 {
-                    var id = Sql.Id(Guid.NewGuid());
+                    var id = SqliteMapping.Id(Guid.NewGuid());
                     insert.Parameters["@id"].Value = id;
                     insert.Parameters["@rendition"].Value = r.Name;
                     insert.Parameters["@target"].Value = target;
-                    insert.Parameters["@token"].Value = Sql.Id(Guid.NewGuid());
+                    insert.Parameters["@token"].Value = SqliteMapping.Id(Guid.NewGuid());
                     var inserted = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     added += inserted;
                     if (inserted == 1)
@@ -119,7 +119,7 @@ internal sealed partial class SqliteDeliveryStore
 
                     claim.Parameters["@rendition"].Value = r.Name;
                     claim.Parameters["@target"].Value = target;
-                    claim.Parameters["@token"].Value = Sql.Id(Guid.NewGuid());
+                    claim.Parameters["@token"].Value = SqliteMapping.Id(Guid.NewGuid());
                     if (await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string requeued)
                     {
                         claimedIds.Add(requeued);
@@ -131,14 +131,14 @@ internal sealed partial class SqliteDeliveryStore
         if (added > 0 && !isNewVersion)
         {
             // New targets for a version that was distributed: it is no longer everywhere until they are delivered too.
-            await using var reopen = Sql.Command(connection, transaction, "UPDATE videos SET distributed_at = NULL WHERE video_id = @video AND version = @version", ("@video", video.VideoId), ("@version", version));
+            await using var reopen = SqliteMapping.Command(connection, transaction, "UPDATE video_versions SET distributed_at = NULL WHERE video_id = @video AND version = @version", ("@video", video.VideoId), ("@version", version));
             await reopen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
 
         var claimed = new List<ClaimedDelivery>();
-        await using (var select = Sql.Command(
+        await using (var select = SqliteMapping.Command(
             connection,
             transaction,
             $"""
@@ -146,12 +146,12 @@ internal sealed partial class SqliteDeliveryStore
             WHERE d.id IN (SELECT value FROM json_each(@ids))
             ORDER BY d.rendition, d.target
             """,
-            ("@ids", Sql.JsonArray(claimedIds))))
+            ("@ids", SqliteMapping.JsonArray(claimedIds))))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                claimed.Add(ReadClaimed(reader));
+                claimed.Add(SqliteMapping.ReadClaim(reader));
             }
         }
 
@@ -161,7 +161,7 @@ internal sealed partial class SqliteDeliveryStore
 
     private static async Task HeartbeatAsync(SqliteConnection connection, SqliteTransaction transaction, string nodeId, long at, CancellationToken cancellationToken)
     {
-        await using var beat = Sql.Command(
+        await using var beat = SqliteMapping.Command(
             connection,
             transaction,
             "INSERT INTO nodes (node_id, heartbeat_at) VALUES (@node, @now) ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = max(heartbeat_at, excluded.heartbeat_at)",

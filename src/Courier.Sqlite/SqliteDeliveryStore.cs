@@ -60,7 +60,7 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
     public async Task PingAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Sql.Command(connection, null, "SELECT count(*) FROM schema_version");
+        await using var command = SqliteMapping.Command(connection, null, "SELECT count(*) FROM schema_version");
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 

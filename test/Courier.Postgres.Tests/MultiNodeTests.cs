@@ -124,7 +124,7 @@ public sealed class MultiNodeTests
             var killedAt = TimeProvider.System.GetUtcNow();
 
             // What the victim held when it died: it can no longer change, the process is gone.
-            var orphaned = await db.ListAsync("SELECT id FROM deliveries WHERE state = 'in_flight' AND owner_node = 'victim'", r => r.GetGuid(0));
+            var orphaned = await db.ListAsync("SELECT id FROM deliveries WHERE state = 'in_flight' AND lease_owner = 'victim'", r => r.GetGuid(0));
             orphaned.Count.ShouldBeGreaterThan(0);
             var lastHeartbeat = (await db.ListAsync("SELECT heartbeat_at FROM nodes WHERE node_id = 'victim'", r => r.GetFieldValue<DateTimeOffset>(0))).Single();
 

@@ -27,6 +27,35 @@ public sealed class PostgresDeliveryStoreTests
     }
 
     [Fact]
+    public async Task A_ledger_written_at_schema_version_1_moves_forward_with_its_leases_and_deadline_flags()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var first = PostgresDeliveryStore.Migrations()[0];
+        await db.ExecuteAsync($"DROP SCHEMA \"{db.Name}\" CASCADE; CREATE SCHEMA \"{db.Name}\"");
+        await db.ExecuteAsync("CREATE TABLE schema_version (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        await db.ExecuteAsync(first.Sql);
+        await db.ExecuteAsync(
+            """
+            INSERT INTO schema_version (version, name) VALUES (1, 'init');
+            INSERT INTO video_versions (video_id, version, fingerprint, submitted_at, undelivered) VALUES ('movie-1', 1, 'fp', '2026-11-25T10:00:00Z', 1);
+            INSERT INTO renditions VALUES ('movie-1', 1, '360p', 0, 'movie-1/360p.mp4', 'file', 'fp', 1000, 1);
+            INSERT INTO deliveries (id, video_id, version, rendition, target, state, owner_node, lease_token, created_at, updated_at, deadline_missed)
+            VALUES (gen_random_uuid(), 'movie-1', 1, '360p', 'cdn', 'in_flight', 'node-gone', gen_random_uuid(), '2026-11-25T10:00:00Z', '2026-11-25T10:00:00Z', true);
+            INSERT INTO event_consumers (consumer, position, lease_node, lease_until) VALUES ('hook', 0, 'node-gone', '2026-11-25T11:00:00Z');
+            """);
+
+        var store = await db.NewStoreAsync();
+
+        (await db.ListAsync("SELECT version FROM schema_version ORDER BY version", r => r.GetInt32(0))).ShouldBe(PostgresDeliveryStore.Migrations().Select(m => m.Version).ToList());
+        (await store.MarkDeadlineMissedAsync(T0 + TimeSpan.FromDays(1), T0 + TimeSpan.FromDays(1), 10, Ct)).ShouldBeEmpty("the delivery was flagged before the migration");
+        (await store.TryLeaseConsumerAsync("hook", "node-b", T0, TimeSpan.FromMinutes(1), Ct)).ShouldBeNull("node-gone's lease on the consumer is kept");
+        (await store.ReclaimExpiredAsync(T0 + TimeSpan.FromMinutes(1), T0 + TimeSpan.FromMinutes(1), Ct)).ShouldBe(1);
+        var delivery = (await store.GetVideoAsync("movie-1", Ct)).ShouldNotBeNull().Deliveries.ShouldHaveSingleItem();
+        delivery.State.ShouldBe(DeliveryState.Queued);
+        delivery.LastError.ShouldBe("lease lost: node node-gone stopped sending heartbeats; taken back");
+    }
+
+    [Fact]
     public async Task Each_store_keeps_to_its_own_schema()
     {
         await using var first = await PostgresTestSchema.CreateAsync();

@@ -10,6 +10,21 @@ public sealed class SqliteDeliveryStoreComplianceTests : DeliveryStoreCompliance
 
     protected override Task<IDeliveryStore> CreateStoreAsync() => Task.FromResult<IDeliveryStore>(_database.OpenStore());
 
+    protected override Task<IReadOnlyList<string>> NodeIdsAsync()
+    {
+        using var connection = _database.OpenRaw();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT node_id FROM nodes ORDER BY node_id";
+        using var reader = select.ExecuteReader();
+        var nodes = new List<string>();
+        while (reader.Read())
+        {
+            nodes.Add(reader.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(nodes);
+    }
+
     protected override ValueTask DisposeStoreAsync()
     {
         _database.Dispose();

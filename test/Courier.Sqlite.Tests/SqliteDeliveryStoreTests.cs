@@ -82,6 +82,39 @@ public sealed class SqliteDeliveryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_ledger_written_at_schema_version_1_moves_forward_with_its_videos_and_event_consumers()
+    {
+        var submitted = T0.ToUnixTimeMilliseconds();
+        using (var raw = _database.OpenRaw())
+        using (var old = raw.CreateCommand())
+        {
+            old.CommandText =
+                "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL);" +
+                SqliteDeliveryStore.Migrations[0].Sql +
+                $"""
+                ;
+                INSERT INTO schema_version (version, name) VALUES (1, 'init');
+                INSERT INTO videos (video_id, version, fingerprint, submitted_at) VALUES ('movie-1', 1, 'fp', {submitted});
+                INSERT INTO renditions VALUES ('movie-1', 1, '360p', 'movie-1/360p.mp4', 'file', 'fp', 1000, 1);
+                INSERT INTO deliveries (id, video_id, version, rendition, target, state, lease_owner, lease_token, created_at, updated_at)
+                VALUES ('{Guid.NewGuid()}', 'movie-1', 1, '360p', 'cdn', 'in_flight', 'node-gone', '{Guid.NewGuid()}', {submitted}, {submitted});
+                INSERT INTO consumers (consumer, position, lease_owner, lease_until) VALUES ('hook', 0, 'node-gone', {submitted + 3_600_000});
+                """;
+            old.ExecuteNonQuery();
+        }
+
+        using var store = _database.OpenStore();
+        await store.MigrateAsync(Ct);
+
+        var video = (await store.GetVideoAsync("movie-1", Ct)).ShouldNotBeNull();
+        video.Version.ShouldBe(1);
+        video.SubmittedAt.ShouldBe(T0);
+        (await store.TryLeaseConsumerAsync("hook", "node-b", T0, TimeSpan.FromMinutes(1), Ct)).ShouldBeNull("node-gone's lease on the consumer is kept");
+        (await store.ReclaimExpiredAsync(T0 + TimeSpan.FromMinutes(1), T0 + TimeSpan.FromMinutes(1), Ct)).ShouldBe(1);
+        (await store.GetVideoAsync("movie-1", Ct))!.Deliveries.ShouldHaveSingleItem().State.ShouldBe(DeliveryState.Queued);
+    }
+
+    [Fact]
     public async Task Two_processes_migrating_one_new_file_at_once_both_succeed_and_apply_each_migration_once()
     {
         using var first = _database.OpenStore();
@@ -185,7 +218,7 @@ public sealed class SqliteDeliveryStoreTests : IDisposable
         {
             // 10,005 distributed versions an hour apart: the 5 oldest took 999 s, the 10,000 newest 1..10 s; one more is not distributed.
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO videos (video_id, version, fingerprint, submitted_at, distributed_at) VALUES (@video, 1, 'fp', @submitted, @distributed)";
+            insert.CommandText = "INSERT INTO video_versions (video_id, version, fingerprint, submitted_at, distributed_at) VALUES (@video, 1, 'fp', @submitted, @distributed)";
             var video = insert.Parameters.Add("@video", SqliteType.Text);
             var submitted = insert.Parameters.Add("@submitted", SqliteType.Integer);
             var distributed = insert.Parameters.Add("@distributed", SqliteType.Integer);

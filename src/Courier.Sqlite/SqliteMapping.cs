@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Courier.Sqlite;
 
 /// <summary>Commands, parameters and the mapping between SQLite values and Courier's types.</summary>
-internal static class Sql
+internal static class SqliteMapping
 {
     /// <summary>The columns read by <see cref="ReadDelivery"/>, on a table aliased <c>d</c>.</summary>
     public const string DeliveryColumns =
@@ -97,4 +97,22 @@ internal static class Sql
         Time(reader.GetInt64(at + 12)),
         Time(reader.GetInt64(at + 13)),
         NullableTime(reader, at + 14));
+
+    /// <summary>The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.</summary>
+    public const string ClaimColumns =
+        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted";
+
+    public static ClaimedDelivery ReadClaim(SqliteDataReader reader) => new(
+        Guid.Parse(reader.GetString(0)),
+        reader.GetString(1),
+        reader.GetInt32(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        Kind(reader.GetString(5)),
+        reader.GetString(6),
+        reader.GetString(7),
+        reader.GetInt32(8),
+        Guid.Parse(reader.GetString(9)),
+        Time(reader.GetInt64(10)),
+        reader.GetInt64(11) != 0);
 }

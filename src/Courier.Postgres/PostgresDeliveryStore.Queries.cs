@@ -59,7 +59,7 @@ internal sealed partial class PostgresDeliveryStore
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
-            SELECT {ViewColumns}
+            SELECT {DeliveryColumns}
             FROM deliveries d JOIN {Keys} ON d.video_id = k.video_id AND d.version = k.version
             ORDER BY d.rendition, d.target
             """)
@@ -88,7 +88,7 @@ internal sealed partial class PostgresDeliveryStore
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var view = ReadView(reader);
+                var view = ReadDelivery(reader);
                 var key = (view.VideoId, view.Version);
                 (deliveries.TryGetValue(key, out var list) ? list : deliveries[key] = []).Add(view);
             }
@@ -105,10 +105,10 @@ internal sealed partial class PostgresDeliveryStore
 
     public async Task<DeliveryView?> GetDeliveryAsync(Guid deliveryId, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand($"SELECT {ViewColumns} FROM deliveries d WHERE d.id = @id");
+        await using var command = _dataSource.CreateCommand($"SELECT {DeliveryColumns} FROM deliveries d WHERE d.id = @id");
         command.Parameters.Add(P("id", deliveryId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadView(reader) : null;
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadDelivery(reader) : null;
     }
 
     /// <summary>Queued items by due time, then dead ones by update time; each state is read through its partial index.</summary>
@@ -125,7 +125,7 @@ internal sealed partial class PostgresDeliveryStore
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
-            SELECT {ViewColumns} FROM deliveries d WHERE {filter}
+            SELECT {DeliveryColumns} FROM deliveries d WHERE {filter}
             ORDER BY d.state = 'queued' DESC, d.next_attempt_at, d.updated_at, d.id
             OFFSET @offset LIMIT @limit
             """)
@@ -140,7 +140,7 @@ internal sealed partial class PostgresDeliveryStore
         var items = new List<DeliveryView>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            items.Add(ReadView(reader));
+            items.Add(ReadDelivery(reader));
         }
 
         return new QueuePage((int)total, items);
