@@ -34,7 +34,7 @@ internal sealed partial class PostgresDeliveryStore
         command.Parameters.Add(P("sha", completion.Sha256));
         command.Parameters.Add(Time("now", completion.Now));
         command.Parameters.Add(P("has_attempt", attempt is not null));
-        command.Parameters.Add(P("mode", attempt is null ? "async" : Mode(attempt.Mode)));
+        command.Parameters.Add(P("mode", attempt is null ? AttemptModes.Async : Mode(attempt.Mode)));
         command.Parameters.Add(P("succeeded", attempt?.Succeeded ?? false));
         command.Parameters.Add(P("attempt_error", attempt?.Error));
         command.Parameters.Add(P("attempt_kind", attempt?.ErrorKind));

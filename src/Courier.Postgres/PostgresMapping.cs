@@ -12,39 +12,15 @@ internal static class PostgresMapping
         "d.id, d.video_id, d.version, d.rendition, d.target, d.state, d.attempts, d.last_error, d.error_kind, d.next_attempt_at, " +
         "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at";
 
-    public static string State(DeliveryState state) => state switch
-    {
-        DeliveryState.InFlight => "in_flight",
-        DeliveryState.Queued => "queued",
-        DeliveryState.Delivered => "delivered",
-        DeliveryState.Dead => "dead",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
+    public static string State(DeliveryState state) => state.Name();
 
-    public static DeliveryState State(string state) => state switch
-    {
-        "in_flight" => DeliveryState.InFlight,
-        "queued" => DeliveryState.Queued,
-        "delivered" => DeliveryState.Delivered,
-        "dead" => DeliveryState.Dead,
-        _ => throw new InvalidOperationException($"unknown delivery state '{state}' in the store"),
-    };
+    public static DeliveryState State(string state) =>
+        DeliveryStates.TryParse(state, out var parsed) ? parsed : throw new InvalidDataException($"unknown delivery state '{state}' in the store");
 
-    public static string Mode(AttemptMode mode) => mode switch
-    {
-        AttemptMode.Sync => "sync",
-        AttemptMode.Async => "async",
-        AttemptMode.Manual => "manual",
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
-    };
+    public static string Mode(AttemptMode mode) => mode.Name();
 
-    public static AttemptMode Mode(string mode) => mode switch
-    {
-        "sync" => AttemptMode.Sync,
-        "async" => AttemptMode.Async,
-        "manual" => AttemptMode.Manual,
-        _ => throw new InvalidOperationException($"unknown attempt mode '{mode}' in the store"),
-    };
+    public static AttemptMode Mode(string mode) =>
+        AttemptModes.TryParse(mode, out var parsed) ? parsed : throw new InvalidDataException($"unknown attempt mode '{mode}' in the store");
 
     public static string Kind(RenditionKind kind) => kind == RenditionKind.Package ? "package" : "file";
 

@@ -19,7 +19,7 @@ internal static class QueueCommand
             Description = "Only deliveries in this state: queued (the failure queue, by due time) or dead (given up on). Default: both.",
             HelpName = "queued|dead",
         };
-        state.AcceptOnlyFromAmong("queued", "dead");
+        state.AcceptOnlyFromAmong(DeliveryStates.Queued, DeliveryStates.Dead);
         var target = new Option<string?>("--target", "-t") { Description = "Only deliveries to this target.", HelpName = "NAME" };
         var limit = new Option<int>("--limit")
         {
@@ -54,12 +54,7 @@ internal static class QueueCommand
     private static async Task<int> RunAsync(string? config, bool verbose, string? state, string? target, int limit, bool json)
     {
         await using var host = await CliHost.OpenAsync(config, verbose, CancellationToken.None).ConfigureAwait(false);
-        DeliveryState? filter = state switch
-        {
-            "queued" => DeliveryState.Queued,
-            "dead" => DeliveryState.Dead,
-            _ => null,
-        };
+        DeliveryState? filter = DeliveryStates.TryParse(state, out var parsed) ? parsed : null;
         var page = await host.Get<DeliveryLedger>().GetQueueAsync(new QueueQuery(filter, target, null, 0, limit), CancellationToken.None).ConfigureAwait(false);
         if (json)
         {
@@ -88,12 +83,7 @@ internal static class QueueCommand
             terminal.Write(table);
         }
 
-        var what = filter switch
-        {
-            DeliveryState.Queued => "queued",
-            DeliveryState.Dead => "dead",
-            _ => "queued or dead",
-        };
+        var what = filter?.Name() ?? "queued or dead";
         terminal.Line(page.Items.Count < page.Total
             ? $"total: {page.Total} {what} (showing {page.Items.Count}; use --limit for more)"
             : $"total: {page.Total} {what}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Courier.Cli.Output;
+using Courier.Core.Domain;
 using Spectre.Console;
 using Courier.Core.Reports;
 using Courier.Core.Statistics;
@@ -39,9 +40,9 @@ internal static class StatsCommand
 
         var terminal = Terminal.Create();
         var modes = terminal.Table("attempts", "total", "succeeded", "failed", "success rate");
-        AddMode(modes, "sync", stats.Sync);
-        AddMode(modes, "async", stats.Async);
-        AddMode(modes, "manual", stats.Manual);
+        AddMode(modes, AttemptModes.Sync, stats.Sync);
+        AddMode(modes, AttemptModes.Async, stats.Async);
+        AddMode(modes, AttemptModes.Manual, stats.Manual);
         terminal.Write(modes);
 
         var d = stats.Deliveries;

@@ -68,11 +68,7 @@ internal static class Format
         at is { } value ? value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ssZ", CultureInfo.InvariantCulture) : "-";
 
     /// <summary>A state as the API writes it: <c>in_flight</c>.</summary>
-    public static string State(DeliveryState state) => state switch
-    {
-        DeliveryState.InFlight => "in_flight",
-        _ => state.ToString().ToLowerInvariant(),
-    };
+    public static string State(DeliveryState state) => state.Name();
 
     public static string State(VideoState state) => state.ToString().ToLowerInvariant();
 

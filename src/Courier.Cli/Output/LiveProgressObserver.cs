@@ -56,9 +56,9 @@ internal sealed class LiveProgressObserver : IDistributionObserver
     {
         var colour = state switch
         {
-            "delivered" => "green",
-            "queued" => "yellow",
-            "dead" => "red",
+            DeliveryStates.Delivered => "green",
+            DeliveryStates.Queued => "yellow",
+            DeliveryStates.Dead => "red",
             _ => "grey",
         };
         return $"{Markup.Escape(rendition)} → {Markup.Escape(target)} [{colour}]{Markup.Escape(state)}[/]";

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Courier.Core.Domain;
 using Courier.Core.Reports;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -80,9 +81,9 @@ internal sealed class Terminal
 
     private static string StateColour(string state) => state switch
     {
-        "delivered" or "distributed" => "green",
-        "queued" or "partial" or "in_flight" or "distributing" => "yellow",
-        "dead" or "failed" => "red",
+        DeliveryStates.Delivered or "distributed" => "green",
+        DeliveryStates.Queued or "partial" or DeliveryStates.InFlight or "distributing" => "yellow",
+        DeliveryStates.Dead or "failed" => "red",
         _ => "default",
     };
 }

@@ -33,10 +33,5 @@ public static class CourierTelemetry
     public static readonly Counter<long> DeadlineMissed = Meter.CreateCounter<long>("courier.deliveries.deadline_missed", "{delivery}", "Deliveries not delivered within the deadline threshold");
 
     /// <summary>The snake-case name of a mode, for tags: <c>sync</c>, <c>async</c>, <c>manual</c>.</summary>
-    public static string Tag(AttemptMode mode) => mode switch
-    {
-        AttemptMode.Sync => "sync",
-        AttemptMode.Async => "async",
-        _ => "manual",
-    };
+    public static string Tag(AttemptMode mode) => mode.Name();
 }

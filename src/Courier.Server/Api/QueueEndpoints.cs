@@ -31,10 +31,10 @@ internal static class QueueEndpoints
         {
             case null or "":
                 break;
-            case "queued":
+            case DeliveryStates.Queued:
                 parsed = DeliveryState.Queued;
                 break;
-            case "dead":
+            case DeliveryStates.Dead:
                 parsed = DeliveryState.Dead;
                 break;
             default:
@@ -121,14 +121,14 @@ internal static class QueueEndpoints
 
         if (delivery.State is DeliveryState.Delivered or DeliveryState.InFlight)
         {
-            return Problems.Conflict($"delivery {deliveryId} is {StateName(delivery.State)}: only queued or dead deliveries can be retried");
+            return Problems.Conflict($"delivery {deliveryId} is {delivery.State.Name()}: only queued or dead deliveries can be retried");
         }
 
         var requeued = await ledger.RetryAsync([deliveryId], null, null, cancellationToken).ConfigureAwait(false);
         var now = await store.GetDeliveryAsync(deliveryId, cancellationToken).ConfigureAwait(false);
         if (requeued.Count == 0 || now is null)
         {
-            return Problems.Conflict($"delivery {deliveryId} changed state meanwhile ({(now is null ? "gone" : StateName(now.State))}); nothing was retried");
+            return Problems.Conflict($"delivery {deliveryId} changed state meanwhile ({(now is null ? "gone" : now.State.Name())}); nothing was retried");
         }
 
         return Results.Json(now, CourierJson.Options);
@@ -158,7 +158,6 @@ internal static class QueueEndpoints
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static string StateName(DeliveryState state) => Metrics.StoreSnapshotService.StateName(state);
 }
 
 /// <summary>Queued or dead deliveries of one target with one error kind: how many, the latest error, and since when.</summary>

@@ -19,8 +19,6 @@ internal sealed partial class StoreSnapshotService(
     TimeProvider time,
     ILogger<StoreSnapshotService> logger) : BackgroundService
 {
-    private static readonly string[] States = ["delivered", "in_flight", "queued", "dead"];
-
     /// <summary>Takes one snapshot and publishes it.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -31,11 +29,11 @@ internal sealed partial class StoreSnapshotService(
         var depth = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var name in names)
         {
-            foreach (var state in States)
+            foreach (var state in DeliveryStates.All)
             {
-                var count = raw.Deliveries.Where(d => d.Target == name && StateName(d.State) == state).Sum(d => d.Count);
-                deliveries.Add((name, state, count));
-                if (state == "queued")
+                var count = raw.Deliveries.Where(d => d.Target == name && d.State == state).Sum(d => d.Count);
+                deliveries.Add((name, state.Name(), count));
+                if (state == DeliveryState.Queued)
                 {
                     depth[name] = count;
                 }
@@ -79,14 +77,6 @@ internal sealed partial class StoreSnapshotService(
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         StoreGauges.Withdraw(this);
     }
-
-    internal static string StateName(DeliveryState state) => state switch
-    {
-        DeliveryState.Delivered => "delivered",
-        DeliveryState.InFlight => "in_flight",
-        DeliveryState.Queued => "queued",
-        _ => "dead",
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refreshing the metrics snapshot from the store failed; the gauges keep the last one")]
     private partial void LogRefreshFailed(Exception exception);

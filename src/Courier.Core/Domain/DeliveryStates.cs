@@ -1,0 +1,39 @@
+namespace Courier.Core.Domain;
+
+/// <summary>
+/// The words for <see cref="DeliveryState"/>, written once: the stores' <c>state</c> column, the API and its JSON, the
+/// CLI's tables, the metrics' <c>state</c> label and the logs all use these.
+/// </summary>
+public static class DeliveryStates
+{
+    public const string InFlight = "in_flight";
+    public const string Queued = "queued";
+    public const string Delivered = "delivered";
+    public const string Dead = "dead";
+
+    /// <summary>Every state, in the order the metrics and the statistics list them.</summary>
+    public static IReadOnlyList<DeliveryState> All { get; } = [DeliveryState.Delivered, DeliveryState.InFlight, DeliveryState.Queued, DeliveryState.Dead];
+
+    /// <summary>The state's word: <c>in_flight</c>, <c>queued</c>, <c>delivered</c> or <c>dead</c>.</summary>
+    public static string Name(this DeliveryState state) => state switch
+    {
+        DeliveryState.InFlight => InFlight,
+        DeliveryState.Queued => Queued,
+        DeliveryState.Delivered => Delivered,
+        DeliveryState.Dead => Dead,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown delivery state"),
+    };
+
+    /// <summary>The state a word names, or false when it names none.</summary>
+    public static bool TryParse(string? name, out DeliveryState state)
+    {
+        switch (name)
+        {
+            case InFlight: state = DeliveryState.InFlight; return true;
+            case Queued: state = DeliveryState.Queued; return true;
+            case Delivered: state = DeliveryState.Delivered; return true;
+            case Dead: state = DeliveryState.Dead; return true;
+            default: state = default; return false;
+        }
+    }
+}
