@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
+using Courier.Core.Configuration;
 using Courier.Core.Storage;
 using Npgsql;
 
@@ -20,15 +20,10 @@ internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisp
     public PostgresDeliveryStore(PostgresStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.ConnectionString))
-        {
-            throw new ArgumentException("the PostgreSQL connection string is required (Courier:Store:ConnectionString)", nameof(options));
-        }
-
         Schema = string.IsNullOrWhiteSpace(options.Schema) ? PostgresStoreDefaults.Schema : options.Schema;
-        if (!SchemaName().IsMatch(Schema))
+        if (new PostgresStoreOptions { ConnectionString = options.ConnectionString, Schema = Schema }.Validate($"{CourierDefaults.SectionName}:Store").FirstOrDefault() is { } problem)
         {
-            throw new ArgumentException($"schema '{Schema}' must be 1-63 of a-z 0-9 _ and start with a letter or _", nameof(options));
+            throw new ArgumentException(problem.Message, nameof(options));
         }
 
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = Schema };
@@ -65,7 +60,4 @@ internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisp
     /// misses a lower one committed later (identity values alone are drawn in one order and committed in another).
     /// </summary>
     private long EventLockKey => LockKey($"courier:{Schema}:events");
-
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
-    private static partial Regex SchemaName();
 }

@@ -1,7 +1,9 @@
+using Courier.Core.Configuration;
+
 namespace Courier.Server;
 
 /// <summary>The <c>Courier:Api</c> section.</summary>
-public sealed class ApiOptions
+public sealed class ApiOptions : IValidatableOptions
 {
     /// <summary>Where the server listens. <value>The default is <c>http://127.0.0.1:5080</c> (loopback only).</value></summary>
     public string Urls { get; set; } = Core.Configuration.CourierDefaults.ApiUrls;
@@ -18,30 +20,26 @@ public sealed class ApiOptions
     /// <summary>How often the gauges of <c>/metrics</c> re-read the store. <value>The default is 5 seconds.</value></summary>
     public TimeSpan MetricsRefreshInterval { get; set; } = ServerDefaults.MetricsRefreshInterval;
 
-    /// <summary>The problems of these options, each naming its configuration key.</summary>
-    public IReadOnlyList<string> Problems()
+    public IEnumerable<ConfigurationProblem> Validate(string section)
     {
-        var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Urls))
         {
-            problems.Add("Courier:Api:Urls must not be empty");
+            yield return new($"{section}:Urls", $"{section}:Urls must not be empty");
         }
 
         if (MaxBodyBytes < 1024)
         {
-            problems.Add($"Courier:Api:MaxBodyBytes must be at least 1024, not {MaxBodyBytes}");
+            yield return new($"{section}:MaxBodyBytes", $"{section}:MaxBodyBytes must be at least 1024, not {MaxBodyBytes}");
         }
 
         if (MetricsRefreshInterval <= TimeSpan.Zero)
         {
-            problems.Add($"Courier:Api:MetricsRefreshInterval must be a positive time span, not {MetricsRefreshInterval}");
+            yield return new($"{section}:MetricsRefreshInterval", $"{section}:MetricsRefreshInterval must be a positive time span, not {MetricsRefreshInterval}");
         }
 
         if (ApiKey is { Length: > 0 and < 16 })
         {
-            problems.Add("Courier:Api:ApiKey must be at least 16 characters");
+            yield return new($"{section}:ApiKey", $"{section}:ApiKey must be at least 16 characters");
         }
-
-        return problems;
     }
 }

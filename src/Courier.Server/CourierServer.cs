@@ -42,11 +42,7 @@ public static class CourierServer
         var api = Bind<ApiOptions>(configuration, "Api");
         var notify = Bind<NotifyOptions>(configuration, "Notify");
         var webhooks = BindWebhooks(configuration);
-        var problems = api.Problems().Concat(NotifyProblems(notify)).ToList();
-        if (problems.Count > 0)
-        {
-            throw new BadInputException(problems[0].Split(' ')[0], "configuration: " + string.Join("; ", problems));
-        }
+        ConfigurationProblems.ThrowIfAny(api.Validate($"{CourierDefaults.SectionName}:Api").Concat(notify.Validate($"{CourierDefaults.SectionName}:Notify")));
 
         // Request logs are noise at information level; Courier's own logs say what happened. Configuration may lower this.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -137,7 +133,7 @@ public static class CourierServer
     private static List<WebhookOptions> BindWebhooks(CourierConfiguration configuration)
     {
         var webhooks = new List<WebhookOptions>();
-        var problems = new List<(string Key, string Message)>();
+        var problems = new List<ConfigurationProblem>();
         foreach (var section in configuration.Courier.GetSection("Webhooks").GetChildren())
         {
             var webhook = new WebhookOptions();
@@ -147,67 +143,21 @@ public static class CourierServer
             }
             catch (InvalidOperationException e)
             {
-                problems.Add((section.Path, $"{section.Path}: {e.InnerException?.Message ?? e.Message}"));
+                problems.Add(new(section.Path, $"{section.Path}: {e.InnerException?.Message ?? e.Message}"));
                 continue;
             }
 
-            if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            {
-                problems.Add(($"{section.Path}:Url", $"{section.Path}:Url must be an absolute http(s) URL"));
-            }
-
-            if (string.IsNullOrEmpty(webhook.Secret))
-            {
-                problems.Add(($"{section.Path}:Secret", $"{section.Path}:Secret is required: receivers check Courier-Signature with it"));
-            }
-
-            if (webhook.Name is { Length: > 0 } name && !Names.IsValid(name))
-            {
-                problems.Add(($"{section.Path}:Name", $"{section.Path}:Name '{Names.Printable(name)}' must be 1-128 of A-Z a-z 0-9 . _ -"));
-            }
-
-            foreach (var unknown in webhook.Events.Where(e => !WebhookOptions.KnownEvents.Contains(e, StringComparer.Ordinal)))
-            {
-                problems.Add(($"{section.Path}:Events", $"{section.Path}:Events: '{Names.Printable(unknown)}' is not an event (one of {string.Join(", ", WebhookOptions.KnownEvents)})"));
-            }
-
+            problems.AddRange(webhook.Validate(section.Path));
             webhooks.Add(webhook);
         }
 
         foreach (var duplicate in webhooks.GroupBy(w => w.ConsumerName, StringComparer.Ordinal).Where(g => g.Count() > 1))
         {
-            problems.Add(("Courier:Webhooks", $"Courier:Webhooks: two webhooks share the name {duplicate.Key}; give them distinct Name or Url"));
+            problems.Add(new("Courier:Webhooks", $"Courier:Webhooks: two webhooks share the name {duplicate.Key}; give them distinct Name or Url"));
         }
 
-        if (problems.Count > 0)
-        {
-            throw new BadInputException(problems[0].Key, "configuration: " + string.Join("; ", problems.Select(p => p.Message)));
-        }
-
+        ConfigurationProblems.ThrowIfAny(problems);
         return webhooks;
-    }
-
-    private static IEnumerable<string> NotifyProblems(NotifyOptions notify)
-    {
-        if (notify.PollInterval <= TimeSpan.Zero)
-        {
-            yield return "Courier:Notify:PollInterval must be a positive time span";
-        }
-
-        if (notify.FirstRetryDelay <= TimeSpan.Zero)
-        {
-            yield return "Courier:Notify:FirstRetryDelay must be a positive time span";
-        }
-
-        if (notify.MaxRetryDelay < notify.FirstRetryDelay)
-        {
-            yield return "Courier:Notify:MaxRetryDelay must not be shorter than Courier:Notify:FirstRetryDelay";
-        }
-
-        if (notify.Timeout <= TimeSpan.Zero)
-        {
-            yield return "Courier:Notify:Timeout must be a positive time span";
-        }
     }
 
     /// <summary>Migrates the store, then keeps the node heartbeat beating while the server runs.</summary>

@@ -90,13 +90,7 @@ public sealed class CourierConfiguration
         }
 
         options.SourceRoot = Path.GetFullPath(options.SourceRoot ?? ".", BaseDirectory);
-        var problems = CourierOptionsValidator.Problems(options);
-        if (problems.Count > 0)
-        {
-            throw new BadInputException(problems[0].Split(' ')[0], "configuration: " + string.Join("; ", problems));
-        }
-
-        return options;
+        return options.Validated(CourierDefaults.SectionName);
     }
 
     /// <summary>The SQLite connection string with a relative data source made absolute against <see cref="BaseDirectory"/>.</summary>

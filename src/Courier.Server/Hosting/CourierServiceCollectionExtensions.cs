@@ -43,8 +43,8 @@ public static class CourierServiceCollectionExtensions
             case "postgres":
             case "postgresql":
                 var postgres = new PostgresStoreOptions { ConnectionString = options.Store.ConnectionString! };
-                postgres.Schema = configuration.Courier["Store:Schema"] is { Length: > 0 } schema ? schema : postgres.Schema;
-                services.AddCourierPostgresStore(postgres);
+                postgres.Schema = options.Store.Schema is { Length: > 0 } schema ? schema : postgres.Schema;
+                services.AddCourierPostgresStore(postgres.Validated($"{CourierDefaults.SectionName}:Store"));
                 break;
             default:
                 services.AddCourierSqliteStore(new SqliteStoreOptions { ConnectionString = configuration.SqliteConnectionString(options), BusyTimeout = options.Store.BusyTimeout });

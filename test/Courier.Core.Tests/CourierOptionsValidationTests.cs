@@ -2,12 +2,12 @@ using Courier.Core.Configuration;
 
 namespace Courier.Core.Tests;
 
-public sealed class CourierOptionsValidatorTests
+public sealed class CourierOptionsValidationTests
 {
     [Fact]
     public void Defaults_are_sound()
     {
-        CourierOptionsValidator.Problems(new CourierOptions()).ShouldBeEmpty();
+        new CourierOptions().Validate().ShouldBeEmpty();
     }
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class CourierOptionsValidatorTests
             Retry = { FirstDelay = TimeSpan.FromMinutes(10), MaxDelay = TimeSpan.FromMinutes(1), MaxAttempts = 0 },
         };
 
-        var problems = CourierOptionsValidator.Problems(options);
+        var problems = options.Validate().Select(p => p.Message).ToList();
 
         problems.ShouldContain(p => p.StartsWith("Courier:SourceRoot"));
         problems.ShouldContain(p => p.StartsWith("Courier:Store:Provider 'mysql'"));
@@ -33,10 +33,19 @@ public sealed class CourierOptionsValidatorTests
     }
 
     [Fact]
+    public void Each_problem_carries_the_key_its_message_names()
+    {
+        var options = new CourierOptions { Scan = { BatchSize = 0 }, Circuit = { BreakDuration = TimeSpan.Zero } };
+
+        options.Validate().Select(p => p.Key).ShouldBe(["Courier:Scan:BatchSize", "Courier:Circuit:BreakDuration"]);
+        options.Validate().ShouldAllBe(p => p.Message.StartsWith(p.Key + " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Postgres_needs_a_connection_string()
     {
         var options = new CourierOptions { Store = { Provider = "postgres" } };
 
-        CourierOptionsValidator.Problems(options).ShouldBe(["Courier:Store:ConnectionString is required for the postgres store"]);
+        options.Validate().ShouldBe([new ConfigurationProblem("Courier:Store:ConnectionString", "Courier:Store:ConnectionString is required for the postgres store")]);
     }
 }
