@@ -1,6 +1,6 @@
 namespace Courier.Cli;
 
-/// <summary>The exit codes of <c>courier</c> (DESIGN.md, outside contract).</summary>
+/// <summary>The exit codes of <c>courier</c>, as README.md lists them: a contract with the scripts that call it.</summary>
 internal static class ExitCodes
 {
     /// <summary>Everything asked for is delivered (or the verb did what it was asked).</summary>

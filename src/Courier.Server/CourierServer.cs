@@ -82,7 +82,7 @@ public static class CourierServer
 
         // Started in this order, stopped in reverse: the store is migrated before anything reads it, and the early-answered
         // pushes stop before the scanner releases this node's deliveries.
-        builder.Services.AddHostedService<HeartbeatService>();
+        builder.Services.AddHostedService<NodeSessionService>();
         builder.Services.AddHostedService<RetryScannerService>();
         builder.Services.AddHostedService<Core.Statistics.LedgerRetentionService>();
         builder.Services.AddHostedService<EventRelayService>();
@@ -160,15 +160,18 @@ public static class CourierServer
         return webhooks;
     }
 
-    /// <summary>Migrates the store, then keeps the node heartbeat beating while the server runs.</summary>
-    private sealed class HeartbeatService(IDeliveryStore store, NodeHeartbeat heartbeat) : IHostedService
+    /// <summary>
+    /// Migrates the store, then runs this node's <see cref="NodeSession"/> while the server runs. Started first and stopped
+    /// last, so the release of what this node still holds comes after every loop and push has stopped.
+    /// </summary>
+    private sealed class NodeSessionService(IDeliveryStore store, NodeSession session) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            await heartbeat.StartAsync(cancellationToken).ConfigureAwait(false);
+            await session.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        public async Task StopAsync(CancellationToken cancellationToken) => await heartbeat.DisposeAsync().ConfigureAwait(false);
+        public Task StopAsync(CancellationToken cancellationToken) => session.StopAsync(CancellationToken.None);
     }
 }

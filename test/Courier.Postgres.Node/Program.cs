@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-// A Courier node for the multi-node tests: the real RetryScanner, NodeHeartbeat and PostgreSQL store, with the system
+// A Courier node for the multi-node tests: the real RetryScanner, NodeSession and PostgreSQL store, with the system
 // clock, scanning in a loop until its standard input closes (or --max-seconds pass), then releasing its work.
 // Usage: Courier.Postgres.Node --connection CS --schema S --node ID --source-root DIR --target NAME
 //        [--push-ms 3] [--failure-rate 0.33] [--lease-ms 2000] [--max-seconds 300]
@@ -75,9 +75,10 @@ _ = Task.Run(async () =>
     await stop.CancelAsync();
 });
 
-await using (var heartbeat = new NodeHeartbeat(store, node, time, options, NullLogger<NodeHeartbeat>.Instance))
+var released = 0;
+await using (var session = new NodeSession(store, node, time, options, NullLogger<NodeSession>.Instance))
 {
-    await heartbeat.StartAsync(CancellationToken.None);
+    await session.StartAsync(CancellationToken.None);
     Console.WriteLine($"node {node.Id} started");
     while (!stop.IsCancellationRequested)
     {
@@ -94,8 +95,9 @@ await using (var heartbeat = new NodeHeartbeat(store, node, time, options, NullL
             break;
         }
     }
+
+    released = await session.StopAsync(CancellationToken.None);
 }
 
-var released = await store.ReleaseNodeAsync(node.Id, time.GetUtcNow(), CancellationToken.None);
 Console.WriteLine($"node {node.Id} stopped, released {released}");
 return 0;

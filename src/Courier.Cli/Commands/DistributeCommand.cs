@@ -1,5 +1,5 @@
+using System.Globalization;
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using Courier.Cli.Output;
 using Courier.Core.Distribution;
 using Courier.Core.Domain;
@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Courier.Cli.Commands;
 
 /// <summary><c>courier distribute</c>: the synchronous path from the command line, with live progress and the full report.</summary>
-internal static partial class DistributeCommand
+internal static class DistributeCommand
 {
     public static Command Create()
     {
@@ -70,13 +70,13 @@ internal static partial class DistributeCommand
         }
         catch (BadInputException e)
         {
-            throw new BadInputException(e.Field, ForCommandLine(e.Message, renditions, host.Get<Core.Sources.SourceResolver>().SourceRoot));
+            throw new BadInputException(e.Field, ForCommandLine(e, renditions, host.Get<Core.Sources.SourceResolver>().SourceRoot));
         }
 
-        // The submission is durable and claimed by this node: keep its heartbeat fresh while pushing, so the work is
-        // never taken over while it moves, and is taken over if this process dies.
-        var heartbeat = host.Get<NodeHeartbeat>();
-        await heartbeat.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        // The submission is durable and claimed by this node: its session keeps the heartbeat fresh while pushing, so the
+        // work is never taken over while it moves, and is taken over if this process dies.
+        var session = host.Get<NodeSession>();
+        await session.StartAsync(CancellationToken.None).ConfigureAwait(false);
         DistributionReport report;
         var terminal = Terminal.Create();
         try
@@ -85,7 +85,7 @@ internal static partial class DistributeCommand
         }
         finally
         {
-            await heartbeat.DisposeAsync().ConfigureAwait(false);
+            await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         if (json)
@@ -187,28 +187,39 @@ internal static partial class DistributeCommand
         return new RenditionRequest(value[..equals], value[(equals + 1)..]);
     }
 
-    /// <summary>Says what is wrong in the words of the command line: <c>--rendition 360p</c> rather than <c>renditions[0].path</c>.</summary>
-    internal static string ForCommandLine(string message, IReadOnlyList<RenditionRequest> renditions, string sourceRoot)
+    /// <summary>
+    /// Says what is wrong in the words of the command line, from the field the core names: <c>--rendition 360p</c> rather
+    /// than <c>renditions[0].path</c>, <c>--video</c> rather than <c>videoId</c>.
+    /// </summary>
+    internal static string ForCommandLine(BadInputException e, IReadOnlyList<RenditionRequest> renditions, string sourceRoot)
     {
-        var mentionsPath = PathField().IsMatch(message);
-        message = PathField().Replace(message, m => $"--rendition {Name(m)}");
-        message = NameField().Replace(message, "--rendition name");
-        message = TargetField().Replace(message, "--target");
-        message = VideoField().Replace(message, "--video");
-        return mentionsPath ? $"{message} (source root: {sourceRoot})" : message;
+        var field = e.Field;
+        if (field == "videoId")
+        {
+            return e.MessageFor("--video");
+        }
 
-        string Name(Match m) => int.TryParse(m.Groups[1].ValueSpan, out var i) && i < renditions.Count ? Names.Printable(renditions[i].Name ?? string.Empty) : "?";
+        if (field.StartsWith("targets[", StringComparison.Ordinal))
+        {
+            return e.MessageFor("--target");
+        }
+
+        if (field.StartsWith("renditions[", StringComparison.Ordinal) && field.IndexOf(']', StringComparison.Ordinal) is var close and > 0)
+        {
+            var part = field[(close + 1)..];
+            if (part == ".name")
+            {
+                return e.MessageFor("--rendition name");
+            }
+
+            if (part == ".path")
+            {
+                var index = int.TryParse(field.AsSpan("renditions[".Length, close - "renditions[".Length), CultureInfo.InvariantCulture, out var i) ? i : -1;
+                var name = index >= 0 && index < renditions.Count ? Names.Printable(renditions[index].Name ?? string.Empty) : "?";
+                return $"{e.MessageFor($"--rendition {name}")} (source root: {sourceRoot})";
+            }
+        }
+
+        return e.Message;
     }
-
-    [GeneratedRegex(@"renditions\[(\d+)\]\.path", RegexOptions.CultureInvariant)]
-    private static partial Regex PathField();
-
-    [GeneratedRegex(@"renditions\[\d+\]\.name", RegexOptions.CultureInvariant)]
-    private static partial Regex NameField();
-
-    [GeneratedRegex(@"targets\[\d+\]", RegexOptions.CultureInvariant)]
-    private static partial Regex TargetField();
-
-    [GeneratedRegex(@"\bvideoId\b", RegexOptions.CultureInvariant)]
-    private static partial Regex VideoField();
 }

@@ -65,32 +65,26 @@ internal static class RetryCommand
             return ExitCodes.Ok;
         }
 
-        var store = host.Get<IDeliveryStore>();
-        foreach (var id in ids.Distinct())
+        var results = await ledger.RetryDeliveriesAsync(ids, CancellationToken.None).ConfigureAwait(false);
+        foreach (var result in results)
         {
-            var view = await store.GetDeliveryAsync(id, CancellationToken.None).ConfigureAwait(false)
-                ?? throw new BadInputException("--delivery", $"no such delivery '{id}'");
-            if (view.State is not (DeliveryState.Queued or DeliveryState.Dead))
+            var id = result.DeliveryId;
+            var view = result.Delivery;
+            switch (result.Outcome)
             {
-                throw new BadInputException("--delivery", $"delivery {id} ({view.VideoId}/{view.Rendition} to {view.Target}) is {Format.State(view.State)}; only queued or dead deliveries can be retried");
+                case RetryOutcome.NotFound:
+                    throw new BadInputException("--delivery", $"no such delivery '{id}'");
+                case RetryOutcome.NotRetryable:
+                    throw new BadInputException("--delivery", $"delivery {id} ({view!.VideoId}/{view.Rendition} to {view.Target}) is {Format.State(view.State)}; only queued or dead deliveries can be retried");
+                case RetryOutcome.ChangedMeanwhile:
+                    throw new BadInputException("--delivery", $"delivery {id} changed state meanwhile and was not requeued; look at `courier queue`");
             }
         }
 
-        var done = await ledger.RetryAsync(ids.Distinct().ToList(), null, null, CancellationToken.None).ConfigureAwait(false);
-        foreach (var id in ids.Distinct())
+        foreach (var result in results)
         {
-            if (!done.Contains(id))
-            {
-                throw new BadInputException("--delivery", $"delivery {id} changed state meanwhile and was not requeued; look at `courier queue`");
-            }
-        }
-
-        foreach (var id in done)
-        {
-            var view = await store.GetDeliveryAsync(id, CancellationToken.None).ConfigureAwait(false);
-            terminal.Line(view is null
-                ? $"requeued {id}"
-                : $"requeued {id} ({view.VideoId}/{view.Rendition} to {view.Target}): due now; `courier serve` pushes it");
+            var view = result.Delivery!;
+            terminal.Line($"requeued {result.DeliveryId} ({view.VideoId}/{view.Rendition} to {view.Target}): due now; `courier serve` pushes it");
         }
 
         return ExitCodes.Ok;

@@ -7,8 +7,8 @@ namespace Courier.Core.Distribution;
 
 /// <summary>
 /// The hosted loop around <see cref="RetryScanner"/>: scans every <c>Scan:Interval</c>, or at once when woken; scans again
-/// straight away while batches come back full; logs a failed scan and goes on. On shutdown, what this node still holds is
-/// released to the queue, unattempted.
+/// straight away while batches come back full; logs a failed scan and goes on. On shutdown, the host's
+/// <see cref="NodeSession"/> releases what this node still holds.
 /// </summary>
 public sealed partial class RetryScannerService : BackgroundService
 {
@@ -65,29 +65,9 @@ public sealed partial class RetryScannerService : BackgroundService
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var released = await _store.ReleaseNodeAsync(_node.Id, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-            LogStopped(_node.Id, released);
-        }
-        catch (Exception e)
-        {
-            LogReleaseFailed(e);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Scanner of node {Node} started: every {IntervalSeconds} s")]
     private partial void LogStarted(string node, double intervalSeconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} stopped; {Count} in-flight deliveries released to the queue")]
-    private partial void LogStopped(string node, int count);
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Scan failed; trying again at the next interval")]
     private partial void LogScanFailed(Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Releasing this node's deliveries failed; they are taken back after the lease timeout")]
-    private partial void LogReleaseFailed(Exception exception);
 }

@@ -31,4 +31,11 @@ public sealed class BadInputException : Exception
 
     /// <summary>The field or configuration key at fault, e.g. <c>renditions[1].path</c>.</summary>
     public string Field { get; }
+
+    /// <summary>
+    /// The message with the field named as the caller knows it: a command line says <c>--video</c> where the API says
+    /// <c>videoId</c>. Only a message that begins with <see cref="Field"/> names it; any other is returned unchanged.
+    /// </summary>
+    public string MessageFor(string fieldName) =>
+        Field.Length > 0 && Message.StartsWith(Field, StringComparison.Ordinal) ? fieldName + Message[Field.Length..] : Message;
 }

@@ -1,4 +1,5 @@
 using Courier.Core.Distribution;
+using Courier.Core.Domain;
 using Courier.Core.Statistics;
 using Courier.Core.Storage;
 using Courier.Core.Targets;
@@ -61,5 +62,43 @@ public sealed class DeliveryLedger
         }
 
         return requeued;
+    }
+
+    /// <summary>
+    /// A person's retry of the given deliveries, as one operation: each must exist and be queued or dead, else nothing is
+    /// requeued and the results say which was refused; then all are requeued at once, and each result says whether it
+    /// was (one that changed state meanwhile is not) with the delivery as it stands now.
+    /// </summary>
+    public async Task<IReadOnlyList<RetryResult>> RetryDeliveriesAsync(IReadOnlyList<Guid> deliveryIds, CancellationToken cancellationToken)
+    {
+        var ids = deliveryIds.Distinct().ToList();
+        var refused = new List<RetryResult>();
+        foreach (var id in ids)
+        {
+            var view = await _store.GetDeliveryAsync(id, cancellationToken).ConfigureAwait(false);
+            if (view is null)
+            {
+                refused.Add(new RetryResult(id, RetryOutcome.NotFound, null));
+            }
+            else if (view.State is not (DeliveryState.Queued or DeliveryState.Dead))
+            {
+                refused.Add(new RetryResult(id, RetryOutcome.NotRetryable, view));
+            }
+        }
+
+        if (refused.Count > 0)
+        {
+            return refused;
+        }
+
+        var requeued = (await RetryAsync(ids, null, null, cancellationToken).ConfigureAwait(false)).ToHashSet();
+        var results = new List<RetryResult>(ids.Count);
+        foreach (var id in ids)
+        {
+            var now = await _store.GetDeliveryAsync(id, cancellationToken).ConfigureAwait(false);
+            results.Add(new RetryResult(id, requeued.Contains(id) && now is not null ? RetryOutcome.Requeued : RetryOutcome.ChangedMeanwhile, now));
+        }
+
+        return results;
     }
 }

@@ -106,32 +106,21 @@ internal static class QueueEndpoints
         return delivery is null ? Problems.NotFound($"no such delivery: {deliveryId}") : Results.Json(delivery, CourierJson.Options);
     }
 
-    private static async Task<IResult> RetryOneAsync(string id, IDeliveryStore store, DeliveryLedger ledger, CancellationToken cancellationToken)
+    private static async Task<IResult> RetryOneAsync(string id, DeliveryLedger ledger, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var deliveryId))
         {
             return Problems.NotFound($"no such delivery: {Names.Printable(id)}");
         }
 
-        var delivery = await store.GetDeliveryAsync(deliveryId, cancellationToken).ConfigureAwait(false);
-        if (delivery is null)
+        var result = (await ledger.RetryDeliveriesAsync([deliveryId], cancellationToken).ConfigureAwait(false)).Single();
+        return result.Outcome switch
         {
-            return Problems.NotFound($"no such delivery: {deliveryId}");
-        }
-
-        if (delivery.State is DeliveryState.Delivered or DeliveryState.InFlight)
-        {
-            return Problems.Conflict($"delivery {deliveryId} is {delivery.State.Name()}: only queued or dead deliveries can be retried");
-        }
-
-        var requeued = await ledger.RetryAsync([deliveryId], null, null, cancellationToken).ConfigureAwait(false);
-        var now = await store.GetDeliveryAsync(deliveryId, cancellationToken).ConfigureAwait(false);
-        if (requeued.Count == 0 || now is null)
-        {
-            return Problems.Conflict($"delivery {deliveryId} changed state meanwhile ({(now is null ? "gone" : now.State.Name())}); nothing was retried");
-        }
-
-        return Results.Json(now, CourierJson.Options);
+            RetryOutcome.Requeued => Results.Json(result.Delivery, CourierJson.Options),
+            RetryOutcome.NotFound => Problems.NotFound($"no such delivery: {deliveryId}"),
+            RetryOutcome.NotRetryable => Problems.Conflict($"delivery {deliveryId} is {result.Delivery!.State.Name()}: only queued or dead deliveries can be retried"),
+            _ => Problems.Conflict($"delivery {deliveryId} changed state meanwhile ({result.Delivery?.State.Name() ?? "gone"}); nothing was retried"),
+        };
     }
 
     private static async Task<IResult> RetryManyAsync(HttpRequest request, ApiOptions api, DeliveryLedger ledger, CancellationToken cancellationToken)

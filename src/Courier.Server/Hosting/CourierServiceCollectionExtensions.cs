@@ -55,7 +55,7 @@ public static class CourierServiceCollectionExtensions
         services.AddSingleton<Distributor>();
         services.AddSingleton<RetryScanner>();
         services.AddSingleton<Reconciler>();
-        services.AddSingleton<NodeHeartbeat>();
+        services.AddSingleton<NodeSession>();
         services.AddSingleton<DeliveryLedger>();
         services.AddSingleton<Core.Statistics.LedgerRetention>();
         return services;
