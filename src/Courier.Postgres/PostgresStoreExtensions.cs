@@ -8,12 +8,12 @@ public static class PostgresStoreExtensions
 {
     /// <summary>
     /// Uses PostgreSQL as Courier's <see cref="IDeliveryStore"/>, shared by any number of nodes. The store holds one
-    /// connection pool; the container disposes it. Call <see cref="IDeliveryStore.MigrateAsync"/> at start-up.
+    /// connection pool; the container disposes it. Call <see cref="IStoreMaintenance.MigrateAsync"/> at start-up.
     /// </summary>
     public static IServiceCollection AddCourierPostgresStore(this IServiceCollection services, PostgresStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddSingleton<IDeliveryStore>(_ => new PostgresDeliveryStore(options));
+        services.AddDeliveryStore(_ => new PostgresDeliveryStore(options));
         return services;
     }
 }

@@ -164,7 +164,7 @@ public static class CourierServer
     /// Migrates the store, then runs this node's <see cref="NodeSession"/> while the server runs. Started first and stopped
     /// last, so the release of what this node still holds comes after every loop and push has stopped.
     /// </summary>
-    private sealed class NodeSessionService(IDeliveryStore store, NodeSession session) : IHostedService
+    private sealed class NodeSessionService(IStoreMaintenance store, NodeSession session) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {

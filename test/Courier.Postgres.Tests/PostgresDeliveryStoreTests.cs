@@ -79,6 +79,11 @@ public sealed class PostgresDeliveryStoreTests
         await store.MigrateAsync(Ct);
         await store.SubmitAsync(Video("movie-1", ["360p"], ["cdn"]), "node-a", T0, Ct);
         (await store.GetVideoAsync("movie-1", Ct))!.Deliveries.Single().State.ShouldBe(DeliveryState.InFlight);
+        services.GetRequiredService<IDeliveryQueue>().ShouldBeSameAs(store);
+        services.GetRequiredService<INodeStore>().ShouldBeSameAs(store);
+        services.GetRequiredService<IEventStore>().ShouldBeSameAs(store);
+        services.GetRequiredService<IDeliveryQueries>().ShouldBeSameAs(store);
+        services.GetRequiredService<IStoreMaintenance>().ShouldBeSameAs(store);
         await services.DisposeAsync();
 
         await Should.ThrowAsync<ObjectDisposedException>(() => store.PingAsync(Ct));

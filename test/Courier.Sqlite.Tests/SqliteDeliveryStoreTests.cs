@@ -253,6 +253,11 @@ public sealed class SqliteDeliveryStoreTests : IDisposable
 
         store.ShouldBeOfType<SqliteDeliveryStore>();
         provider.GetRequiredService<IDeliveryStore>().ShouldBeSameAs(store);
+        provider.GetRequiredService<IDeliveryQueue>().ShouldBeSameAs(store);
+        provider.GetRequiredService<INodeStore>().ShouldBeSameAs(store);
+        provider.GetRequiredService<IEventStore>().ShouldBeSameAs(store);
+        provider.GetRequiredService<IDeliveryQueries>().ShouldBeSameAs(store);
+        provider.GetRequiredService<IStoreMaintenance>().ShouldBeSameAs(store);
         result.Claimed.Count.ShouldBe(1);
         File.Exists(_database.Path).ShouldBeTrue();
     }

@@ -55,7 +55,7 @@ public abstract partial class DeliveryStoreComplianceTests
     public async Task Releasing_work_unattempted_does_not_count_an_attempt()
     {
         var claim = await OneAsync("movie-42");
-        var release = new DeliveryCompletion(claim.Id, claim.LeaseToken, DeliveryState.Queued, false, T0 + TimeSpan.FromMinutes(5), "target cdn-a is down", "target_down", null, null, null, T0 + TimeSpan.FromSeconds(1));
+        var release = DeliveryCompletion.Deferred(claim, T0 + TimeSpan.FromMinutes(5), "target cdn-a is down", "target_down", T0 + TimeSpan.FromSeconds(1));
 
         await CompleteAsync(release);
 

@@ -52,7 +52,7 @@ public abstract partial class DeliveryStoreComplianceTests
 
         var first = (await ClaimAllAsync(T0 + TimeSpan.FromMinutes(1))).ShouldHaveSingleItem();
         first.Resubmitted.ShouldBeTrue();
-        var deferred = new DeliveryCompletion(id, first.LeaseToken, DeliveryState.Queued, false, T0 + TimeSpan.FromMinutes(2), "target cdn-a is down", "target_down", null, null, null, T0 + TimeSpan.FromMinutes(1));
+        var deferred = DeliveryCompletion.Deferred(first, T0 + TimeSpan.FromMinutes(2), "target cdn-a is down", "target_down", T0 + TimeSpan.FromMinutes(1));
         await CompleteAsync(deferred);
         var second = (await ClaimAllAsync(T0 + TimeSpan.FromMinutes(2))).ShouldHaveSingleItem();
         second.Resubmitted.ShouldBeTrue("nothing was attempted yet: the next attempt is still the person's");

@@ -24,7 +24,7 @@ public abstract partial class DeliveryStoreComplianceTests : IAsyncLifetime
 
     /// <summary>
     /// Returns a new store over a fresh, empty database of its own (a temp file, a new database or schema), not migrated yet:
-    /// the suite calls <see cref="IDeliveryStore.MigrateAsync"/>. Called once before each test.
+    /// the suite calls <see cref="IStoreMaintenance.MigrateAsync"/>. Called once before each test.
     /// </summary>
     protected abstract Task<IDeliveryStore> CreateStoreAsync();
 
@@ -77,13 +77,13 @@ public abstract partial class DeliveryStoreComplianceTests : IAsyncLifetime
         new(mode, succeeded, succeeded ? null : error ?? "503 Service Unavailable", succeeded ? null : errorKind ?? "http_503", bytes, TimeSpan.FromMilliseconds(1500), startedAt, node);
 
     protected static DeliveryCompletion Delivered(ClaimedDelivery claim, DateTimeOffset now, AttemptMode mode = AttemptMode.Sync, long bytes = 1000, Guid? token = null, DateTimeOffset? startedAt = null) =>
-        new(claim.Id, token ?? claim.LeaseToken, DeliveryState.Delivered, true, null, null, null, bytes, "sha256-of-content", Attempt(mode, true, startedAt ?? now - TimeSpan.FromSeconds(1), bytes), now);
+        DeliveryCompletion.Delivered(claim, bytes, "sha256-of-content", Attempt(mode, true, startedAt ?? now - TimeSpan.FromSeconds(1), bytes), now) with { LeaseToken = token ?? claim.LeaseToken };
 
     protected static DeliveryCompletion Queued(ClaimedDelivery claim, DateTimeOffset now, DateTimeOffset next, AttemptMode mode = AttemptMode.Sync, Guid? token = null, DateTimeOffset? startedAt = null, string error = "503 Service Unavailable", string errorKind = "http_503") =>
-        new(claim.Id, token ?? claim.LeaseToken, DeliveryState.Queued, true, next, error, errorKind, null, null, Attempt(mode, false, startedAt ?? now - TimeSpan.FromSeconds(1), 10, error: error, errorKind: errorKind), now);
+        DeliveryCompletion.Failed(claim, DeliveryState.Queued, next, error, errorKind, Attempt(mode, false, startedAt ?? now - TimeSpan.FromSeconds(1), 10, error: error, errorKind: errorKind), now) with { LeaseToken = token ?? claim.LeaseToken };
 
     protected static DeliveryCompletion Dead(ClaimedDelivery claim, DateTimeOffset now, string error = "403 Forbidden", string errorKind = "http_403", AttemptMode mode = AttemptMode.Sync, Guid? token = null) =>
-        new(claim.Id, token ?? claim.LeaseToken, DeliveryState.Dead, true, null, error, errorKind, null, null, Attempt(mode, false, now - TimeSpan.FromSeconds(1), 0, error: error, errorKind: errorKind), now);
+        DeliveryCompletion.Failed(claim, DeliveryState.Dead, null, error, errorKind, Attempt(mode, false, now - TimeSpan.FromSeconds(1), 0, error: error, errorKind: errorKind), now) with { LeaseToken = token ?? claim.LeaseToken };
 
     /// <summary>Completes a claim and insists the store accepted it.</summary>
     protected async Task CompleteAsync(DeliveryCompletion completion) =>

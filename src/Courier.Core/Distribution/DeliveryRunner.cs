@@ -15,7 +15,7 @@ namespace Courier.Core.Distribution;
 /// </summary>
 public sealed partial class DeliveryRunner
 {
-    private readonly IDeliveryStore _store;
+    private readonly IDeliveryQueue _store;
     private readonly TargetRegistry _targets;
     private readonly SourceResolver _sources;
     private readonly RetryPolicy _policy;
@@ -28,7 +28,7 @@ public sealed partial class DeliveryRunner
     private readonly ILogger _logger;
 
     public DeliveryRunner(
-        IDeliveryStore store,
+        IDeliveryQueue store,
         TargetRegistry targets,
         SourceResolver sources,
         RetryPolicy policy,
@@ -118,7 +118,7 @@ public sealed partial class DeliveryRunner
         var duration = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
         var attempt = new AttemptRecord(mode, true, null, null, pushed.BytesSent, duration, startedAt, _node.Id);
-        var completion = new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryState.Delivered, true, null, null, null, pushed.TotalBytes, pushed.Digest, attempt, now);
+        var completion = DeliveryCompletion.Delivered(delivery, pushed.TotalBytes, pushed.Digest, attempt, now);
         var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
         Record(mode, delivery.Target, target.Region, true, pushed.BytesSent, duration);
         LogDelivered(delivery.VideoId, delivery.Rendition, delivery.Target, pushed.BytesSent, duration.TotalMilliseconds);
@@ -144,7 +144,7 @@ public sealed partial class DeliveryRunner
         var attempts = delivery.Attempts + 1;
         var decision = _policy.Decide(attempts, failure, now);
         var attempt = new AttemptRecord(mode, false, failure.Message, failure.Kind, bytes, duration, startedAt, _node.Id);
-        var completion = new DeliveryCompletion(delivery.Id, delivery.LeaseToken, decision.State, true, decision.NextAttemptAt, decision.Reason, failure.Kind, null, null, attempt, now);
+        var completion = DeliveryCompletion.Failed(delivery, decision.State, decision.NextAttemptAt, decision.Reason, failure.Kind, attempt, now);
         var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
         var region = _targets.Find(delivery.Target)?.Region ?? delivery.Target;
         Record(mode, delivery.Target, region, false, bytes, duration);
@@ -175,7 +175,7 @@ public sealed partial class DeliveryRunner
 
     private async Task<DeliveryResult> DeferAsync(ClaimedDelivery delivery, DateTimeOffset until, string reason, IDistributionObserver? observer)
     {
-        var completion = new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryState.Queued, false, until, reason, ErrorKinds.TargetDown, null, null, null, _time.GetUtcNow());
+        var completion = DeliveryCompletion.Deferred(delivery, until, reason, ErrorKinds.TargetDown, _time.GetUtcNow());
         var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, reason, ErrorKinds.TargetDown, accepted);
         observer?.Finished(result);
@@ -186,7 +186,7 @@ public sealed partial class DeliveryRunner
     {
         const string Reason = "interrupted by shutdown";
         var now = _time.GetUtcNow();
-        var completion = new DeliveryCompletion(delivery.Id, delivery.LeaseToken, DeliveryState.Queued, false, now, Reason, null, null, null, null, now);
+        var completion = DeliveryCompletion.Released(delivery, Reason, now);
         var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, Reason, null, accepted);
         observer?.Finished(result);

@@ -12,7 +12,7 @@ namespace Courier.Core.Distribution;
 /// </summary>
 public sealed partial class NodeSession : IAsyncDisposable
 {
-    private readonly IDeliveryStore _store;
+    private readonly INodeStore _store;
     private readonly NodeIdentity _node;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -20,7 +20,7 @@ public sealed partial class NodeSession : IAsyncDisposable
     private ITimer? _timer;
     private int _beating;
 
-    public NodeSession(IDeliveryStore store, NodeIdentity node, TimeProvider time, CourierOptions options, ILogger<NodeSession> logger)
+    public NodeSession(INodeStore store, NodeIdentity node, TimeProvider time, CourierOptions options, ILogger<NodeSession> logger)
     {
         _store = store;
         _node = node;

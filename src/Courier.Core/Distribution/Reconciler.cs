@@ -8,7 +8,7 @@ namespace Courier.Core.Distribution;
 
 /// <summary>
 /// The reconcile pass: checks what each target really holds (size, and SHA-256 under full verification) for every
-/// <c>delivered</c> delivery, and re-queues (<see cref="IDeliveryStore.ReopenDeliveredAsync"/>, error kind
+/// <c>delivered</c> delivery, and re-queues (<see cref="IDeliveryQueue.ReopenDeliveredAsync"/>, error kind
 /// <c>drifted</c>) those whose files are missing or wrong, so the ledger never silently disagrees with the targets.
 /// A target that cannot be asked is reported, and nothing is re-queued for it.
 /// </summary>

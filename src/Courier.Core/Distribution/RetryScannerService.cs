@@ -14,17 +14,15 @@ public sealed partial class RetryScannerService : BackgroundService
 {
     private readonly RetryScanner _scanner;
     private readonly ScanSignal _signal;
-    private readonly IDeliveryStore _store;
     private readonly NodeIdentity _node;
     private readonly TimeProvider _time;
     private readonly CourierOptions _options;
     private readonly ILogger _logger;
 
-    public RetryScannerService(RetryScanner scanner, ScanSignal signal, IDeliveryStore store, NodeIdentity node, TimeProvider time, CourierOptions options, ILogger<RetryScannerService> logger)
+    public RetryScannerService(RetryScanner scanner, ScanSignal signal, NodeIdentity node, TimeProvider time, CourierOptions options, ILogger<RetryScannerService> logger)
     {
         _scanner = scanner;
         _signal = signal;
-        _store = store;
         _node = node;
         _time = time;
         _options = options;

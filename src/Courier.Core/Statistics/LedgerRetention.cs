@@ -6,17 +6,17 @@ namespace Courier.Core.Statistics;
 
 /// <summary>
 /// Keeps the attempt ledger from growing without bound: attempts older than <c>Store:AttemptRetention</c> (30 days by
-/// default) are folded into per-mode, per-target totals and deleted (<see cref="IDeliveryStore.PruneAsync"/>), so the
+/// default) are folded into per-mode, per-target totals and deleted (<see cref="IStoreMaintenance.PruneAsync"/>), so the
 /// statistics stay whole. Safe to run on every node at once.
 /// </summary>
 public sealed partial class LedgerRetention
 {
-    private readonly IDeliveryStore _store;
+    private readonly IStoreMaintenance _store;
     private readonly TimeProvider _time;
     private readonly TimeSpan _retention;
     private readonly ILogger _logger;
 
-    public LedgerRetention(IDeliveryStore store, TimeProvider time, CourierOptions options, ILogger<LedgerRetention> logger)
+    public LedgerRetention(IStoreMaintenance store, TimeProvider time, CourierOptions options, ILogger<LedgerRetention> logger)
     {
         _store = store;
         _time = time;

@@ -5,7 +5,7 @@ namespace Courier.Core.Storage;
 /// <summary>
 /// A delivery a node now holds <c>in_flight</c>. Its outcome is accepted only with <see cref="LeaseToken"/>:
 /// a node that lost its lease can never overwrite the work of the node that took over.
-/// <see cref="Resubmitted"/> is true when a person resubmitted it (<see cref="IDeliveryStore.RequeueAsync"/>) and it has
+/// <see cref="Resubmitted"/> is true when a person resubmitted it (<see cref="IDeliveryQueue.RequeueAsync"/>) and it has
 /// not been attempted since: its next attempt counts as <c>manual</c>.
 /// </summary>
 public sealed record ClaimedDelivery(

@@ -29,7 +29,27 @@ public sealed record DeliveryCompletion(
     long? Bytes,
     string? Sha256,
     AttemptRecord? Attempt,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>The push succeeded and was verified: <c>delivered</c>, with the bytes and digest at the target and the attempt.</summary>
+    public static DeliveryCompletion Delivered(ClaimedDelivery claim, long bytes, string sha256, AttemptRecord attempt, DateTimeOffset now) =>
+        new(claim.Id, claim.LeaseToken, DeliveryState.Delivered, true, null, null, null, bytes, sha256, attempt, now);
+
+    /// <summary>
+    /// The attempt failed: <c>queued</c> again, due at <paramref name="nextAttemptAt"/>, or <c>dead</c> (then
+    /// <paramref name="nextAttemptAt"/> is null), as the retry policy decided. Counts as an attempt.
+    /// </summary>
+    public static DeliveryCompletion Failed(ClaimedDelivery claim, DeliveryState state, DateTimeOffset? nextAttemptAt, string error, string errorKind, AttemptRecord attempt, DateTimeOffset now) =>
+        new(claim.Id, claim.LeaseToken, state, true, nextAttemptAt, error, errorKind, null, null, attempt, now);
+
+    /// <summary>Not tried (its target is known to be down): <c>queued</c>, due at <paramref name="until"/>, no attempt counted.</summary>
+    public static DeliveryCompletion Deferred(ClaimedDelivery claim, DateTimeOffset until, string reason, string errorKind, DateTimeOffset now) =>
+        new(claim.Id, claim.LeaseToken, DeliveryState.Queued, false, until, reason, errorKind, null, null, null, now);
+
+    /// <summary>Given back unattempted (shutdown): <c>queued</c>, due now, no attempt counted.</summary>
+    public static DeliveryCompletion Released(ClaimedDelivery claim, string reason, DateTimeOffset now) =>
+        new(claim.Id, claim.LeaseToken, DeliveryState.Queued, false, now, reason, null, null, null, null, now);
+}
 
 /// <summary>One try of a delivery, for the ledger and the statistics.</summary>
 public sealed record AttemptRecord(

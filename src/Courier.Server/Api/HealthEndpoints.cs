@@ -19,7 +19,7 @@ internal static class HealthEndpoints
     public static void Map(IEndpointRouteBuilder app) => app.MapGet("/healthz", CheckAsync);
 
     private static async Task<IResult> CheckAsync(
-        IDeliveryStore store, RetryScanner scanner, EventRelay relay, ServerClock started, CourierOptions options, TimeProvider time, CancellationToken cancellationToken)
+        IStoreMaintenance store, RetryScanner scanner, EventRelay relay, ServerClock started, CourierOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         var storeStatus = "ok";
         try

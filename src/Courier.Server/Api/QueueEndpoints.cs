@@ -57,7 +57,7 @@ internal static class QueueEndpoints
         return Results.Json(new { total = page.Total, items = page.Items }, CourierJson.Options);
     }
 
-    private static async Task<IResult> GetGroupsAsync(IDeliveryStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetGroupsAsync(IDeliveryQueries store, CancellationToken cancellationToken)
     {
         var groups = new Dictionary<(string Target, string? ErrorKind, DeliveryState State), QueueGroup>();
         var seen = 0;
@@ -95,7 +95,7 @@ internal static class QueueEndpoints
         return Results.Json(new { total, truncated = seen < total, groups = ordered }, CourierJson.Options);
     }
 
-    private static async Task<IResult> GetDeliveryAsync(string id, IDeliveryStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetDeliveryAsync(string id, IDeliveryQueries store, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(id, out var deliveryId))
         {

@@ -21,7 +21,7 @@ internal static class StatsEndpoints
         app.MapGet("/api/webhooks", (EventRelay relay) => Results.Json(new { webhooks = relay.Webhooks }, CourierJson.Options));
     }
 
-    private static async Task<IResult> SeriesAsync(IDeliveryStore store, TimeProvider time, double? hours, CancellationToken cancellationToken)
+    private static async Task<IResult> SeriesAsync(IDeliveryQueries store, TimeProvider time, double? hours, CancellationToken cancellationToken)
     {
         if (hours is { } h && (double.IsNaN(h) || h <= 0 || h > 24 * 31))
         {

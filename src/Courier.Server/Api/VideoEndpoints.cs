@@ -27,7 +27,7 @@ internal static class VideoEndpoints
         ApiOptions api,
         Distributor distributor,
         BackgroundPushes pushes,
-        IDeliveryStore store,
+        IDeliveryQueries store,
         TargetRegistry targets,
         CancellationToken cancellationToken)
     {

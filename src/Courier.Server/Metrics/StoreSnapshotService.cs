@@ -12,7 +12,7 @@ namespace Courier.Server.Metrics;
 /// target (every configured target appears, with zeros), and the webhooks' consecutive failures.
 /// </summary>
 internal sealed partial class StoreSnapshotService(
-    IDeliveryStore store,
+    IDeliveryQueries store,
     TargetRegistry targets,
     EventRelay relay,
     ApiOptions api,

@@ -16,7 +16,7 @@ namespace Courier.Server.Webhooks;
 internal sealed partial class EventRelay
 {
     private const int BatchSize = 50;
-    private readonly IDeliveryStore _store;
+    private readonly IEventStore _store;
     private readonly IReadOnlyList<IEventConsumer> _consumers;
     private readonly NodeIdentity _node;
     private readonly TimeProvider _time;
@@ -25,7 +25,7 @@ internal sealed partial class EventRelay
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ConsumerStatus> _status = new(StringComparer.Ordinal);
 
-    public EventRelay(IDeliveryStore store, IEnumerable<IEventConsumer> consumers, NodeIdentity node, TimeProvider time, NotifyOptions options, ILogger<EventRelay> logger)
+    public EventRelay(IEventStore store, IEnumerable<IEventConsumer> consumers, NodeIdentity node, TimeProvider time, NotifyOptions options, ILogger<EventRelay> logger)
     {
         _store = store;
         _consumers = consumers.ToList();

@@ -7,7 +7,7 @@ namespace Courier.Server.Webhooks;
 /// Records <c>courier.video.time_to_distributed</c> from the <c>video.distributed</c> events of the outbox: once per video
 /// version across every node (the consumer is leased), from the store's submit and distributed times.
 /// </summary>
-internal sealed class TimeToDistributedRecorder(IDeliveryStore store) : IEventConsumer
+internal sealed class TimeToDistributedRecorder(IDeliveryQueries store) : IEventConsumer
 {
     public string Name => "courier.metrics";
 

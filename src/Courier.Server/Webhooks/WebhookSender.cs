@@ -14,10 +14,10 @@ internal sealed class WebhookSender : IEventConsumer
 {
     private readonly WebhookOptions _webhook;
     private readonly HttpClient _http;
-    private readonly IDeliveryStore _store;
+    private readonly IDeliveryQueries _store;
     private readonly TargetRegistry _targets;
 
-    public WebhookSender(WebhookOptions webhook, HttpClient http, IDeliveryStore store, TargetRegistry targets)
+    public WebhookSender(WebhookOptions webhook, HttpClient http, IDeliveryQueries store, TargetRegistry targets)
     {
         _webhook = webhook;
         _http = http;

@@ -1,0 +1,24 @@
+namespace Courier.Core.Storage;
+
+/// <summary>A facet of the store port (<see cref="IDeliveryStore"/>): the durable event outbox and its consumers (webhooks), and the deadline flags that write events.</summary>
+public interface IEventStore
+{
+    /// <summary>
+    /// Flags the deliveries created before <paramref name="createdBefore"/> that are not delivered and not flagged yet
+    /// (at most <paramref name="limit"/>), writing a <c>delivery.deadline_missed</c> event for each. Returns them.
+    /// </summary>
+    Task<IReadOnlyList<DeliveryView>> MarkDeadlineMissedAsync(DateTimeOffset createdBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Events after <paramref name="afterId"/>, oldest first.</summary>
+    Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Leases the named event consumer (a webhook) to <paramref name="nodeId"/> until <paramref name="now"/> + <paramref name="leaseFor"/>
+    /// when it is free, its lease lapsed, or the node already holds it. Creates it at the current last event id when new,
+    /// so a new webhook is not flooded with history. Returns its state, or null when another node holds it.
+    /// </summary>
+    Task<ConsumerState?> TryLeaseConsumerAsync(string consumer, string nodeId, DateTimeOffset now, TimeSpan leaseFor, CancellationToken cancellationToken);
+
+    /// <summary>Saves a consumer's progress, only while <paramref name="nodeId"/> holds its lease. Returns false when refused.</summary>
+    Task<bool> SaveConsumerAsync(string nodeId, ConsumerState state, CancellationToken cancellationToken);
+}
