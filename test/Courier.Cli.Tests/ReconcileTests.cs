@@ -43,7 +43,7 @@ public sealed class ReconcileTests
         }
 
         await using var serve = sandbox.Start("serve");
-        await Poll.UntilAsync(
+        await Eventually.WaitAsync(
             async () => (await sandbox.StatusAsync("movie-42")).GetProperty("state").GetString() == "distributed",
             TimeSpan.FromSeconds(60),
             "the scanner of `courier serve` to deliver the re-queued deliveries again",

@@ -50,7 +50,7 @@ public sealed class RecoveryTests
             ["cdn-north"] = Sandbox.Http(new Uri(webdav, prefix + "/").ToString(), "north"),
         });
         await using var serve = sandbox.Start("serve");
-        await Poll.UntilAsync(
+        await Eventually.WaitAsync(
             async () => (await sandbox.StatusAsync("movie-42")).GetProperty("state").GetString() == "distributed",
             Bound,
             "the scanner of `courier serve` to deliver the queued delivery",
@@ -95,7 +95,7 @@ public sealed class RecoveryTests
         sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
         sandbox.Environment["Courier__Scan__LeaseTimeout"] = "00:00:02";
         await using var serve = sandbox.Start("serve");
-        await Poll.UntilAsync(
+        await Eventually.WaitAsync(
             async () => (await sandbox.StatusAsync("big")).GetProperty("state").GetString() == "distributed",
             TimeSpan.FromSeconds(90),
             "serve to take the orphaned delivery over and deliver it",
@@ -172,7 +172,7 @@ public sealed class RecoveryTests
     /// <summary>Waits until the upload is under way (the proxy holds it there), or fails if courier ended first.</summary>
     private static async Task WhenFlowingAsync(CountingProxy proxy, CourierProcess distribute)
     {
-        await Poll.UntilAsync(() => Task.FromResult(proxy.Reached.IsCompleted || distribute.HasExited), Bound, "bytes to flow to the target", () => distribute.Stderr);
+        await Eventually.WaitAsync(() => Task.FromResult(proxy.Reached.IsCompleted || distribute.HasExited), Bound, "bytes to flow to the target", () => distribute.Stderr);
         distribute.HasExited.ShouldBeFalse($"courier ended before the upload was under way:\n{distribute.Stdout}\n{distribute.Stderr}");
     }
 

@@ -202,35 +202,6 @@ internal static class Json
     }
 }
 
-/// <summary>Waits for a condition, bounded in time, polling.</summary>
-internal static class Eventually
-{
-    /// <summary>The pause between two looks at the condition (a poll, bounded by count and time).</summary>
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
-
-    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        T last;
-        var polls = 0;
-        while (true)
-        {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-
-            if (DateTime.UtcNow > deadline || ++polls > 2000)
-            {
-                throw new TimeoutException($"gave up waiting for {what}; last seen: {last}");
-            }
-
-            await Task.Delay(PollInterval);
-        }
-    }
-}
-
 /// <summary>The token of the running test.</summary>
 internal static class TestToken
 {

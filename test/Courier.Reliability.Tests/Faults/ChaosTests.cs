@@ -1,6 +1,6 @@
 using Courier.Core.Domain;
 using Courier.Core.Storage;
-using Courier.FaultProxy;
+using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Faults;
 
@@ -16,7 +16,7 @@ public sealed class ChaosTests
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("COURIER_CHAOS_SEED"), out var s) ? s : 4242;
         TestContext.Current.TestOutputHelper?.WriteLine($"chaos seed {seed}");
-        await using var proxy = FaultProxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
+        await using var proxy = global::Courier.Testing.Proxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
         var faults = new[]
         {
             Fault.Status(500), Fault.Status(503, 1), Fault.Status(429, 1), Fault.Reset(), Fault.HangAfterBody(),

@@ -1,4 +1,4 @@
-using Courier.FaultProxy;
+using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Faults;
 

@@ -1,6 +1,6 @@
 using Courier.Core.Domain;
 using Courier.Core.Storage;
-using Courier.FaultProxy;
+using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Faults;
 
@@ -13,12 +13,12 @@ public sealed class HttpTargetFaultTests : IAsyncLifetime
 {
     private const string Video = "movie-42";
     private readonly string _prefix = $"rel-{Guid.NewGuid():N}";
-    private FaultProxy.FaultProxy _proxy = null!;
+    private global::Courier.Testing.Proxy.FaultProxy _proxy = null!;
     private CourierHarness _courier = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _proxy = FaultProxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
+        _proxy = global::Courier.Testing.Proxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
         var settings = CourierHarness.FastSettings();
         settings["Courier:Targets:cdn:Kind"] = "http";
         settings["Courier:Targets:cdn:Region"] = "north";

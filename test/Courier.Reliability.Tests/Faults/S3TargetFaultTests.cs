@@ -3,7 +3,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Courier.Core.Domain;
 using Courier.Core.Storage;
-using Courier.FaultProxy;
+using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Faults;
 
@@ -16,7 +16,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
     private const string Video = "movie-s3";
     private const string Bucket = "courier-test";
     private readonly string _prefix = $"rel-{Guid.NewGuid():N}";
-    private FaultProxy.FaultProxy _proxy = null!;
+    private global::Courier.Testing.Proxy.FaultProxy _proxy = null!;
     private CourierHarness _courier = null!;
     private AmazonS3Client _s3 = null!;
 
@@ -28,7 +28,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
     {
         Environment.SetEnvironmentVariable("COURIER_RELIABILITY_S3_KEY", "S3RVER");
         Environment.SetEnvironmentVariable("COURIER_RELIABILITY_S3_SECRET", "S3RVER");
-        _proxy = FaultProxy.FaultProxy.Start(TestEnvironment.S3Url, preserveHost: true);
+        _proxy = global::Courier.Testing.Proxy.FaultProxy.Start(TestEnvironment.S3Url, preserveHost: true);
         var settings = CourierHarness.FastSettings();
         settings["Courier:Targets:south:Kind"] = "s3";
         settings["Courier:Targets:south:ServiceUrl"] = _proxy.Url.AbsoluteUri.TrimEnd('/');

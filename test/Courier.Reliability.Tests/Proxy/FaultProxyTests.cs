@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Courier.FaultProxy;
+using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Proxy;
 
@@ -8,12 +8,12 @@ namespace Courier.Reliability.Tests.Proxy;
 public sealed class FaultProxyTests : IAsyncLifetime
 {
     private readonly string _prefix = $"reliability-proxy/{Guid.NewGuid():N}";
-    private FaultProxy.FaultProxy _proxy = null!;
+    private global::Courier.Testing.Proxy.FaultProxy _proxy = null!;
     private HttpClient _client = null!;
 
     public ValueTask InitializeAsync()
     {
-        _proxy = FaultProxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
+        _proxy = global::Courier.Testing.Proxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
         _client = new HttpClient { BaseAddress = _proxy.Url, Timeout = TimeSpan.FromSeconds(20) };
         return ValueTask.CompletedTask;
     }
@@ -198,7 +198,7 @@ public sealed class FaultProxyTests : IAsyncLifetime
     {
         async Task<List<bool>> RunAsync()
         {
-            await using var proxy = FaultProxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
+            await using var proxy = global::Courier.Testing.Proxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
             using var client = new HttpClient { BaseAddress = proxy.Url };
             proxy.Add(FaultRule.For(Fault.Status(503)).WithProbability(0.5, seed: 42));
             var faulted = new List<bool>();

@@ -4,7 +4,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Courier.FaultProxy;
+using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Security;
 
@@ -101,7 +101,7 @@ public sealed class SecurityTests
     [Fact]
     public async Task The_api_key_and_target_secrets_never_appear_in_logs_answers_metrics_dashboard_or_cli()
     {
-        await using var proxy = FaultProxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
+        await using var proxy = global::Courier.Testing.Proxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
         var prefix = $"secrets-{Guid.NewGuid():N}";
         // cdn: two refusals whose error pages repeat the request headers, then success; cdn2: refused for good, parroting.
         proxy.Add(FaultRule.For(Fault.Status(503, retryAfterSeconds: 1, echoRequest: true)).OnMethod("PUT").OnPath($"/{prefix}/cdn/").Times(2));

@@ -1,4 +1,4 @@
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>A write-only sink that counts bytes and throws <see cref="LimitReachedException"/> once a limit is reached.</summary>
 internal sealed class LimitedStream : Stream

@@ -1,7 +1,7 @@
-namespace Courier.Core.Tests;
+namespace Courier.Testing;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
@@ -10,6 +10,10 @@ internal sealed class TempDirectory : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The path of <paramref name="parts"/> under this directory.</summary>
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    /// <summary>Writes <paramref name="content"/> to <paramref name="relative"/> (making its directories) and returns the full path.</summary>
     public string Write(string relative, string content)
     {
         var full = System.IO.Path.Combine(Path, relative);
@@ -25,6 +29,9 @@ internal sealed class TempDirectory : IDisposable
             Directory.Delete(Path, recursive: true);
         }
         catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
         {
         }
     }

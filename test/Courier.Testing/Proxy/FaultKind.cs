@@ -1,4 +1,4 @@
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>What the proxy does to a request instead of (or while) forwarding it.</summary>
 public enum FaultKind

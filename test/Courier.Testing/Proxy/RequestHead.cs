@@ -1,4 +1,4 @@
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>The request line and headers of one HTTP/1.1 request.</summary>
 internal sealed record RequestHead(string Method, string Target, string Version, List<KeyValuePair<string, string>> Headers)

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>
 /// An HTTP/1.1 proxy on 127.0.0.1 in front of one upstream (nginx WebDAV, s3rver) that injects faults by rule: error

@@ -1,4 +1,4 @@
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>One request the proxy saw and what it did with it.</summary>
 /// <param name="Index">The request's index (0-based) over every request the proxy saw.</param>

@@ -1,4 +1,4 @@
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>Thrown by <see cref="LimitedStream"/> to stop reading a body at the stall point.</summary>
 internal sealed class LimitReachedException : Exception

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>
 /// When a fault applies: to requests matching a method, a path pattern and/or request indexes, after skipping some

@@ -1,4 +1,4 @@
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>One fault and its parameters. Make one with the static methods.</summary>
 /// <param name="Kind">What happens.</param>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Courier.FaultProxy;
+namespace Courier.Testing.Proxy;
 
 /// <summary>A small buffered reader of HTTP/1.1 framing over a stream: lines, exact counts, chunked bodies.</summary>
 internal sealed class HttpReader
