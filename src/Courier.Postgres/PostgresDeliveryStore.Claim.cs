@@ -7,9 +7,6 @@ namespace Courier.Postgres;
 
 internal sealed partial class PostgresDeliveryStore
 {
-    /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
-    private const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
-
     /// <summary>
     /// One short implicit transaction (one round trip): the node's heartbeat, then a CTE that picks the due rows through
     /// the partial index <c>deliveries_due</c> with <c>FOR UPDATE SKIP LOCKED LIMIT n</c> (nodes claiming at once never

@@ -12,6 +12,9 @@ internal static class PostgresMapping
         "d.id, d.video_id, d.version, d.rendition, d.target, d.state, d.attempts, d.last_error, d.error_kind, d.next_attempt_at, " +
         "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at";
 
+    /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
+    public const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
+
     public static string State(DeliveryState state) => state.Name();
 
     public static DeliveryState State(string state) =>

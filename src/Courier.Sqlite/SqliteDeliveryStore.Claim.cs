@@ -6,9 +6,6 @@ namespace Courier.Sqlite;
 
 internal sealed partial class SqliteDeliveryStore
 {
-    /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
-    private const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
-
     /// <summary>
     /// The due part of the failure queue, oldest due first. It walks the partial index <c>deliveries_due</c> from its start
     /// up to <c>@now</c> and stops after <c>@limit</c> rows: O(due rows), whatever the queue holds beyond now.
@@ -103,63 +100,51 @@ internal sealed partial class SqliteDeliveryStore
     /// Takes back the in-flight work of nodes with a stale (or no) heartbeat, and forgets those heartbeats in the same
     /// transaction (a node that was only slow writes a new one).
     /// </summary>
-    public async Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = BeginWrite(connection);
-        int reclaimed;
-        await using (var reclaim = SqliteMapping.Command(
-            connection,
-            transaction,
+    public Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
+        TakeBackAsync(
             $"""
             UPDATE deliveries
             SET state = 'queued', next_attempt_at = @now, error_kind = @leaseLost,
-                last_error = {LeaseLostError},
+                last_error = {SqliteMapping.LeaseLostError},
                 lease_owner = NULL, lease_token = NULL, updated_at = @now
             WHERE state = 'in_flight'
               AND (lease_owner IS NULL OR lease_owner NOT IN (SELECT node_id FROM nodes WHERE heartbeat_at >= @before))
             """,
+            "DELETE FROM nodes WHERE heartbeat_at < @before",
+            cancellationToken,
             ("@now", SqliteMapping.Ms(now)),
             ("@before", SqliteMapping.Ms(heartbeatBefore)),
-            ("@leaseLost", ErrorKinds.LeaseLost)))
-        {
-            reclaimed = await reclaim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+            ("@leaseLost", ErrorKinds.LeaseLost));
 
-        await using (var forget = SqliteMapping.Command(connection, transaction, "DELETE FROM nodes WHERE heartbeat_at < @before", ("@before", SqliteMapping.Ms(heartbeatBefore))))
-        {
-            await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return reclaimed;
-    }
-
-    public async Task<int> ReleaseNodeAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = BeginWrite(connection);
-        int released;
-        await using (var release = SqliteMapping.Command(
-            connection,
-            transaction,
+    public Task<int> ReleaseNodeAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        TakeBackAsync(
             """
             UPDATE deliveries SET state = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_token = NULL, updated_at = @now
             WHERE state = 'in_flight' AND lease_owner = @node
             """,
+            "DELETE FROM nodes WHERE node_id = @node",
+            cancellationToken,
             ("@node", nodeId),
-            ("@now", SqliteMapping.Ms(now))))
+            ("@now", SqliteMapping.Ms(now)));
+
+    /// <summary>Puts in-flight work back in the queue and forgets the nodes' heartbeats, in one transaction. Returns the deliveries taken back.</summary>
+    private async Task<int> TakeBackAsync(string takeBack, string forget, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        int taken;
+        await using (var update = SqliteMapping.Command(connection, transaction, takeBack, parameters))
         {
-            released = await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            taken = await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var forget = SqliteMapping.Command(connection, transaction, "DELETE FROM nodes WHERE node_id = @node", ("@node", nodeId)))
+        await using (var delete = SqliteMapping.Command(connection, transaction, forget, parameters))
         {
-            await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return released;
+        return taken;
     }
 
     public Task<int> MakeDueAsync(string target, DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -33,6 +33,9 @@ internal static class SqliteMapping
 
     public static string Id(Guid id) => id.ToString("D");
 
+    /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
+    public const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
+
     public static string State(DeliveryState state) => state.Name();
 
     public static DeliveryState State(string state) =>

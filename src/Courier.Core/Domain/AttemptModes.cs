@@ -3,9 +3,17 @@ namespace Courier.Core.Domain;
 /// <summary>The words for <see cref="AttemptMode"/>, written once: the stores' <c>mode</c> column, the metrics' <c>mode</c> tag, logs and statistics.</summary>
 public static class AttemptModes
 {
+    /// <summary>The synchronous push at submit.</summary>
     public const string Sync = "sync";
+
+    /// <summary>The scanner's retry from the failure queue.</summary>
     public const string Async = "async";
+
+    /// <summary>A person's resubmission.</summary>
     public const string Manual = "manual";
+
+    private static readonly Dictionary<string, AttemptMode> ByName =
+        Enum.GetValues<AttemptMode>().ToDictionary(m => m.Name(), StringComparer.Ordinal);
 
     /// <summary>The mode's word: <c>sync</c>, <c>async</c> or <c>manual</c>.</summary>
     public static string Name(this AttemptMode mode) => mode switch
@@ -17,14 +25,5 @@ public static class AttemptModes
     };
 
     /// <summary>The mode a word names, or false when it names none.</summary>
-    public static bool TryParse(string? name, out AttemptMode mode)
-    {
-        switch (name)
-        {
-            case Sync: mode = AttemptMode.Sync; return true;
-            case Async: mode = AttemptMode.Async; return true;
-            case Manual: mode = AttemptMode.Manual; return true;
-            default: mode = default; return false;
-        }
-    }
+    public static bool TryParse(string? name, out AttemptMode mode) => ByName.TryGetValue(name ?? string.Empty, out mode);
 }

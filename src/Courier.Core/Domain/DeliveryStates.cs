@@ -6,10 +6,20 @@ namespace Courier.Core.Domain;
 /// </summary>
 public static class DeliveryStates
 {
+    /// <summary>Claimed by a node that is pushing it now.</summary>
     public const string InFlight = "in_flight";
+
+    /// <summary>In the failure queue, waiting for its due time.</summary>
     public const string Queued = "queued";
+
+    /// <summary>Pushed and verified at the target.</summary>
     public const string Delivered = "delivered";
+
+    /// <summary>Given up on until a person resubmits it.</summary>
     public const string Dead = "dead";
+
+    private static readonly Dictionary<string, DeliveryState> ByName =
+        Enum.GetValues<DeliveryState>().ToDictionary(s => s.Name(), StringComparer.Ordinal);
 
     /// <summary>Every state, in the order the metrics and the statistics list them.</summary>
     public static IReadOnlyList<DeliveryState> All { get; } = [DeliveryState.Delivered, DeliveryState.InFlight, DeliveryState.Queued, DeliveryState.Dead];
@@ -25,15 +35,5 @@ public static class DeliveryStates
     };
 
     /// <summary>The state a word names, or false when it names none.</summary>
-    public static bool TryParse(string? name, out DeliveryState state)
-    {
-        switch (name)
-        {
-            case InFlight: state = DeliveryState.InFlight; return true;
-            case Queued: state = DeliveryState.Queued; return true;
-            case Delivered: state = DeliveryState.Delivered; return true;
-            case Dead: state = DeliveryState.Dead; return true;
-            default: state = default; return false;
-        }
-    }
+    public static bool TryParse(string? name, out DeliveryState state) => ByName.TryGetValue(name ?? string.Empty, out state);
 }

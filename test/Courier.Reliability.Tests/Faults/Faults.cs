@@ -1,5 +1,3 @@
-using Courier.Testing.Proxy;
-
 namespace Courier.Reliability.Tests.Faults;
 
 /// <summary>The faults the proxy injects into an http target, by name, with the error kinds a correct Courier may report for each.</summary>

@@ -1,6 +1,5 @@
 using Courier.Core.Domain;
 using Courier.Core.Storage;
-using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Faults;
 

@@ -3,7 +3,6 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Courier.Core.Domain;
 using Courier.Core.Storage;
-using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Faults;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Proxy;
 

@@ -4,7 +4,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Courier.Testing.Proxy;
 
 namespace Courier.Reliability.Tests.Security;
 
