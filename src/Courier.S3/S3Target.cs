@@ -155,6 +155,59 @@ internal sealed partial class S3Target : ITarget, IDisposable
         }
     }
 
+    /// <summary>
+    /// DeleteObject (S3 answers 204 whether or not the key existed), then a HEAD that must answer 404: a server that
+    /// acknowledges the delete but still serves the object is caught, transient <see cref="ErrorKinds.NotRemoved"/>.
+    /// </summary>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var objectKey = ObjectKey(key);
+        try
+        {
+            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode is not "NoSuchBucket")
+        {
+            // Already gone.
+        }
+        catch (Exception e) when (!IsCancellation(e, cancellationToken))
+        {
+            throw S3Errors.From(Name, Describe("DELETE", objectKey), e, _secrets);
+        }
+
+        if (!await ProveAbsentAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TargetException(Name, $"{Describe("DELETE", objectKey)}: deleted but still served (HEAD does not answer 404)", true, ErrorKinds.NotRemoved);
+        }
+    }
+
+    /// <summary>
+    /// A HEAD of the object: 404 is absent. A key without <c>s3:ListBucket</c> gets 403 for a missing object (S3 hides
+    /// whether it exists), which proves nothing: that is reported as a permanent <c>auth</c> failure saying so.
+    /// </summary>
+    public async Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken)
+    {
+        var objectKey = ObjectKey(key);
+        try
+        {
+            return await HeadAsync(objectKey, cancellationToken).ConfigureAwait(false) is null;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            throw new TargetException(
+                Name,
+                S3Errors.Scrub($"{Describe("HEAD", objectKey)}: 403 Forbidden: cannot prove the object is gone (without s3:ListBucket on the bucket, S3 answers 403, not 404, for a missing key)", _secrets),
+                false,
+                ErrorKinds.Auth,
+                null,
+                e);
+        }
+        catch (Exception e) when (!IsCancellation(e, cancellationToken))
+        {
+            throw S3Errors.From(Name, Describe("HEAD", objectKey), e, _secrets);
+        }
+    }
+
     private async Task<PutResult> PutSingleAsync(ObjectPut put, SafeFileHandle source, long length, string objectKey, CancellationToken cancellationToken)
     {
         // Content-MD5 goes in a header before the body, so the file is hashed first (one sequential read), then sent;

@@ -119,6 +119,49 @@ internal sealed class FileSystemTarget : ITarget
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Deletes the file and fsyncs its directory, so the removal survives a crash; a missing file (or directory) is
+    /// success. Empty directories are left in place: a push into them may be starting.
+    /// </summary>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(key);
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                throw new TargetException(Name, $"cannot delete '{key}': it is a directory, not a file Courier pushed", isTransient: false, ErrorKinds.BadKey);
+            }
+
+            File.Delete(path);
+            DirectorySync.Flush(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
+        {
+            // Nothing there: already removed.
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            throw FileSystemErrors.From(Name, $"deleting '{key}' failed", e);
+        }
+
+        if (File.Exists(path))
+        {
+            throw new TargetException(Name, $"'{key}' deleted but still there", isTransient: true, ErrorKinds.NotRemoved);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Absent when no file (nor anything else) exists under the key's path.</summary>
+    public Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(key);
+        return Task.FromResult(!File.Exists(path) && !Directory.Exists(path));
+    }
+
     /// <summary>The absolute path of <paramref name="key"/>; refuses a key that would land outside the root.</summary>
     internal string PathOf(string key)
     {
