@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -19,7 +20,7 @@ namespace Courier.S3;
 /// Full verification: HEAD size plus the ETag (MD5, <c>md5-of-part-md5s-N</c>, or a whole-object MD5); where the ETag
 /// proves nothing, the object is read back and hashed.
 /// </summary>
-internal sealed partial class S3Target : ITarget, IDisposable
+internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
 {
     /// <summary>The metadata name of the source SHA-256 (sent as <c>x-amz-meta-sha256</c>).</summary>
     internal const string Sha256Metadata = "x-amz-meta-sha256";
@@ -205,6 +206,38 @@ internal sealed partial class S3Target : ITarget, IDisposable
         catch (Exception e) when (!IsCancellation(e, cancellationToken))
         {
             throw S3Errors.From(Name, Describe("HEAD", objectKey), e, _secrets);
+        }
+    }
+
+    /// <summary>ListObjectsV2 under <c>{Prefix}/{prefix}/</c>, page by page; keys are relative to the target's prefix.</summary>
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var under = ObjectKey(prefix.TrimEnd('/')) + "/";
+        var strip = _options.Prefix.Length == 0 ? 0 : _options.Prefix.Length + 1;
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = under };
+        while (true)
+        {
+            ListObjectsV2Response page;
+            try
+            {
+                page = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!IsCancellation(e, cancellationToken))
+            {
+                throw S3Errors.From(Name, Describe("LIST", under), e, _secrets);
+            }
+
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                yield return entry.Key[strip..];
+            }
+
+            if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
+            {
+                yield break;
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
         }
     }
 

@@ -453,6 +453,48 @@ public abstract class TargetComplianceTests : IAsyncLifetime
         (await target.ProveAbsentAsync("movie-42/hls-1080p/seg_002.ts", Token)).ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task Listing_a_prefix_names_every_object_under_it_and_nothing_else()
+    {
+        var target = await CreateTargetAsync(VerifyMode.Full, Token);
+        if (target is not ITargetListing listing)
+        {
+            Assert.Skip($"the {target.Kind} kind does not list what it holds (WebDAV PROPFIND needs nginx's dav-ext module)");
+            return;
+        }
+
+        string[] keys = ["movie-42/master.m3u8", "movie-42/hls/index.m3u8", "movie-42/hls/sub/seg 001.ts"];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await target.PutAsync(PutOf(keys[i], WriteRandomSource($"file{i}", 1_000 + i, seed: i)), Token);
+        }
+
+        await target.PutAsync(PutOf("movie-420/hls/seg_000.ts", WriteRandomSource("other", 500, seed: 9)), Token);
+
+        (await ListAsync(listing, "movie-42")).ShouldBe(keys, ignoreOrder: true);
+        (await ListAsync(listing, "movie-42/hls")).ShouldBe(["movie-42/hls/index.m3u8", "movie-42/hls/sub/seg 001.ts"], ignoreOrder: true);
+        (await ListAsync(listing, "movie-4")).ShouldBeEmpty("a prefix matches whole segments only");
+        (await ListAsync(listing, "never-pushed")).ShouldBeEmpty();
+
+        foreach (var key in keys)
+        {
+            await target.DeleteAsync(key, Token);
+        }
+
+        (await ListAsync(listing, "movie-42")).ShouldBeEmpty("every deleted key is gone from the listing");
+    }
+
+    private static async Task<List<string>> ListAsync(ITargetListing listing, string prefix)
+    {
+        var keys = new List<string>();
+        await foreach (var key in listing.ListAsync(prefix, Token))
+        {
+            keys.Add(key);
+        }
+
+        return keys;
+    }
+
     /// <summary>Awaits <paramref name="action"/> and returns what it threw, or null.</summary>
     protected static async Task<Exception?> CaughtAsync(Func<Task> action)
     {

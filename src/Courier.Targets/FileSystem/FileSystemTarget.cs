@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Courier.Core.Targets;
 
 namespace Courier.Targets.FileSystem;
@@ -7,7 +8,7 @@ namespace Courier.Targets.FileSystem;
 /// A <c>filesystem</c> target: a local or mounted directory. A push writes a hidden temp file in the final directory,
 /// fsyncs it, and renames it onto the final name, so a reader sees nothing or the whole file, never a part.
 /// </summary>
-internal sealed class FileSystemTarget : ITarget
+internal sealed class FileSystemTarget : ITarget, ITargetListing
 {
     private const int CopyBufferSize = 1 << 20;
     private readonly string _rootWithSeparator;
@@ -160,6 +161,33 @@ internal sealed class FileSystemTarget : ITarget
         cancellationToken.ThrowIfCancellationRequested();
         var path = PathOf(key);
         return Task.FromResult(!File.Exists(path) && !Directory.Exists(path));
+    }
+
+    /// <summary>A walk of the prefix's directory; keys are relative to the root, '/'-separated.</summary>
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = PathOf(prefix);
+        List<string> files;
+        try
+        {
+            files = Directory.Exists(directory) ? [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)] : [];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            files = [];
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            throw FileSystemErrors.From(Name, $"listing '{prefix}' failed", e);
+        }
+
+        foreach (var file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     /// <summary>The absolute path of <paramref name="key"/>; refuses a key that would land outside the root.</summary>
