@@ -398,5 +398,9 @@ internal sealed class StoreBenchmark : IBenchmark
             Task.FromResult(new PutResult(put.Length, "0000000000000000000000000000000000000000000000000000000000000000"));
 
         public Task ProbeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken) => Task.FromResult(true);
     }
 }

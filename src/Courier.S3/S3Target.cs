@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -19,7 +20,7 @@ namespace Courier.S3;
 /// Full verification: HEAD size plus the ETag (MD5, <c>md5-of-part-md5s-N</c>, or a whole-object MD5); where the ETag
 /// proves nothing, the object is read back and hashed.
 /// </summary>
-internal sealed partial class S3Target : ITarget, IDisposable
+internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
 {
     /// <summary>The metadata name of the source SHA-256 (sent as <c>x-amz-meta-sha256</c>).</summary>
     internal const string Sha256Metadata = "x-amz-meta-sha256";
@@ -152,6 +153,91 @@ internal sealed partial class S3Target : ITarget, IDisposable
         catch (Exception e) when (!IsCancellation(e, cancellationToken))
         {
             throw S3Errors.From(Name, Describe("LIST", _options.Prefix), e, _secrets);
+        }
+    }
+
+    /// <summary>
+    /// DeleteObject (S3 answers 204 whether or not the key existed), then a HEAD that must answer 404: a server that
+    /// acknowledges the delete but still serves the object is caught, transient <see cref="ErrorKinds.NotRemoved"/>.
+    /// </summary>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var objectKey = ObjectKey(key);
+        try
+        {
+            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode is not "NoSuchBucket")
+        {
+            // Already gone.
+        }
+        catch (Exception e) when (!IsCancellation(e, cancellationToken))
+        {
+            throw S3Errors.From(Name, Describe("DELETE", objectKey), e, _secrets);
+        }
+
+        if (!await ProveAbsentAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TargetException(Name, $"{Describe("DELETE", objectKey)}: deleted but still served (HEAD does not answer 404)", true, ErrorKinds.NotRemoved);
+        }
+    }
+
+    /// <summary>
+    /// A HEAD of the object: 404 is absent. A key without <c>s3:ListBucket</c> gets 403 for a missing object (S3 hides
+    /// whether it exists), which proves nothing: that is reported as a permanent <c>auth</c> failure saying so.
+    /// </summary>
+    public async Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken)
+    {
+        var objectKey = ObjectKey(key);
+        try
+        {
+            return await HeadAsync(objectKey, cancellationToken).ConfigureAwait(false) is null;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            throw new TargetException(
+                Name,
+                S3Errors.Scrub($"{Describe("HEAD", objectKey)}: 403 Forbidden: cannot prove the object is gone (without s3:ListBucket on the bucket, S3 answers 403, not 404, for a missing key)", _secrets),
+                false,
+                ErrorKinds.Auth,
+                null,
+                e);
+        }
+        catch (Exception e) when (!IsCancellation(e, cancellationToken))
+        {
+            throw S3Errors.From(Name, Describe("HEAD", objectKey), e, _secrets);
+        }
+    }
+
+    /// <summary>ListObjectsV2 under <c>{Prefix}/{prefix}/</c>, page by page; keys are relative to the target's prefix.</summary>
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var under = ObjectKey(prefix.TrimEnd('/')) + "/";
+        var strip = _options.Prefix.Length == 0 ? 0 : _options.Prefix.Length + 1;
+        var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = under };
+        while (true)
+        {
+            ListObjectsV2Response page;
+            try
+            {
+                page = await _client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!IsCancellation(e, cancellationToken))
+            {
+                throw S3Errors.From(Name, Describe("LIST", under), e, _secrets);
+            }
+
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                yield return entry.Key[strip..];
+            }
+
+            if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
+            {
+                yield break;
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
         }
     }
 

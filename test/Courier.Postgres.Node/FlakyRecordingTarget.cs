@@ -71,4 +71,8 @@ internal sealed class FlakyRecordingTarget : ITarget
     }
 
     public Task ProbeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken) => Task.FromResult(true);
 }

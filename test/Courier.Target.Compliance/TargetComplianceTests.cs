@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Courier.Core.Sources;
 using Courier.Core.Targets;
 
 namespace Courier.Target.Compliance;
@@ -368,6 +369,130 @@ public abstract class TargetComplianceTests : IAsyncLifetime
 
         await target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", source), Token);
         await ShouldHoldAsync("movie-42/1080p/1080p.mp4", source);
+    }
+
+    [Fact]
+    public async Task Delete_of_a_pushed_file_leaves_it_proven_absent()
+    {
+        var target = await CreateTargetAsync(VerifyMode.Full, Token);
+        var source = WriteRandomSource("720p.mp4", 70_000, seed: 72);
+        await target.PutAsync(PutOf("movie-42/720p/720p.mp4", source), Token);
+        (await target.ProveAbsentAsync("movie-42/720p/720p.mp4", Token)).ShouldBeFalse("a pushed file is not absent");
+
+        await target.DeleteAsync("movie-42/720p/720p.mp4", Token);
+
+        (await ReadRawAsync("movie-42/720p/720p.mp4", Token)).ShouldBeNull("the deleted file is still held");
+        (await target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Token)).ShouldBeNull();
+        (await target.StatAsync("movie-42/720p/720p.mp4", withChecksum: true, Token)).ShouldBeNull();
+        (await target.ProveAbsentAsync("movie-42/720p/720p.mp4", Token)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Delete_of_a_missing_key_is_success()
+    {
+        var target = await CreateTargetAsync(VerifyMode.Full, Token);
+
+        await target.DeleteAsync("movie-42/720p/never-pushed.mp4", Token);
+        await target.DeleteAsync("never-pushed-video/720p/index.m3u8", Token);
+
+        (await target.ProveAbsentAsync("movie-42/720p/never-pushed.mp4", Token)).ShouldBeTrue();
+        (await target.ProveAbsentAsync("never-pushed-video/720p/index.m3u8", Token)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Delete_twice_is_success_and_the_key_can_be_pushed_again()
+    {
+        var target = await CreateTargetAsync(VerifyMode.Full, Token);
+        var source = WriteRandomSource("seg_001.ts", 5_000, seed: 5);
+        await target.PutAsync(PutOf("movie-42/hls/seg_001.ts", source), Token);
+
+        await target.DeleteAsync("movie-42/hls/seg_001.ts", Token);
+        await target.DeleteAsync("movie-42/hls/seg_001.ts", Token);
+        await target.PutAsync(PutOf("movie-42/hls/seg_001.ts", source), Token);
+
+        await ShouldHoldAsync("movie-42/hls/seg_001.ts", source);
+    }
+
+    [Fact]
+    public async Task Delete_of_a_rendition_in_removal_order_removes_every_file_and_touches_no_other()
+    {
+        var target = await CreateTargetAsync(VerifyMode.Full, Token);
+        string[] keys = ["movie-42/master.m3u8", "movie-42/hls/index.m3u8", "movie-42/hls/seg_000.ts", "movie-42/hls/sub/seg_001.ts"];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await target.PutAsync(PutOf(keys[i], WriteRandomSource($"file{i}", 3_000 + i, seed: i)), Token);
+        }
+
+        var neighbour = WriteRandomSource("other.ts", 4_000, seed: 99);
+        await target.PutAsync(PutOf("movie-420/hls/seg_000.ts", neighbour), Token);
+
+        var order = RemovalOrder.Sort(keys);
+        foreach (var key in order)
+        {
+            await target.DeleteAsync(key, Token);
+            (await target.ProveAbsentAsync(key, Token)).ShouldBeTrue($"'{key}' is not proven absent right after its delete");
+        }
+
+        order.Take(2).ShouldBe(["movie-42/master.m3u8", "movie-42/hls/index.m3u8"], "playlists are deleted first");
+        foreach (var key in keys)
+        {
+            (await ReadRawAsync(key, Token)).ShouldBeNull($"'{key}' is still held");
+        }
+
+        await ShouldHoldAsync("movie-420/hls/seg_000.ts", neighbour);
+    }
+
+    [Fact]
+    public async Task Absence_of_a_prefix_that_holds_objects_is_not_claimed_for_its_objects()
+    {
+        var target = await CreateTargetAsync(VerifyMode.Full, Token);
+        var source = WriteSource("seg_001.ts", "segment"u8.ToArray());
+        await target.PutAsync(PutOf("movie-42/hls-1080p/seg_001.ts", source), Token);
+
+        (await target.ProveAbsentAsync("movie-42/hls-1080p/seg_001.ts", Token)).ShouldBeFalse();
+        (await target.ProveAbsentAsync("movie-42/hls-1080p/seg_002.ts", Token)).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Listing_a_prefix_names_every_object_under_it_and_nothing_else()
+    {
+        var target = await CreateTargetAsync(VerifyMode.Full, Token);
+        if (target is not ITargetListing listing)
+        {
+            Assert.Skip($"the {target.Kind} kind does not list what it holds (WebDAV PROPFIND needs nginx's dav-ext module)");
+            return;
+        }
+
+        string[] keys = ["movie-42/master.m3u8", "movie-42/hls/index.m3u8", "movie-42/hls/sub/seg 001.ts"];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await target.PutAsync(PutOf(keys[i], WriteRandomSource($"file{i}", 1_000 + i, seed: i)), Token);
+        }
+
+        await target.PutAsync(PutOf("movie-420/hls/seg_000.ts", WriteRandomSource("other", 500, seed: 9)), Token);
+
+        (await ListAsync(listing, "movie-42")).ShouldBe(keys, ignoreOrder: true);
+        (await ListAsync(listing, "movie-42/hls")).ShouldBe(["movie-42/hls/index.m3u8", "movie-42/hls/sub/seg 001.ts"], ignoreOrder: true);
+        (await ListAsync(listing, "movie-4")).ShouldBeEmpty("a prefix matches whole segments only");
+        (await ListAsync(listing, "never-pushed")).ShouldBeEmpty();
+
+        foreach (var key in keys)
+        {
+            await target.DeleteAsync(key, Token);
+        }
+
+        (await ListAsync(listing, "movie-42")).ShouldBeEmpty("every deleted key is gone from the listing");
+    }
+
+    private static async Task<List<string>> ListAsync(ITargetListing listing, string prefix)
+    {
+        var keys = new List<string>();
+        await foreach (var key in listing.ListAsync(prefix, Token))
+        {
+            keys.Add(key);
+        }
+
+        return keys;
     }
 
     /// <summary>Awaits <paramref name="action"/> and returns what it threw, or null.</summary>

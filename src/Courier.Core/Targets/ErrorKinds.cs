@@ -19,6 +19,9 @@ public static class ErrorKinds
     public const string Io = "io";
     public const string BadKey = "bad_key";
 
+    /// <summary>A target acknowledged a delete but still serves the object.</summary>
+    public const string NotRemoved = "not_removed";
+
     /// <summary>A delivered file found missing or wrong at its target by reconcile.</summary>
     public const string Drifted = "drifted";
     public const string Unknown = "unknown";

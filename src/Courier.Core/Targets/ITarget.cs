@@ -33,6 +33,24 @@ public interface ITarget
     /// </summary>
     Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes the object under <paramref name="key"/> and proves it is gone: returns only once the target answers "not
+    /// found" for the key (as <see cref="ProveAbsentAsync"/>). A key that is already absent is success, so a removal can be
+    /// retried after a crash or a lost answer. Throws <see cref="TargetException"/>: transient for what a later try may get
+    /// past (timeouts, resets, 5xx, 408, 429, and a target that acknowledged the delete but still serves the object, kind
+    /// <see cref="ErrorKinds.NotRemoved"/>); permanent for what a person must fix (401/403 <see cref="ErrorKinds.Auth"/>,
+    /// a key that escapes the target's root).
+    /// </summary>
+    Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when the target answers "not found" for <paramref name="key"/> (no file; HTTP 404 or 410; S3 HEAD 404); false
+    /// when it still holds or serves something there (any success, or a redirect). Throws <see cref="TargetException"/>
+    /// when it cannot tell (transient for timeouts and 5xx; permanent when refused, e.g. an S3 key without
+    /// <c>s3:ListBucket</c>, which answers 403 rather than 404 for a missing key and so can never prove absence).
+    /// </summary>
+    Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken);
+
     /// <summary>A cheap check that the target is reachable and accepting work (used to close an open circuit).</summary>
     Task ProbeAsync(CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Courier.Core.Targets;
 
 namespace Courier.Targets.FileSystem;
@@ -7,7 +8,7 @@ namespace Courier.Targets.FileSystem;
 /// A <c>filesystem</c> target: a local or mounted directory. A push writes a hidden temp file in the final directory,
 /// fsyncs it, and renames it onto the final name, so a reader sees nothing or the whole file, never a part.
 /// </summary>
-internal sealed class FileSystemTarget : ITarget
+internal sealed class FileSystemTarget : ITarget, ITargetListing
 {
     private const int CopyBufferSize = 1 << 20;
     private readonly string _rootWithSeparator;
@@ -117,6 +118,76 @@ internal sealed class FileSystemTarget : ITarget
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Deletes the file and fsyncs its directory, so the removal survives a crash; a missing file (or directory) is
+    /// success. Empty directories are left in place: a push into them may be starting.
+    /// </summary>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(key);
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                throw new TargetException(Name, $"cannot delete '{key}': it is a directory, not a file Courier pushed", isTransient: false, ErrorKinds.BadKey);
+            }
+
+            File.Delete(path);
+            DirectorySync.Flush(Path.GetDirectoryName(path)!);
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
+        {
+            // Nothing there: already removed.
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            throw FileSystemErrors.From(Name, $"deleting '{key}' failed", e);
+        }
+
+        if (File.Exists(path))
+        {
+            throw new TargetException(Name, $"'{key}' deleted but still there", isTransient: true, ErrorKinds.NotRemoved);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Absent when no file (nor anything else) exists under the key's path.</summary>
+    public Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(key);
+        return Task.FromResult(!File.Exists(path) && !Directory.Exists(path));
+    }
+
+    /// <summary>A walk of the prefix's directory; keys are relative to the root, '/'-separated.</summary>
+    public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = PathOf(prefix);
+        List<string> files;
+        try
+        {
+            files = Directory.Exists(directory) ? [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)] : [];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            files = [];
+        }
+        catch (Exception e) when (FileSystemErrors.IsFileSystemFailure(e))
+        {
+            throw FileSystemErrors.From(Name, $"listing '{prefix}' failed", e);
+        }
+
+        foreach (var file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     /// <summary>The absolute path of <paramref name="key"/>; refuses a key that would land outside the root.</summary>

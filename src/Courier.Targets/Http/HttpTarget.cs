@@ -131,6 +131,51 @@ internal sealed class HttpTarget : ITarget, IDisposable
         }
     }
 
+    /// <summary>
+    /// A WebDAV DELETE (404 or 410 means already gone), then a HEAD that must answer 404 or 410: an origin (or a cache in
+    /// front of it) that acknowledges the DELETE but still serves the object is caught, transient <see cref="ErrorKinds.NotRemoved"/>.
+    /// </summary>
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var uri = UriOf(ObjectKeys.Split(Name, key));
+        var doing = $"DELETE of '{key}'";
+        using (var deadline = Deadline(cancellationToken))
+        using (var request = new HttpRequestMessage(HttpMethod.Delete, uri))
+        using (var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false))
+        {
+            if (!response.IsSuccessStatusCode && !HttpErrors.IsAbsent(response.StatusCode))
+            {
+                throw HttpErrors.FromStatus(Name, doing, response, _time);
+            }
+        }
+
+        if (!await ProveAbsentAsync(key, cancellationToken).ConfigureAwait(false))
+        {
+            throw new TargetException(Name, $"{doing}: deleted but still served (HEAD does not answer 404)", isTransient: true, ErrorKinds.NotRemoved);
+        }
+    }
+
+    /// <summary>A HEAD of the object's URL: 404 or 410 is absent; any success or redirect is not; other answers throw.</summary>
+    public async Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken)
+    {
+        var uri = UriOf(ObjectKeys.Split(Name, key));
+        var doing = $"HEAD of '{key}' (proving it is gone)";
+        using var deadline = Deadline(cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Head, uri);
+        using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
+        if (HttpErrors.IsAbsent(response.StatusCode))
+        {
+            return true;
+        }
+
+        if (response.IsSuccessStatusCode || (int)response.StatusCode is >= 300 and < 400)
+        {
+            return false;
+        }
+
+        throw HttpErrors.FromStatus(Name, doing, response, _time);
+    }
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>The URL of an object: the base URL and the key, each segment percent-encoded.</summary>

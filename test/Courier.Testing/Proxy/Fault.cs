@@ -27,6 +27,9 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
 
     public static Fault TruncateResponse() => new(FaultKind.TruncateResponse);
 
+    /// <summary>Acknowledge a DELETE with 204 but forward nothing: the target keeps serving the object.</summary>
+    public static Fault AckWithoutDeleting() => new(FaultKind.AckWithoutDeleting, 204);
+
     /// <summary>A short label for logs and assertions: <c>status_503</c>, <c>reset</c>, <c>flip_byte</c>.</summary>
     public string Label => Kind switch
     {
@@ -39,6 +42,7 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
         FaultKind.FlipByte => "flip_byte",
         FaultKind.OkWithoutStoring => "ok_without_storing",
         FaultKind.TruncateResponse => "truncate_response",
+        FaultKind.AckWithoutDeleting => "ack_without_deleting",
         _ => Kind.ToString(),
     };
 

@@ -29,4 +29,7 @@ public enum FaultKind
 
     /// <summary>Forward the request, then cut the response off halfway and close the connection.</summary>
     TruncateResponse,
+
+    /// <summary>Answer 204 No Content without forwarding (for a DELETE: acknowledged, but the object is still there and served).</summary>
+    AckWithoutDeleting,
 }

@@ -254,6 +254,10 @@ public sealed class FaultProxy : IAsyncDisposable
                     status = fault.StatusCode;
                     await AnswerAsync(stream, fault.StatusCode, null, null, cancellationToken).ConfigureAwait(false);
                     return;
+                case FaultKind.AckWithoutDeleting:
+                    status = fault.StatusCode;
+                    await stream.WriteAsync("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    return;
                 case FaultKind.HangAfterBody:
                     await WaitForClientToLeaveAsync(stream, cancellationToken).ConfigureAwait(false);
                     return;
