@@ -1,8 +1,8 @@
 using Courier.Core.Targets;
 using Courier.Target.Compliance;
-using Fault = Courier.FaultProxy.Fault;
-using FaultRule = Courier.FaultProxy.FaultRule;
-using RuleProxy = Courier.FaultProxy.FaultProxy;
+using Fault = Courier.Testing.Proxy.Fault;
+using FaultRule = Courier.Testing.Proxy.FaultRule;
+using RuleProxy = Courier.Testing.Proxy.FaultProxy;
 
 namespace Courier.S3.Tests;
 

@@ -1,5 +1,5 @@
 using Courier.Core.Targets;
-using Courier.FaultProxy;
+using Courier.Testing.Proxy;
 using Courier.Target.Compliance;
 
 namespace Courier.Targets.Tests.Http;
@@ -13,7 +13,7 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
     private const string Key = "movie-42/hls/index.m3u8";
     private readonly DirectoryInfo _sources = Directory.CreateTempSubdirectory("courier-http-delete-");
     private readonly string _prefix = $"http-delete-{Guid.NewGuid():N}";
-    private readonly FaultProxy.FaultProxy _proxy = FaultProxy.FaultProxy.Start(new Uri(TestEnvironment.Require("COURIER_TEST_WEBDAV_URL")));
+    private readonly Courier.Testing.Proxy.FaultProxy _proxy = Courier.Testing.Proxy.FaultProxy.Start(new Uri(TestEnvironment.Require("COURIER_TEST_WEBDAV_URL")));
     private readonly ITarget _target;
 
     public HttpTargetDeleteTests()
