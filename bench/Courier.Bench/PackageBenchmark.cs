@@ -20,8 +20,11 @@ namespace Courier.Bench;
 /// </summary>
 internal sealed class PackageBenchmark : IBenchmark
 {
-    /// <summary>Files in flight at once, per target, in the raw baselines: what Courier runs for small files.</summary>
-    private const int Concurrency = 4;
+    /// <summary>Files in flight at once, per target, in the raw baselines: what Courier runs for small files (RenditionPusher).</summary>
+    private const int Concurrency = 16;
+
+    /// <summary>Large files in flight at once, per target, in the raw baselines: Courier runs four deliveries at once (Distribution:MaxConcurrency), two per target here.</summary>
+    private const int LargeConcurrency = 2;
 
     public string Name => "package";
 
@@ -49,7 +52,7 @@ internal sealed class PackageBenchmark : IBenchmark
                 BenchFiles.WriteRandom(file, largeSize);
             }
 
-            output.WriteLine($"   package: {segments} × {segmentSize >> 10} KiB segments + playlist; large: 3 × {largeSize >> 20} MiB; to a filesystem target and nginx WebDAV at once; raw: {Concurrency} files at once per target, connections reused");
+            output.WriteLine($"   package: {segments} × {segmentSize >> 10} KiB segments + playlist; large: 3 × {largeSize >> 20} MiB; to a filesystem target and nginx WebDAV at once; raw: {Concurrency} segments or {LargeConcurrency} large files at once per target, connections reused");
             using var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
             using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
             await using var services = await ComposeAsync(directory.FullName, media, baseUrl, cancellationToken);
@@ -62,16 +65,21 @@ internal sealed class PackageBenchmark : IBenchmark
 
             output.WriteLine($"   {"work",-34} {"raw",9} {"Courier",9} {"ratio",6}");
             var rawPackage = await TimeAsync(() => raw.PushAsync("package-size", package, Concurrency, readBack: false, cancellationToken));
-            var courierPackage = await TimeAsync(() => DistributeAsync(distributor, "package-size", "hls", ["fs-size", "http-size"], cancellationToken));
+            var submitClock = Stopwatch.StartNew();
+            var submission = await distributor.SubmitAsync(new SubmitRequest("package-size", [new RenditionRequest("hls", "hls")], ["fs-size", "http-size"]), cancellationToken);
+            var submitTime = submitClock.Elapsed;
+            await CheckAsync(distributor.PushAsync(submission, null, cancellationToken));
+            var courierPackage = submitClock.Elapsed;
             Print(output, "package, Verify: size", rawPackage, courierPackage);
+            output.WriteLine($"     of which Courier's submit (list, fingerprint, ledger): {submitTime.TotalSeconds:0.00} s");
             var rawPackageFull = await TimeAsync(() => raw.PushAsync("package-full", package, Concurrency, readBack: true, cancellationToken));
             var courierPackageFull = await TimeAsync(() => DistributeAsync(distributor, "package-full", "hls", ["fs-full", "http-full"], cancellationToken));
             Print(output, "package, full (raw reads back)", rawPackageFull, courierPackageFull);
 
-            var rawLarge = await TimeAsync(() => raw.PushAsync("large-size", large, large.Count, readBack: false, cancellationToken));
+            var rawLarge = await TimeAsync(() => raw.PushAsync("large-size", large, LargeConcurrency, readBack: false, cancellationToken));
             var courierLarge = await TimeAsync(() => DistributeLargeAsync(distributor, "large-size", large, ["fs-size", "http-size"], cancellationToken));
             Print(output, "3 large, Verify: size", rawLarge, courierLarge);
-            var rawLargeFull = await TimeAsync(() => raw.PushAsync("large-full", large, large.Count, readBack: true, cancellationToken));
+            var rawLargeFull = await TimeAsync(() => raw.PushAsync("large-full", large, LargeConcurrency, readBack: true, cancellationToken));
             var courierLargeFull = await TimeAsync(() => DistributeLargeAsync(distributor, "large-full", large, ["fs-full", "http-full"], cancellationToken));
             Print(output, "3 large, full (raw reads back)", rawLargeFull, courierLargeFull);
 
