@@ -57,9 +57,11 @@ public sealed partial class DeliveryRunner
 
     /// <summary>
     /// Pushes <paramref name="delivery"/> and records the outcome. <paramref name="content"/> is the rendition as resolved at
-    /// submit (null: list it again now). Never throws for a failed push; throws only when the store cannot be written.
+    /// submit (null: list it again now). <paramref name="nothingPushedYet"/>: the ledger proves Courier never pushed a file
+    /// under this video's keys (see <see cref="RenditionPusher.PushAsync"/>). Never throws for a failed push; throws only
+    /// when the store cannot be written.
     /// </summary>
-    public async Task<DeliveryResult> RunAsync(ClaimedDelivery delivery, AttemptMode mode, RenditionContent? content, IDistributionObserver? observer, CancellationToken cancellationToken)
+    public async Task<DeliveryResult> RunAsync(ClaimedDelivery delivery, AttemptMode mode, RenditionContent? content, bool nothingPushedYet, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
@@ -95,7 +97,7 @@ public sealed partial class DeliveryRunner
 
             observer?.Started(delivery, content.TotalBytes);
             LogPushing(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Attempts + 1, CourierTelemetry.Tag(mode));
-            var pushed = await _pusher.PushAsync(target, delivery, content, watchdog, watchdog.Token).ConfigureAwait(false);
+            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, watchdog, watchdog.Token).ConfigureAwait(false);
             return await SucceedAsync(delivery, mode, target, pushed, startedAt, started, observer).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)

@@ -60,10 +60,14 @@ public sealed class Distributor
     {
         var results = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency };
+
+        // The first version of a video the ledger never knew, claimed in the transaction that created it: nothing of it
+        // was ever pushed anywhere (the ledger never forgets a video), so no target holds a file under its keys.
+        var nothingPushedYet = submission.IsNewVersion && submission.Version == 1;
         await Parallel.ForEachAsync(submission.Claimed, parallel, async (delivery, _) =>
         {
             var content = submission.Renditions[delivery.Rendition];
-            results.Add(await _runner.RunAsync(delivery, Domain.AttemptMode.Sync, content, observer, cancellationToken).ConfigureAwait(false));
+            results.Add(await _runner.RunAsync(delivery, Domain.AttemptMode.Sync, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false));
         }).ConfigureAwait(false);
 
         var record = await _store.GetVideoVersionAsync(submission.VideoId, submission.Version, CancellationToken.None).ConfigureAwait(false)

@@ -12,10 +12,18 @@ namespace Courier.Core.Distribution;
 /// Pushes the files of one rendition to one target: segments first (several at once), then playlists in order, so a
 /// player never sees a playlist naming a missing file. A file the target already holds with the same size (and, under
 /// full verification, the same SHA-256) is not sent again. Transient failures of one file get a few quick retries.
+/// Small files (segments) go many at once, large ones a few at once.
 /// </summary>
 internal sealed class RenditionPusher
 {
-    private const int SegmentConcurrency = 4;
+    /// <summary>Files in flight at once when they are small: each costs round trips more than bandwidth.</summary>
+    internal const int SmallFileConcurrency = 16;
+
+    /// <summary>Files in flight at once when they are large: bandwidth-bound, more at once only thrashes the disk.</summary>
+    internal const int LargeFileConcurrency = 4;
+
+    /// <summary>The mean size up to which a rendition's media files count as small.</summary>
+    internal const long SmallFileBytes = 4L << 20;
     private static readonly TimeSpan MaxQuickRetryAfter = TimeSpan.FromSeconds(5);
     private readonly RetryPolicy _policy;
     private readonly TimeProvider _time;
@@ -29,7 +37,13 @@ internal sealed class RenditionPusher
     /// <summary>The object key of a file of a rendition: <c>{videoId}/{rendition}/{relative path}</c>.</summary>
     public static string KeyOf(string videoId, string rendition, string relativePath) => $"{videoId}/{rendition}/{relativePath}";
 
-    public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, StallWatchdog watchdog, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes every file of <paramref name="content"/>. With <paramref name="nothingPushedYet"/> (the ledger proves that
+    /// Courier never pushed a file under this video's keys) no file is looked up first, and the segments of a package,
+    /// which no player can reach until a playlist names them, may be written straight to their final names
+    /// (<see cref="ObjectPut.InPlace"/>); playlists always go through the target's atomic path.
+    /// </summary>
+    public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, bool nothingPushedYet, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var digests = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         long sent = 0;
@@ -39,7 +53,8 @@ internal sealed class RenditionPusher
         {
             watchdog.Touch();
             var key = KeyOf(delivery.VideoId, delivery.Rendition, file.RelativePath);
-            var (bytes, sha256) = await PushFileWithQuickRetriesAsync(target, key, file, watchdog, token).ConfigureAwait(false);
+            var inPlace = nothingPushedYet && content.Kind == RenditionKind.Package && !PushOrder.IsPlaylist(file.RelativePath);
+            var (bytes, sha256) = await PushFileWithQuickRetriesAsync(target, key, file, nothingPushedYet, inPlace, watchdog, token).ConfigureAwait(false);
             digests[file.RelativePath] = sha256;
             if (bytes == 0 && file.Length > 0)
             {
@@ -51,7 +66,8 @@ internal sealed class RenditionPusher
 
         var media = content.Files.Where(f => !PushOrder.IsPlaylist(f.RelativePath)).ToList();
         var playlists = content.Files.Where(f => PushOrder.IsPlaylist(f.RelativePath)).ToList();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = SegmentConcurrency, CancellationToken = cancellationToken };
+        var small = media.Count > 0 && media.Sum(f => f.Length) / media.Count <= SmallFileBytes;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = small ? SmallFileConcurrency : LargeFileConcurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(media, parallel, PushFileAsync).ConfigureAwait(false);
         foreach (var playlist in playlists)
         {
@@ -61,13 +77,13 @@ internal sealed class RenditionPusher
         return new RenditionPushed(sent, content.TotalBytes, Digest(content, digests), skipped);
     }
 
-    private async Task<(long Bytes, string Sha256)> PushFileWithQuickRetriesAsync(ITarget target, string key, SourceFile file, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private async Task<(long Bytes, string Sha256)> PushFileWithQuickRetriesAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         for (var retry = 0; ; retry++)
         {
             try
             {
-                return await PushFileAsync(target, key, file, watchdog, cancellationToken).ConfigureAwait(false);
+                return await PushFileAsync(target, key, file, nothingPushedYet, inPlace, watchdog, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (retry < _policy.Options.QuickRetries && !cancellationToken.IsCancellationRequested && IsQuickRetryable(e))
             {
@@ -90,10 +106,12 @@ internal sealed class RenditionPusher
         _ => false,
     };
 
-    private static async Task<(long Bytes, string Sha256)> PushFileAsync(ITarget target, string key, SourceFile file, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private static async Task<(long Bytes, string Sha256)> PushFileAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var full = target.Verify == VerifyMode.Full;
-        var held = await target.StatAsync(key, full, cancellationToken).ConfigureAwait(false);
+
+        // Nothing to look up when the ledger proves nothing was pushed (a quick retry of this very push only resends).
+        var held = nothingPushedYet ? null : await target.StatAsync(key, full, cancellationToken).ConfigureAwait(false);
         if (held is not null && held.Length == file.Length)
         {
             if (!full)
@@ -111,7 +129,7 @@ internal sealed class RenditionPusher
             }
         }
 
-        var put = new ObjectPut(key, file.FullPath, file.Length, ContentTypes.For(key), watchdog);
+        var put = new ObjectPut(key, file.FullPath, file.Length, ContentTypes.For(key), watchdog) { InPlace = inPlace };
         var result = await target.PutAsync(put, cancellationToken).ConfigureAwait(false);
         if (result.Bytes != file.Length)
         {

@@ -59,7 +59,7 @@ public sealed partial class RetryScanner
         var results = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Distribution.MaxConcurrency };
         await Parallel.ForEachAsync(claimed, parallel, async (delivery, _) =>
-            results.Add(await _runner.RunAsync(delivery, delivery.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, null, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+            results.Add(await _runner.RunAsync(delivery, delivery.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
 
         var missed = await _store.MarkDeadlineMissedAsync(_time.GetUtcNow() - _options.Distribution.DeadlineThreshold, _time.GetUtcNow(), _options.Scan.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var delivery in missed)

@@ -9,6 +9,14 @@ namespace Courier.Core.Targets;
 public sealed record ObjectPut(string Key, string SourcePath, long Length, string ContentType, IProgress<long>? Activity = null)
 {
     /// <summary>
+    /// The caller vouches that no earlier push wrote under <see cref="Key"/> (so nothing, not even a leftover temp file, is
+    /// there) and that no reader can reach it before this push has been verified (a segment of a new package, before any
+    /// playlist names it): a target may write straight to the final name instead of a temp name moved into place, and
+    /// need not sweep leftovers. False: the push must be atomic at the final name.
+    /// </summary>
+    public bool InPlace { get; init; }
+
+    /// <summary>
     /// Opens the source for streaming: reports bytes read to <see cref="Activity"/> and hashes them (SHA-256, and MD5 on request).
     /// Throws <see cref="Sources.SourceMissingException"/> when the file is gone.
     /// </summary>

@@ -75,7 +75,11 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
             Directory.CreateDirectory(directory);
             (bytes, sha256) = await WriteTempAsync(put, temp, cancellationToken).ConfigureAwait(false);
             File.Move(temp, path, overwrite: true);
-            SweepLeftoverTemps(directory, Path.GetFileName(path));
+            if (!put.InPlace)
+            {
+                // A scan of the whole directory: for the thousands of segments of a new package, which no earlier push left anything of, not worth it.
+                SweepLeftoverTemps(directory, Path.GetFileName(path));
+            }
         }
         catch (Exception e)
         {

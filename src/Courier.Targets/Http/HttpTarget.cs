@@ -8,7 +8,8 @@ namespace Courier.Targets.Http;
 
 /// <summary>
 /// An <c>http</c> target: an origin that accepts PUT (nginx WebDAV and the like). By default a push PUTs to a hidden temp
-/// name next to the final one and MOVEs it onto the final URL, so no partial file is ever visible there; the body is
+/// name next to the final one and MOVEs it onto the final URL, so no partial file is ever visible there (a push marked
+/// <see cref="ObjectPut.InPlace"/>, a segment no reader can reach yet, is one PUT to the final URL); the body is
 /// streamed from the source, never buffered. Verification reads the object back (GET, SHA-256) or checks its size (HEAD).
 /// </summary>
 internal sealed class HttpTarget : ITarget, IDisposable
@@ -95,7 +96,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
         using (var deadline = Deadline(cancellationToken))
         using (var content = new SourceContent(Name, put, deadline))
         {
-            if (_settings.Upload == HttpUploadMode.Put)
+            if (_settings.Upload == HttpUploadMode.Put || put.InPlace)
             {
                 (bytes, sha256) = await UploadAsync(final, content, deadline, $"PUT of '{put.Key}'", cancellationToken).ConfigureAwait(false);
             }
