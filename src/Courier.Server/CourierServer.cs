@@ -63,6 +63,7 @@ public static class CourierServer
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<CourierExceptionHandler>();
         builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddCourierOpenApi();
         builder.Services.AddSingleton(sp => new ServerClock(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
 
         builder.Services.AddSingleton<IEventConsumer, TimeToDistributedRecorder>();
@@ -115,6 +116,7 @@ public static class CourierServer
         HealthEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi();
         return app;
     }
 
