@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Courier.Server;
 
@@ -99,6 +100,13 @@ public static class CourierServer
             .AddView("courier.attempt.duration", new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
             .AddView("courier.video.time_to_distributed", new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
             .AddPrometheusExporter());
+        if (OtlpEndpoint(configuration) is { } otlp)
+        {
+            // Spans of submissions, delivery attempts and file pushes, sent by OTLP; off unless configured.
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+                .AddSource(CourierTelemetry.Name)
+                .AddOtlpExporter(exporter => exporter.Endpoint = otlp));
+        }
 
         configure?.Invoke(builder.Services);
         host?.Invoke(builder);
@@ -134,6 +142,20 @@ public static class CourierServer
         }
 
         return options;
+    }
+
+    /// <summary><c>Courier:Telemetry:OtlpEndpoint</c>: where to send spans by OTLP (gRPC, e.g. <c>http://127.0.0.1:4317</c>); null when not set.</summary>
+    private static Uri? OtlpEndpoint(CourierConfiguration configuration)
+    {
+        var value = configuration.Courier.GetSection("Telemetry")["OtlpEndpoint"];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new BadInputException("Courier:Telemetry:OtlpEndpoint", "configuration: Courier:Telemetry:OtlpEndpoint must be an absolute http(s) URL");
     }
 
     private static List<WebhookOptions> BindWebhooks(CourierConfiguration configuration)
