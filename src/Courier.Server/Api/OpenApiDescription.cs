@@ -96,7 +96,7 @@ internal static class OpenApiDescription
         {
             operation.RequestBody = new OpenApiRequestBody
             {
-                Required = method != "POST" || body == typeof(SubmitBody) || body == typeof(IngestBody),
+                Required = body == typeof(SubmitBody) || body == typeof(IngestBody),
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
                     ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body, null, cancellationToken) },
