@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Courier.Server;
 
@@ -59,6 +60,7 @@ public static class CourierServer
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<CourierExceptionHandler>();
         builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddCourierOpenApi();
         builder.Services.AddSingleton(sp => new ServerClock(sp.GetRequiredService<TimeProvider>().GetUtcNow()));
 
         builder.Services.AddSingleton<IEventConsumer, TimeToDistributedRecorder>();
@@ -94,6 +96,13 @@ public static class CourierServer
             .AddView("courier.attempt.duration", new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
             .AddView("courier.video.time_to_distributed", new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
             .AddPrometheusExporter());
+        if (OtlpEndpoint(configuration) is { } otlp)
+        {
+            // Spans of submissions, delivery attempts and file pushes, sent by OTLP; off unless configured.
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+                .AddSource(CourierTelemetry.Name)
+                .AddOtlpExporter(exporter => exporter.Endpoint = otlp));
+        }
 
         configure?.Invoke(builder.Services);
         host?.Invoke(builder);
@@ -111,6 +120,7 @@ public static class CourierServer
         HealthEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapOpenApi();
         return app;
     }
 
@@ -128,6 +138,20 @@ public static class CourierServer
         }
 
         return options;
+    }
+
+    /// <summary><c>Courier:Telemetry:OtlpEndpoint</c>: where to send spans by OTLP (gRPC, e.g. <c>http://127.0.0.1:4317</c>); null when not set.</summary>
+    private static Uri? OtlpEndpoint(CourierConfiguration configuration)
+    {
+        var value = configuration.Courier.GetSection("Telemetry")["OtlpEndpoint"];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new BadInputException("Courier:Telemetry:OtlpEndpoint", "configuration: Courier:Telemetry:OtlpEndpoint must be an absolute http(s) URL");
     }
 
     private static List<WebhookOptions> BindWebhooks(CourierConfiguration configuration)

@@ -10,6 +10,12 @@ public static class CourierTelemetry
     /// <summary>The name of the meter and the activity source.</summary>
     public const string Name = "Courier";
 
+    /// <summary>
+    /// Spans: <c>courier.submission</c> (a synchronous push of one submission) and <c>courier.scan</c> (one pass of the
+    /// asynchronous path) each parent one <c>courier.delivery</c> per attempt, which parents one <c>courier.push</c> per
+    /// file. Tagged <c>courier.video_id</c>, <c>courier.rendition</c>, <c>courier.target</c>, <c>courier.attempt</c>,
+    /// <c>courier.mode</c> and <c>courier.outcome</c>.
+    /// </summary>
     public static readonly ActivitySource ActivitySource = new(Name);
 
     public static readonly Meter Meter = new(Name);
@@ -34,4 +40,7 @@ public static class CourierTelemetry
 
     /// <summary>The snake-case name of a mode, for tags: <c>sync</c>, <c>async</c>, <c>manual</c>.</summary>
     public static string Tag(AttemptMode mode) => mode.Name();
+
+    /// <summary>The snake-case name of a delivery state, for tags: <c>delivered</c>, <c>queued</c>, <c>dead</c>, <c>in_flight</c>.</summary>
+    public static string Tag(DeliveryState state) => state.Name();
 }

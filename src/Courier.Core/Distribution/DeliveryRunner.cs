@@ -63,6 +63,26 @@ public sealed partial class DeliveryRunner
     /// </summary>
     public async Task<DeliveryResult> RunAsync(ClaimedDelivery delivery, AttemptMode mode, RenditionContent? content, bool nothingPushedYet, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
+        using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.delivery");
+        activity?.SetTag("courier.video_id", delivery.VideoId);
+        activity?.SetTag("courier.version", delivery.Version);
+        activity?.SetTag("courier.rendition", delivery.Rendition);
+        activity?.SetTag("courier.target", delivery.Target);
+        activity?.SetTag("courier.attempt", delivery.Attempts + 1);
+        activity?.SetTag("courier.mode", CourierTelemetry.Tag(mode));
+        var result = await AttemptAsync(delivery, mode, content, observer, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("courier.outcome", CourierTelemetry.Tag(result.State));
+        if (result.Error is not null)
+        {
+            activity?.SetTag("courier.error_kind", result.ErrorKind);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, result.Error);
+        }
+
+        return result;
+    }
+
+    private async Task<DeliveryResult> AttemptAsync(ClaimedDelivery delivery, AttemptMode mode, RenditionContent? content, IDistributionObserver? observer, CancellationToken cancellationToken)
+    {
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();
         var target = _targets.Find(delivery.Target);
@@ -82,11 +102,6 @@ public sealed partial class DeliveryRunner
         {
             OnProgress = observer is null ? null : bytes => observer.Progressed(delivery, bytes),
         };
-        using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.delivery");
-        activity?.SetTag("courier.video_id", delivery.VideoId);
-        activity?.SetTag("courier.rendition", delivery.Rendition);
-        activity?.SetTag("courier.target", delivery.Target);
-        activity?.SetTag("courier.mode", CourierTelemetry.Tag(mode));
         try
         {
             content ??= _sources.Reopen(delivery.Rendition, delivery.SourcePath);

@@ -1,4 +1,5 @@
 using Courier.Core.Configuration;
+using Courier.Core.Diagnostics;
 using Courier.Core.Domain;
 using Courier.Core.Reports;
 using Courier.Core.Sources;
@@ -58,6 +59,10 @@ public sealed class Distributor
     /// <summary>Pushes the claimed deliveries of a submission (several at once) and reports the video as it then stands.</summary>
     public async Task<DistributionReport> PushAsync(Submission submission, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
+        using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.submission");
+        activity?.SetTag("courier.video_id", submission.VideoId);
+        activity?.SetTag("courier.version", submission.Version);
+        activity?.SetTag("courier.deliveries", submission.Claimed.Count);
         var results = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency };
 
@@ -72,7 +77,9 @@ public sealed class Distributor
 
         var record = await _store.GetVideoVersionAsync(submission.VideoId, submission.Version, CancellationToken.None).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"video {submission.VideoId} version {submission.Version} vanished from the store");
-        return new DistributionReport(VideoReport.From(record, _targets), results.ToList());
+        var report = new DistributionReport(VideoReport.From(record, _targets), results.ToList());
+        activity?.SetTag("courier.outcome", report.Video.State.ToString().ToLowerInvariant());
+        return report;
     }
 
     private (string VideoId, Dictionary<string, RenditionContent> Renditions, List<string> Targets) Validate(SubmitRequest request)

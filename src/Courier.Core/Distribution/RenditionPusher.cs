@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Courier.Core.Diagnostics;
 using Courier.Core.Domain;
 using Courier.Core.Sources;
 using Courier.Core.Storage;
@@ -107,6 +108,27 @@ internal sealed class RenditionPusher
     };
 
     private static async Task<(long Bytes, string Sha256)> PushFileAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.push");
+        activity?.SetTag("courier.target", target.Name);
+        activity?.SetTag("courier.key", key);
+        activity?.SetTag("courier.file_bytes", file.Length);
+        try
+        {
+            var pushed = await PushOrSkipAsync(target, key, file, watchdog, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("courier.outcome", pushed.Bytes == 0 && file.Length > 0 ? "skipped" : "pushed");
+            activity?.SetTag("courier.bytes", pushed.Bytes);
+            return pushed;
+        }
+        catch (Exception e)
+        {
+            activity?.SetTag("courier.outcome", "failed");
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private static async Task<(long Bytes, string Sha256)> PushOrSkipAsync(ITarget target, string key, SourceFile file, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var full = target.Verify == VerifyMode.Full;
 

@@ -55,6 +55,7 @@ public sealed partial class RetryScanner
         }
 
         now = _time.GetUtcNow();
+        using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.scan");
         var claimed = await _store.ClaimDueAsync(_node.Id, _options.Scan.BatchSize, now, _circuits.DownTargets(now), cancellationToken).ConfigureAwait(false);
         var results = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Distribution.MaxConcurrency };
@@ -69,6 +70,7 @@ public sealed partial class RetryScanner
         }
 
         LastScanAt = _time.GetUtcNow();
+        activity?.SetTag("courier.claimed", claimed.Count);
         var result = new ScanResult(
             reclaimed,
             claimed.Count,
