@@ -70,7 +70,7 @@ public sealed partial class DeliveryRunner
         activity?.SetTag("courier.target", delivery.Target);
         activity?.SetTag("courier.attempt", delivery.Attempts + 1);
         activity?.SetTag("courier.mode", CourierTelemetry.Tag(mode));
-        var result = await AttemptAsync(delivery, mode, content, observer, cancellationToken).ConfigureAwait(false);
+        var result = await AttemptAsync(delivery, mode, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("courier.outcome", CourierTelemetry.Tag(result.State));
         if (result.Error is not null)
         {
@@ -81,7 +81,7 @@ public sealed partial class DeliveryRunner
         return result;
     }
 
-    private async Task<DeliveryResult> AttemptAsync(ClaimedDelivery delivery, AttemptMode mode, RenditionContent? content, IDistributionObserver? observer, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> AttemptAsync(ClaimedDelivery delivery, AttemptMode mode, RenditionContent? content, bool nothingPushedYet, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var startedAt = _time.GetUtcNow();
         var started = _time.GetTimestamp();

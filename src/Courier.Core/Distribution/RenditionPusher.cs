@@ -115,7 +115,7 @@ internal sealed class RenditionPusher
         activity?.SetTag("courier.file_bytes", file.Length);
         try
         {
-            var pushed = await PushOrSkipAsync(target, key, file, watchdog, cancellationToken).ConfigureAwait(false);
+            var pushed = await PushOrSkipAsync(target, key, file, nothingPushedYet, inPlace, watchdog, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("courier.outcome", pushed.Bytes == 0 && file.Length > 0 ? "skipped" : "pushed");
             activity?.SetTag("courier.bytes", pushed.Bytes);
             return pushed;
@@ -128,7 +128,7 @@ internal sealed class RenditionPusher
         }
     }
 
-    private static async Task<(long Bytes, string Sha256)> PushOrSkipAsync(ITarget target, string key, SourceFile file, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private static async Task<(long Bytes, string Sha256)> PushOrSkipAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var full = target.Verify == VerifyMode.Full;
 
