@@ -69,25 +69,6 @@ public sealed class CourierClient
     public async Task<int> RetryDeadAsync(string? target = null, string? errorKind = null, CancellationToken cancellationToken = default) =>
         (await SendAsync<RequeueCount>(HttpMethod.Post, "api/deliveries/retry", new { target, errorKind }, cancellationToken).ConfigureAwait(false)).Requeued;
 
-    /// <summary>
-    /// Takes a video down (<c>DELETE /api/videos/{id}</c>) from <paramref name="targets"/>, or from every target that holds
-    /// it; answers the report (removals that wait in the queue, or are dead, are in it).
-    /// </summary>
-    public Task<VideoReport> RemoveAsync(string videoId, IEnumerable<string>? targets = null, CancellationToken cancellationToken = default)
-    {
-        var query = new List<string>();
-        foreach (var target in targets ?? [])
-        {
-            Add(query, "target", target);
-        }
-
-        return SendAsync<VideoReport>(HttpMethod.Delete, "api/videos/" + Uri.EscapeDataString(videoId) + Query(query), null, cancellationToken);
-    }
-
-    /// <summary>Transcodes a source into an HLS ladder and distributes each rendition (<c>POST /api/ingest</c>).</summary>
-    public Task<VideoReport> IngestAsync(IngestRequest request, CancellationToken cancellationToken = default) =>
-        SendAsync<VideoReport>(HttpMethod.Post, "api/ingest", request, cancellationToken);
-
     /// <summary>The statistics (<c>GET /api/stats</c>).</summary>
     public Task<StatsReport> GetStatsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<StatsReport>(HttpMethod.Get, "api/stats", null, cancellationToken);

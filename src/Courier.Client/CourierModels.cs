@@ -10,15 +10,8 @@ public sealed record RenditionSource(string Name, string Path);
 /// <param name="Wait">False: answer once the submission is durable and push afterwards. Null: the server's default (wait).</param>
 public sealed record VideoSubmission(string VideoId, IReadOnlyList<RenditionSource> Renditions, IReadOnlyList<string>? Targets = null, bool? Wait = null);
 
-/// <summary>The body of an ingest (<c>POST /api/ingest</c>): a source video to transcode into an HLS ladder and distribute.</summary>
-/// <param name="VideoId">The video's id.</param>
-/// <param name="Source">The source file, relative to the server's source root.</param>
-/// <param name="Ladder">Rendition names (<c>360p</c>, <c>720p</c>, <c>1080p</c>); null: the default ladder.</param>
-/// <param name="Targets">Target names; null: every enabled target.</param>
-public sealed record IngestRequest(string VideoId, string Source, IReadOnlyList<string>? Ladder = null, IReadOnlyList<string>? Targets = null);
-
 /// <summary>A video's report: where every rendition is on every target.</summary>
-/// <param name="State"><c>distributing</c>, <c>distributed</c>, <c>partial</c>, <c>failed</c> (and the takedown states <c>removing</c>, <c>removed</c>).</param>
+/// <param name="State"><c>distributing</c>, <c>distributed</c>, <c>partial</c>, <c>failed</c>.</param>
 public sealed record VideoReport(
     string VideoId,
     int Version,

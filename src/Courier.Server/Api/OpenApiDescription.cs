@@ -30,12 +30,6 @@ internal static class OpenApiDescription
             [400, 413]),
         ["GET api/videos"] = new("The most recent videos", null, [(200, typeof(VideoList), "the videos, newest first")], [400]),
         ["GET api/videos/{videoId}"] = new("The report of a video as it stands", null, [(200, typeof(VideoReport), "the report")], [400, 404]),
-        ["DELETE api/videos/{videoId}"] = new("Take a video down from its targets (?target=NAME, repeatable)", null,
-            [(200, typeof(VideoReport), "removed everywhere asked (dead removals are in the report)"), (202, typeof(VideoReport), "some removals queued for retry")],
-            [400, 404]),
-        ["POST api/ingest"] = new("Transcode a source into an HLS ladder and distribute each rendition", typeof(IngestBody),
-            [(200, typeof(VideoReport), "every delivery delivered"), (202, typeof(VideoReport), "some deliveries queued for retry")],
-            [400, 413]),
         ["GET api/queue"] = new("The failure queue and the dead letters, paged", null, [(200, typeof(QueuePage), "one page")], [400]),
         ["GET api/queue/groups"] = new("Queued and dead deliveries grouped by target, error kind and state", null, [(200, typeof(QueueGroups), "the groups")], []),
         ["GET api/deliveries/{id}"] = new("One delivery", null, [(200, typeof(DeliveryView), "the delivery")], [404]),
@@ -96,7 +90,7 @@ internal static class OpenApiDescription
         {
             operation.RequestBody = new OpenApiRequestBody
             {
-                Required = body == typeof(SubmitBody) || body == typeof(IngestBody),
+                Required = body == typeof(SubmitBody),
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
                     ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body, null, cancellationToken) },
@@ -142,8 +136,6 @@ internal static class OpenApiDescription
 
     private sealed record Route(string Summary, Type? Body, (int Status, Type Type, string Description)[] Answers, int[] Problems);
 
-    /// <summary>The body of <c>POST /api/ingest</c>.</summary>
-    internal sealed record IngestBody(string VideoId, string Source, List<string>? Ladder, List<string>? Targets);
 
     private sealed record VideoList(IReadOnlyList<VideoReport> Videos);
 
