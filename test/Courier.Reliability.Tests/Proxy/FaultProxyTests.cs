@@ -104,6 +104,8 @@ public sealed class FaultProxyTests : IAsyncLifetime
         cts.CancelAfter(TimeSpan.FromSeconds(1.5));
         await Should.ThrowAsync<OperationCanceledException>(() => PutAsync("m.bin", Payload(32 * 1024 * 1024), cts.Token));
         await _proxy.DisposeAsync();
+        // The cut-off exchange is recorded when its handler unwinds, which can finish just after the dispose returns.
+        await Eventually.WaitForAsync(() => _proxy.Exchanges.Count > 0, TimeSpan.FromSeconds(5), "the proxy to record the stalled PUT");
         var exchange = _proxy.Exchanges.Single();
         exchange.BodyBytesRead.ShouldBe(64 * 1024);
         exchange.Status.ShouldBeNull();
