@@ -1,6 +1,7 @@
 using Courier.Core.Configuration;
 using Courier.Core.Distribution;
 using Courier.Core.Domain;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Courier.Core.Tests;
 
@@ -44,6 +45,21 @@ public sealed class RetryPolicyTests
     {
         Policy().Delay(1, TimeSpan.FromMinutes(5)).ShouldBe(TimeSpan.FromMinutes(5));
         Policy().Delay(1, TimeSpan.FromSeconds(1)).ShouldBe(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.999999)]
+    public void Retry_after_longer_than_max_delay_is_capped_at_max_delay(double random)
+    {
+        var time = new FakeTimeProvider(Now);
+        var failure = new Failure("503 Service Unavailable", "http_503", true, TimeSpan.FromSeconds(int.MaxValue));
+
+        var decision = Policy(random).Decide(1, failure, time.GetUtcNow());
+
+        decision.State.ShouldBe(DeliveryState.Queued);
+        decision.NextAttemptAt.ShouldBe(time.GetUtcNow() + new RetryOptions().MaxDelay);
+        Policy(random).Delay(8, TimeSpan.FromDays(3650)).ShouldBe(TimeSpan.FromHours(1));
     }
 
     [Fact]

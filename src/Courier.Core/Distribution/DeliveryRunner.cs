@@ -160,6 +160,11 @@ public sealed partial class DeliveryRunner
         var now = _time.GetUtcNow();
         var attempts = delivery.Attempts + 1;
         var decision = _policy.Decide(attempts, failure, now);
+        if (decision.State == DeliveryState.Queued && _policy.ExceedsCap(failure.RetryAfter))
+        {
+            LogRetryAfterCapped(delivery.Target, failure.RetryAfter!.Value.TotalSeconds, _policy.Options.MaxDelay.TotalSeconds);
+        }
+
         var attempt = new AttemptRecord(mode, false, failure.Message, failure.Kind, bytes, duration, startedAt, _node.Id);
         var completion = DeliveryCompletion.Failed(delivery, decision.State, decision.NextAttemptAt, decision.Reason, failure.Kind, attempt, now);
         var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
@@ -269,6 +274,9 @@ public sealed partial class DeliveryRunner
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outcome of {VideoId}/{Rendition} to {Target} refused: this node lost its lease and another node took the delivery over")]
     private partial void LogLeaseLost(string videoId, string rendition, string target);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Target {Target} asked to retry after {RetryAfterSeconds:0} s; waiting Retry:MaxDelay ({MaxDelaySeconds:0} s) instead")]
+    private partial void LogRetryAfterCapped(string target, double retryAfterSeconds, double maxDelaySeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Target {Target} marked down: {Error}")]
     private partial void LogTargetDown(string target, string error);

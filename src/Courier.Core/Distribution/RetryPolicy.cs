@@ -5,8 +5,8 @@ namespace Courier.Core.Distribution;
 
 /// <summary>
 /// The failure queue's backoff: the n-th failed attempt waits <c>FirstDelay × 2^(n-1)</c>, jittered by ±20 %, capped at
-/// <c>MaxDelay</c>, and never less than a target's <c>Retry-After</c>. A permanent failure, or the
-/// <c>MaxAttempts</c>-th failure, is dead.
+/// <c>MaxDelay</c>, and never less than a target's <c>Retry-After</c> (itself capped at <c>MaxDelay</c>, so a target
+/// cannot park a delivery for years). A permanent failure, or the <c>MaxAttempts</c>-th failure, is dead.
 /// </summary>
 public sealed class RetryPolicy
 {
@@ -39,8 +39,13 @@ public sealed class RetryPolicy
         var baseDelay = BaseDelay(failedAttempts);
         var factor = 1 - Jitter + (2 * Jitter * _random());
         var jittered = TimeSpan.FromTicks(Math.Min((long)(baseDelay.Ticks * factor), _options.MaxDelay.Ticks));
-        return retryAfter is { } asked && asked > jittered ? asked : jittered;
+        return retryAfter is { } asked && asked > jittered ? Cap(asked) : jittered;
     }
+
+    /// <summary>Whether <paramref name="retryAfter"/> asks for longer than <c>MaxDelay</c>, so the policy waits less.</summary>
+    public bool ExceedsCap(TimeSpan? retryAfter) => retryAfter > _options.MaxDelay;
+
+    private TimeSpan Cap(TimeSpan retryAfter) => retryAfter > _options.MaxDelay ? _options.MaxDelay : retryAfter;
 
     /// <summary>What becomes of a delivery after a failed attempt that brought its count to <paramref name="attempts"/>.</summary>
     public RetryDecision Decide(int attempts, Failure failure, DateTimeOffset now)
