@@ -14,6 +14,12 @@ public sealed class ApiOptions : IValidatableOptions
     /// </summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>, <c>;</c>-separated) that also count as the server's own, for a dashboard
+    /// reached through a reverse proxy (e.g. <c>https://courier.example.net</c>). <value>The default is none.</value>
+    /// </summary>
+    public string? PublicOrigins { get; set; }
+
     /// <summary>The largest request body accepted; larger ones get 413. <value>The default is 1 MiB.</value></summary>
     public long MaxBodyBytes { get; set; } = ServerDefaults.MaxBodyBytes;
 

@@ -112,6 +112,8 @@ public static class CourierServer
         _ = app.Services.GetRequiredService<ServerClock>();
 
         app.UseExceptionHandler();
+        var guard = new RequestGuard(api);
+        app.Use(guard.InvokeAsync);
         var mutations = app.MapGroup(string.Empty).AddEndpointFilter<ApiKeyFilter>();
         VideoEndpoints.Map(app, mutations);
         QueueEndpoints.Map(app, mutations);
