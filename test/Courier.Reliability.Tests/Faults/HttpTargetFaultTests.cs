@@ -18,13 +18,25 @@ public sealed class HttpTargetFaultTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _proxy = global::Courier.Testing.Proxy.FaultProxy.Start(TestEnvironment.WebDavUrl);
+        _courier = await StartCourierAsync(maxDelay: null);
+    }
+
+    /// <summary>Courier with the fast settings, the proxied target and the sources; <paramref name="maxDelay"/> overrides <c>Retry:MaxDelay</c>.</summary>
+    private async Task<CourierHarness> StartCourierAsync(string? maxDelay)
+    {
         var settings = CourierHarness.FastSettings();
         settings["Courier:Targets:cdn:Kind"] = "http";
         settings["Courier:Targets:cdn:Region"] = "north";
         settings["Courier:Targets:cdn:BaseUrl"] = new Uri(_proxy.Url, _prefix + "/").AbsoluteUri;
-        _courier = await CourierHarness.StartAsync(settings);
-        _courier.WriteSource("movie-42/360p.mp4", 300_000, seed: 11);
-        _courier.WritePackage("movie-42/hls-1080p", 120_000, seed: 20);
+        if (maxDelay is not null)
+        {
+            settings["Courier:Retry:MaxDelay"] = maxDelay;
+        }
+
+        var courier = await CourierHarness.StartAsync(settings);
+        courier.WriteSource("movie-42/360p.mp4", 300_000, seed: 11);
+        courier.WritePackage("movie-42/hls-1080p", 120_000, seed: 20);
+        return courier;
     }
 
     public async ValueTask DisposeAsync()
@@ -125,6 +137,9 @@ public sealed class HttpTargetFaultTests : IAsyncLifetime
     [Fact]
     public async Task Retry_after_from_the_target_is_honoured()
     {
+        // Retry-After is honoured up to Retry:MaxDelay, which the fast settings keep far below 2 s.
+        await _courier.DisposeAsync();
+        _courier = await StartCourierAsync(maxDelay: "00:00:10");
         _proxy.Add(FaultRule.For(Fault.Status(503, retryAfterSeconds: 2)).OnMethod("PUT").OnPath("360p").Times(1));
         var before = DateTimeOffset.UtcNow;
 
@@ -134,6 +149,21 @@ public sealed class HttpTargetFaultTests : IAsyncLifetime
         queued.State.ShouldBe(DeliveryState.Queued);
         queued.NextAttemptAt.ShouldNotBeNull().ShouldBeGreaterThanOrEqualTo(before + TimeSpan.FromSeconds(2));
         (await _courier.Scanner.RunOnceAsync(TestContext.Current.CancellationToken)).Claimed.ShouldBe(0, "not due before Retry-After has passed");
+        var settled = await _courier.SettleAsync(Video, TimeSpan.FromSeconds(20), DeliveredMeansBytesMatch);
+        settled.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered);
+    }
+
+    [Fact]
+    public async Task Retry_after_beyond_max_delay_is_capped_at_max_delay()
+    {
+        _proxy.Add(FaultRule.For(Fault.Status(503, retryAfterSeconds: int.MaxValue)).OnMethod("PUT").OnPath("360p").Times(1));
+
+        var report = await DistributeAsync();
+        var after = DateTimeOffset.UtcNow;
+
+        var queued = report.Video.Deliveries.Single(d => d.Rendition == "360p");
+        queued.State.ShouldBe(DeliveryState.Queued);
+        queued.NextAttemptAt.ShouldNotBeNull().ShouldBeLessThanOrEqualTo(after + TimeSpan.FromMilliseconds(200), "Retry:MaxDelay of the fast settings, not 68 years");
         var settled = await _courier.SettleAsync(Video, TimeSpan.FromSeconds(20), DeliveredMeansBytesMatch);
         settled.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered);
     }
