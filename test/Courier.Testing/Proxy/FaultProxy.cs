@@ -192,6 +192,7 @@ public sealed class FaultProxy : IAsyncDisposable
         var fault = Fault.Pass;
         long bodyRead = 0;
         int? status = null;
+        var recorded = false;
         try
         {
             head = await RequestHead.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
@@ -204,6 +205,9 @@ public sealed class FaultProxy : IAsyncDisposable
             fault = Decide(index, head);
             if (fault.Kind == FaultKind.Reset)
             {
+                // Recorded before the reset, so a client that sees its connection drop also sees the exchange.
+                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers));
+                recorded = true;
                 Abort(socket);
                 return;
             }
@@ -297,7 +301,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
         finally
         {
-            if (head is not null && index >= 0)
+            if (head is not null && index >= 0 && !recorded)
             {
                 _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers));
             }
