@@ -117,7 +117,7 @@ public sealed class RecoveryTests
         await using var proxy = new CountingProxy(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });
 
-        CliResult interrupted;
+        CourierResult interrupted;
         proxy.HoldAfter(16 * 1024 * 1024);
         await using (var distribute = sandbox.Start("distribute", "--video", "big", "--rendition", "1080p=big/1080p.mp4"))
         {
@@ -150,7 +150,7 @@ public sealed class RecoveryTests
         await using var proxy = new CountingProxy(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });
         proxy.HoldAfter(16 * 1024 * 1024);
-        CliResult stopped;
+        CourierResult stopped;
         await using (var serve = sandbox.Start("serve"))
         {
             await WhenFlowingAsync(proxy, serve);

@@ -34,7 +34,7 @@ internal sealed class CourierServer : IAsyncDisposable
             environment["Courier__Api__Urls"] = url.AbsoluteUri.TrimEnd('/');
         }
 
-        var process = CourierProcess.Start(workingDirectory, environment, "serve");
+        var process = CourierProcess.Start(workingDirectory, ["serve"], environment);
         var server = new CourierServer(process, url);
         try
         {

@@ -1,6 +1,6 @@
 using Courier.Core.Configuration;
+using Courier.Core.Hosting;
 using Courier.Core.Storage;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Courier.Core.Distribution;
@@ -10,58 +10,43 @@ namespace Courier.Core.Distribution;
 /// straight away while batches come back full; logs a failed scan and goes on. On shutdown, the host's
 /// <see cref="NodeSession"/> releases what this node still holds.
 /// </summary>
-public sealed partial class RetryScannerService : BackgroundService
+public sealed partial class RetryScannerService : PeriodicService
 {
     private readonly RetryScanner _scanner;
     private readonly ScanSignal _signal;
     private readonly NodeIdentity _node;
-    private readonly TimeProvider _time;
     private readonly CourierOptions _options;
     private readonly ILogger _logger;
 
     public RetryScannerService(RetryScanner scanner, ScanSignal signal, NodeIdentity node, TimeProvider time, CourierOptions options, ILogger<RetryScannerService> logger)
+        : base(time)
     {
         _scanner = scanner;
         _signal = signal;
         _node = node;
-        _time = time;
         _options = options;
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        LogStarted(_node.Id, _options.Scan.Interval.TotalSeconds);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                ScanResult result;
-                do
-                {
-                    result = await _scanner.RunOnceAsync(stoppingToken).ConfigureAwait(false);
-                }
-                while (result.Claimed >= _options.Scan.BatchSize && !stoppingToken.IsCancellationRequested);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                LogScanFailed(e);
-            }
+    protected override TimeSpan Interval => _options.Scan.Interval;
 
-            try
-            {
-                await _signal.WaitAsync(_options.Scan.Interval, _time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+    protected override void OnStarted() => LogStarted(_node.Id, _options.Scan.Interval.TotalSeconds);
+
+    /// <summary>One scan, repeated straight away while batches come back full.</summary>
+    protected override async Task RunPassAsync(CancellationToken cancellationToken)
+    {
+        ScanResult result;
+        do
+        {
+            result = await _scanner.RunOnceAsync(cancellationToken).ConfigureAwait(false);
         }
+        while (result.Claimed >= _options.Scan.BatchSize && !cancellationToken.IsCancellationRequested);
     }
+
+    protected override Task WaitAsync(TimeSpan interval, TimeProvider time, CancellationToken cancellationToken) =>
+        _signal.WaitAsync(interval, time, cancellationToken);
+
+    protected override void OnPassFailed(Exception exception) => LogScanFailed(exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scanner of node {Node} started: every {IntervalSeconds} s")]
     private partial void LogStarted(string node, double intervalSeconds);

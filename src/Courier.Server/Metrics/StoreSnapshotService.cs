@@ -1,8 +1,8 @@
 using Courier.Core.Domain;
+using Courier.Core.Hosting;
 using Courier.Core.Storage;
 using Courier.Core.Targets;
 using Courier.Server.Webhooks;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Courier.Server.Metrics;
@@ -17,12 +17,12 @@ internal sealed partial class StoreSnapshotService(
     EventRelay relay,
     ApiOptions api,
     TimeProvider time,
-    ILogger<StoreSnapshotService> logger) : BackgroundService
+    ILogger<StoreSnapshotService> logger) : PeriodicService(time)
 {
     /// <summary>Takes one snapshot and publishes it.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var raw = await store.GetStatisticsAsync(now - TimeSpan.FromHours(1), cancellationToken).ConfigureAwait(false);
         var names = raw.Deliveries.Select(d => d.Target).Concat(targets.All.Select(t => t.Name)).Distinct(StringComparer.Ordinal).ToList();
         var deliveries = new List<(string, string, long)>();
@@ -44,33 +44,11 @@ internal sealed partial class StoreSnapshotService(
         StoreGauges.Publish(this, new StoreSnapshot(now, deliveries, depth, webhooks));
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                LogRefreshFailed(e);
-            }
+    protected override TimeSpan Interval => api.MetricsRefreshInterval;
 
-            try
-            {
-                await Task.Delay(api.MetricsRefreshInterval, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => RefreshAsync(cancellationToken);
+
+    protected override void OnPassFailed(Exception exception) => LogRefreshFailed(exception);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

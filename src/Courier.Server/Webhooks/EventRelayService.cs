@@ -1,38 +1,17 @@
-using Microsoft.Extensions.Hosting;
+using Courier.Core.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Courier.Server.Webhooks;
 
 /// <summary>The hosted loop around <see cref="EventRelay"/>: a pass every <c>Notify:PollInterval</c>; a failed pass is logged and the loop goes on.</summary>
-internal sealed partial class EventRelayService(EventRelay relay, NotifyOptions options, TimeProvider time, ILogger<EventRelayService> logger) : BackgroundService
+internal sealed partial class EventRelayService(EventRelay relay, NotifyOptions options, TimeProvider time, ILogger<EventRelayService> logger)
+    : PeriodicService(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await relay.RunOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e)
-            {
-                LogPassFailed(e);
-            }
+    protected override TimeSpan Interval => options.PollInterval;
 
-            try
-            {
-                await Task.Delay(options.PollInterval, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
-    }
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => relay.RunOnceAsync(cancellationToken);
+
+    protected override void OnPassFailed(Exception exception) => LogPassFailed(exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading the event outbox failed; trying again")]
     private partial void LogPassFailed(Exception exception);

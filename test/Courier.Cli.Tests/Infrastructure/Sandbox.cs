@@ -80,10 +80,10 @@ public sealed class Sandbox : IDisposable
     }
 
     /// <summary>Runs courier here (with <see cref="Environment"/>).</summary>
-    public Task<CliResult> RunAsync(params string[] args) => CourierProcess.RunAsync(Dir, args, Environment);
+    public Task<CourierResult> RunAsync(params string[] args) => CourierProcess.RunAsync(Dir, args, Environment);
 
     /// <summary>Runs courier here with a longer bound.</summary>
-    public Task<CliResult> RunAsync(TimeSpan timeout, params string[] args) => CourierProcess.RunAsync(Dir, args, Environment, timeout);
+    public Task<CourierResult> RunAsync(TimeSpan timeout, params string[] args) => CourierProcess.RunAsync(Dir, args, Environment, timeout);
 
     /// <summary>Starts courier here (serve, or a distribute to interrupt).</summary>
     public CourierProcess Start(params string[] args) => CourierProcess.Start(Dir, args, Environment);

@@ -63,12 +63,12 @@ internal sealed class CrashRun
             {
                 // 1. distribute, killed at a chosen moment.
                 outcome.DistributeMoment = DistributeMoments[_random.Next(DistributeMoments.Length)];
-                using (var distribute = CourierProcess.Start(directory.Path, Environment(), [.. distributeArgs]))
+                using (var distribute = CourierProcess.Start(directory.Path, distributeArgs, Environment()))
                 {
                     outcome.DistributeKilled = await KillAtAsync(distribute, outcome.DistributeMoment, directory, [archive, webdav], expected, 2500);
                     if (!outcome.DistributeKilled)
                     {
-                        outcome.DistributeExit = await distribute.WaitAsync(TimeSpan.FromSeconds(60));
+                        outcome.DistributeExit = (await distribute.WaitAsync(TimeSpan.FromSeconds(60))).ExitCode;
                     }
                 }
 
@@ -76,7 +76,7 @@ internal sealed class CrashRun
 
                 // 2. serve, killed at a chosen moment while it takes the work over.
                 outcome.ServeMoment = ServeMoments[_random.Next(ServeMoments.Length)];
-                using (var serve = CourierProcess.Start(directory.Path, Environment(), "serve"))
+                using (var serve = CourierProcess.Start(directory.Path, ["serve"], Environment()))
                 {
                     outcome.ServeKilled = await KillAtAsync(serve, outcome.ServeMoment, directory, [archive, webdav], expected, 6000);
                     if (!outcome.ServeKilled)
@@ -91,12 +91,12 @@ internal sealed class CrashRun
                 {
                     outcome.Resubmitted = true;
                     AllFiles([archive, webdav]).ShouldBeEmpty("nothing pushed for a submission that was never stored");
-                    var again = await CourierProcess.RunAsync(directory.Path, Environment(), TimeSpan.FromSeconds(60), [.. distributeArgs]);
+                    var again = await CourierProcess.RunAsync(directory.Path, distributeArgs, Environment(), TimeSpan.FromSeconds(60));
                     again.ExitCode.ShouldBe(0, again.ToString());
                 }
 
                 // 3. serve again, until every delivery is delivered or dead.
-                using (var serve = CourierProcess.Start(directory.Path, Environment(), "serve"))
+                using (var serve = CourierProcess.Start(directory.Path, ["serve"], Environment()))
                 {
                     var clock = Stopwatch.StartNew();
                     var record = await Eventually.WaitForAsync(
@@ -113,7 +113,7 @@ internal sealed class CrashRun
                     await serve.WaitAsync(TimeSpan.FromSeconds(30));
                 }
 
-                var status = await CourierProcess.RunAsync(directory.Path, Environment(), TimeSpan.FromSeconds(60), "status", "v", "--json");
+                var status = await CourierProcess.RunAsync(directory.Path, ["status", "v", "--json"], Environment(), TimeSpan.FromSeconds(60));
                 outcome.StatusExit = status.ExitCode;
                 outcome.StatusState = JsonDocument.Parse(status.Stdout).RootElement.GetProperty("state").GetString();
                 outcome.BytesMatch = expected.All(e => File.Exists(e.Key)) && files.All(f =>

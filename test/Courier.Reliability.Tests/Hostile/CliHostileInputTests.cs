@@ -52,7 +52,7 @@ public sealed class CliHostileInputTests : IClassFixture<HostileWorkspace>
     [MemberData(nameof(Cases))]
     public async Task Hostile_command_line_exits_2_with_a_clear_line_and_stores_nothing(string name, string[] arguments, string mentions)
     {
-        var result = await CourierProcess.RunAsync(_workspace.Root, null, Timeout, arguments);
+        var result = await CourierProcess.RunAsync(_workspace.Root, arguments, timeout: Timeout);
 
         result.ExitCode.ShouldBe(2, $"{name}: {result}");
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -71,7 +71,7 @@ public sealed class CliHostileInputTests : IClassFixture<HostileWorkspace>
         var config = $"bad-{Guid.NewGuid():N}.json";
         _workspace.WriteConfig(config, new Dictionary<string, object> { ["loop"] = new { Kind = "filesystem", Root = root } });
 
-        var result = await CourierProcess.RunAsync(_workspace.Root, null, Timeout, [.. Distribute("v1", "360p=v/360p.mp4"), "--config", config]);
+        var result = await CourierProcess.RunAsync(_workspace.Root, [.. Distribute("v1", "360p=v/360p.mp4"), "--config", config], timeout: Timeout);
 
         result.ExitCode.ShouldBe(2, $"{name}: {result}");
         result.Stderr.ShouldContain("loop", Case.Insensitive, result.ToString());
@@ -91,7 +91,7 @@ public sealed class CliHostileInputTests : IClassFixture<HostileWorkspace>
         var config = $"broken-{Guid.NewGuid():N}.json";
         await File.WriteAllTextAsync(Path.Combine(_workspace.Root, config), json, TestContext.Current.CancellationToken);
 
-        var result = await CourierProcess.RunAsync(_workspace.Root, null, Timeout, [.. Distribute("v1", "360p=v/360p.mp4"), "--config", config]);
+        var result = await CourierProcess.RunAsync(_workspace.Root, [.. Distribute("v1", "360p=v/360p.mp4"), "--config", config], timeout: Timeout);
 
         result.ExitCode.ShouldBe(2, $"{name}: {result}");
         result.Stderr.ShouldNotBeNullOrWhiteSpace();
@@ -108,7 +108,7 @@ public sealed class CliHostileInputTests : IClassFixture<HostileWorkspace>
               "Targets": { "archive": { "Kind": "filesystem", "Root": "./targets/good" } } } }
             """, TestContext.Current.CancellationToken);
 
-        var result = await CourierProcess.RunAsync(_workspace.Root, null, Timeout, [.. Distribute("good-after", "360p=v/360p.mp4"), "--config", "good.json"]);
+        var result = await CourierProcess.RunAsync(_workspace.Root, [.. Distribute("good-after", "360p=v/360p.mp4"), "--config", "good.json"], timeout: Timeout);
 
         result.ExitCode.ShouldBe(0, result.ToString());
         File.ReadAllBytes(Path.Combine(_workspace.Root, "targets", "good", "good-after", "360p", "360p.mp4")).ShouldBe(File.ReadAllBytes(Path.Combine(_workspace.Media, "v", "360p.mp4")));

@@ -160,7 +160,7 @@ public sealed class SecurityTests
             outputs["GET /metrics"].ShouldContain("courier", Case.Insensitive, "the metrics are really there");
             foreach (var arguments in new[] { new[] { "status", "v", "--json" }, ["status", "v"], ["queue", "--state", "dead"], ["queue", "--json"], ["stats", "--json"], ["stats"] })
             {
-                var cli = await CourierProcess.RunAsync(directory.Path, environment, TimeSpan.FromSeconds(60), arguments);
+                var cli = await CourierProcess.RunAsync(directory.Path, arguments, environment, TimeSpan.FromSeconds(60));
                 outputs[$"courier {string.Join(' ', arguments)}"] = cli.Stdout + cli.Stderr;
             }
         }

@@ -19,6 +19,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Uri _upstream;
     private readonly ConcurrentQueue<ProxyExchange> _exchanges = new();
     private readonly ConcurrentDictionary<Socket, byte> _clients = new();
+    private readonly ConcurrentDictionary<Task, byte> _handlers = new();
     private readonly List<FaultRule> _rules = [];
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _disposed = new();
@@ -146,6 +147,16 @@ public sealed class FaultProxy : IAsyncDisposable
         GoDown();
         await _disposed.CancelAsync().ConfigureAwait(false);
         await _acceptLoop.ConfigureAwait(false);
+
+        // Every exchange is recorded once its handler ends: wait for them (bounded), so Exchanges is complete after disposal.
+        try
+        {
+            await Task.WhenAll(_handlers.Keys).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
+            // A handler that does not end in time leaves its exchange unrecorded; the test that reads it fails and says so.
+        }
     }
 
     private async Task AcceptLoopAsync(TcpListener listener, CancellationToken cancellationToken)
@@ -163,7 +174,9 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             _clients[socket] = 0;
-            _ = Task.Run(() => HandleAsync(socket, cancellationToken), CancellationToken.None);
+            var handler = Task.Run(() => HandleAsync(socket, cancellationToken), CancellationToken.None);
+            _handlers[handler] = 0;
+            _ = handler.ContinueWith(t => _handlers.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -192,6 +205,7 @@ public sealed class FaultProxy : IAsyncDisposable
         var fault = Fault.Pass;
         long bodyRead = 0;
         int? status = null;
+        var recorded = false;
         try
         {
             head = await RequestHead.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
@@ -204,6 +218,9 @@ public sealed class FaultProxy : IAsyncDisposable
             fault = Decide(index, head);
             if (fault.Kind == FaultKind.Reset)
             {
+                // Recorded before the reset, so a client that sees its connection drop also sees the exchange.
+                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers));
+                recorded = true;
                 Abort(socket);
                 return;
             }
@@ -297,7 +314,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
         finally
         {
-            if (head is not null && index >= 0)
+            if (head is not null && index >= 0 && !recorded)
             {
                 _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers));
             }

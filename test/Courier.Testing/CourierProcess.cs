@@ -2,26 +2,33 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 
-namespace Courier.Cli.Tests.Infrastructure;
+namespace Courier.Testing;
 
 /// <summary>
-/// The real, built <c>courier</c> run as a child process (<c>dotnet courier.dll …</c>), with its own working directory,
-/// stdin closed and stdout/stderr redirected (so, never a terminal).
+/// The real, built <c>courier</c> run as a child process (<c>dotnet courier.dll …</c>) in its own working directory, with
+/// stdin closed and stdout/stderr redirected (so, never a terminal), inherited <c>Courier__*</c> settings removed and
+/// environment overrides applied. Output is collected as it comes; the process can be waited for (bounded), signalled,
+/// stopped cleanly (SIGTERM) or SIGKILLed.
 /// </summary>
-public sealed class CourierProcess : IAsyncDisposable
+public sealed class CourierProcess : IDisposable, IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IReadOnlyList<string> _arguments;
 
-    private CourierProcess(Process process)
+    private CourierProcess(Process process, IReadOnlyList<string> arguments)
     {
         _process = process;
+        _arguments = arguments;
     }
 
-    /// <summary>The path of the built courier.dll.</summary>
+    /// <summary>
+    /// The path of the built courier.dll: next to the tests when the test project references the CLI, else where the test
+    /// assembly's <c>CourierDll</c> metadata says.
+    /// </summary>
     public static string Dll { get; } = FindDll();
 
     public int Id => _process.Id;
@@ -55,18 +62,19 @@ public sealed class CourierProcess : IAsyncDisposable
     /// <summary>Starts <c>courier</c> with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
     public static CourierProcess Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
+        var arguments = args.ToList();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
+            UseShellExecute = false,
         };
         start.ArgumentList.Add(Dll);
-        foreach (var arg in args)
+        foreach (var arg in arguments)
         {
             start.ArgumentList.Add(arg);
         }
@@ -84,7 +92,7 @@ public sealed class CourierProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var courier = new CourierProcess(process);
+        var courier = new CourierProcess(process, arguments);
         process.OutputDataReceived += (_, e) => courier.Append(courier._stdout, courier._stdoutClosed, e.Data);
         process.ErrorDataReceived += (_, e) => courier.Append(courier._stderr, courier._stderrClosed, e.Data);
         process.Start();
@@ -95,16 +103,17 @@ public sealed class CourierProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>courier</c> to its end (bounded by <paramref name="timeout"/>, default 60 s).</summary>
-    public static async Task<CliResult> RunAsync(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    public static async Task<CourierResult> RunAsync(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         await using var process = Start(workingDirectory, args, environment);
         return await process.WaitAsync(timeout ?? TimeSpan.FromSeconds(60)).ConfigureAwait(false);
     }
 
-    /// <summary>Waits for the process to end; kills it and fails the test when it takes longer than <paramref name="timeout"/>.</summary>
-    public async Task<CliResult> WaitAsync(TimeSpan timeout)
+    /// <summary>Waits for the process to end and its output to be read; kills it and fails the test when it takes longer than <paramref name="timeout"/>.</summary>
+    public async Task<CourierResult> WaitAsync(TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(timeout);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(timeout);
         try
         {
             await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
@@ -112,11 +121,11 @@ public sealed class CourierProcess : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"courier did not end within {timeout.TotalSeconds} s\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
+            Kill();
+            throw new TimeoutException($"courier {string.Join(' ', _arguments)} did not end within {timeout.TotalSeconds:0} s\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}");
         }
 
-        return new CliResult(_process.ExitCode, Stdout, Stderr);
+        return new CourierResult(_process.ExitCode, Stdout, Stderr, _arguments);
     }
 
     /// <summary>Sends a signal with <c>/bin/kill</c> (TERM, INT, KILL).</summary>
@@ -131,11 +140,39 @@ public sealed class CourierProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM: a clean shutdown.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
+            Kill();
             await _process.WaitForExitAsync().ConfigureAwait(false);
         }
 
@@ -158,10 +195,16 @@ public sealed class CourierProcess : IAsyncDisposable
 
     private static string FindDll()
     {
-        var path = typeof(CourierProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CourierDll").Value!;
-        if (!File.Exists(path))
+        var beside = Path.Combine(AppContext.BaseDirectory, "courier.dll");
+        if (File.Exists(beside))
         {
-            throw new InvalidOperationException($"the built courier is not at {path}: build src/Courier.Cli first (dotnet build test/Courier.Cli.Tests builds it)");
+            return beside;
+        }
+
+        var path = Assembly.GetEntryAssembly()?.GetCustomAttributes<AssemblyMetadataAttribute>().SingleOrDefault(a => a.Key == "CourierDll")?.Value;
+        if (path is null || !File.Exists(path))
+        {
+            throw new InvalidOperationException($"the built courier is not at {path ?? beside}: build src/Courier.Cli first (building the test project builds it)");
         }
 
         return path;
