@@ -38,13 +38,11 @@ internal static class SqliteMapping
 
     public static string State(DeliveryState state) => state.Name();
 
-    public static DeliveryState State(string state) =>
-        DeliveryStates.TryParse(state, out var parsed) ? parsed : throw new InvalidDataException($"unknown delivery state '{state}' in the store");
+    public static DeliveryState State(string state) => DeliveryStates.Parse(state);
 
     public static string Mode(AttemptMode mode) => mode.Name();
 
-    public static AttemptMode Mode(string mode) =>
-        AttemptModes.TryParse(mode, out var parsed) ? parsed : throw new InvalidDataException($"unknown attempt mode '{mode}' in the store");
+    public static AttemptMode Mode(string mode) => AttemptModes.Parse(mode);
 
     public static string Kind(RenditionKind kind) => kind == RenditionKind.Package ? "package" : "file";
 

@@ -26,4 +26,8 @@ public static class AttemptModes
 
     /// <summary>The mode a word names, or false when it names none.</summary>
     public static bool TryParse(string? name, out AttemptMode mode) => ByName.TryGetValue(name ?? string.Empty, out mode);
+
+    /// <summary>The attempt mode a word read back from a store names; a word that names none means the ledger is damaged.</summary>
+    public static AttemptMode Parse(string name) =>
+        TryParse(name, out var parsed) ? parsed : throw new InvalidDataException($"unknown attempt mode '{name}' in the store");
 }

@@ -36,4 +36,8 @@ public static class DeliveryStates
 
     /// <summary>The state a word names, or false when it names none.</summary>
     public static bool TryParse(string? name, out DeliveryState state) => ByName.TryGetValue(name ?? string.Empty, out state);
+
+    /// <summary>The delivery state a word read back from a store names; a word that names none means the ledger is damaged.</summary>
+    public static DeliveryState Parse(string name) =>
+        TryParse(name, out var parsed) ? parsed : throw new InvalidDataException($"unknown delivery state '{name}' in the store");
 }
