@@ -14,4 +14,10 @@ public enum DeliveryState
 
     /// <summary>Given up on (permanent error or attempts exhausted) until a person resubmits it.</summary>
     Dead,
+
+    /// <summary>A newer version of the video (or its removal) was committed for the target first: terminal, not a failure, never pushed.</summary>
+    Superseded,
+
+    /// <summary>A removal delivery that is done: every file of the rendition is gone from the target, proven by a "not found".</summary>
+    Removed,
 }

@@ -18,19 +18,27 @@ public static class DeliveryStates
     /// <summary>Given up on until a person resubmits it.</summary>
     public const string Dead = "dead";
 
+    /// <summary>A newer version was committed for the target first: terminal, not a failure.</summary>
+    public const string Superseded = "superseded";
+
+    /// <summary>A removal that is done and proven.</summary>
+    public const string Removed = "removed";
+
     private static readonly Dictionary<string, DeliveryState> ByName =
         Enum.GetValues<DeliveryState>().ToDictionary(s => s.Name(), StringComparer.Ordinal);
 
     /// <summary>Every state, in the order the metrics and the statistics list them.</summary>
-    public static IReadOnlyList<DeliveryState> All { get; } = [DeliveryState.Delivered, DeliveryState.InFlight, DeliveryState.Queued, DeliveryState.Dead];
+    public static IReadOnlyList<DeliveryState> All { get; } = [DeliveryState.Delivered, DeliveryState.InFlight, DeliveryState.Queued, DeliveryState.Dead, DeliveryState.Superseded, DeliveryState.Removed];
 
-    /// <summary>The state's word: <c>in_flight</c>, <c>queued</c>, <c>delivered</c> or <c>dead</c>.</summary>
+    /// <summary>The state's word: <c>in_flight</c>, <c>queued</c>, <c>delivered</c>, <c>dead</c>, <c>superseded</c> or <c>removed</c>.</summary>
     public static string Name(this DeliveryState state) => state switch
     {
         DeliveryState.InFlight => InFlight,
         DeliveryState.Queued => Queued,
         DeliveryState.Delivered => Delivered,
         DeliveryState.Dead => Dead,
+        DeliveryState.Superseded => Superseded,
+        DeliveryState.Removed => Removed,
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown delivery state"),
     };
 

@@ -22,19 +22,21 @@ public sealed record VideoReport(
             .ThenBy(d => d.Target, StringComparer.Ordinal)
             .Select(d => DeliveryReport.From(d, targets?.Find(d.Target)?.Region))
             .ToList();
-        return new VideoReport(record.VideoId, record.Version, Derive(record.Deliveries.Select(d => d.State)), record.SubmittedAt, record.DistributedAt, record.Renditions, deliveries);
+        return new VideoReport(record.VideoId, record.Version, Derive(record.Deliveries.Select(d => d.State), record.Action), record.SubmittedAt, record.DistributedAt, record.Renditions, deliveries);
     }
 
     /// <summary>
-    /// A video's state from its deliveries' states: distributed when all are delivered, failed when any is dead,
-    /// partial when any is queued, else distributing.
+    /// A video's state from its deliveries' states: failed when any is dead, partial when any is queued; else, for a
+    /// publish, distributed when all are delivered, and for a removal, removed when all are removed; else distributing
+    /// (removing). Superseded deliveries count for neither: a version whose deliveries are all superseded is as its other ones say.
     /// </summary>
-    public static VideoState Derive(IEnumerable<DeliveryState> states)
+    public static VideoState Derive(IEnumerable<DeliveryState> states, DeliveryOperation action = DeliveryOperation.Push)
     {
-        var all = states.ToList();
-        if (all.Count > 0 && all.TrueForAll(s => s == DeliveryState.Delivered))
+        var all = states.Where(s => s != DeliveryState.Superseded).ToList();
+        var done = action == DeliveryOperation.Remove ? DeliveryState.Removed : DeliveryState.Delivered;
+        if (all.Count > 0 && all.TrueForAll(s => s == done))
         {
-            return VideoState.Distributed;
+            return action == DeliveryOperation.Remove ? VideoState.Removed : VideoState.Distributed;
         }
 
         if (all.Contains(DeliveryState.Dead))
@@ -42,7 +44,12 @@ public sealed record VideoReport(
             return VideoState.Failed;
         }
 
-        return all.Contains(DeliveryState.Queued) ? VideoState.Partial : VideoState.Distributing;
+        if (all.Contains(DeliveryState.Queued))
+        {
+            return VideoState.Partial;
+        }
+
+        return action == DeliveryOperation.Remove ? VideoState.Removing : VideoState.Distributing;
     }
 }
 
@@ -59,8 +66,10 @@ public sealed record DeliveryReport(
     DateTimeOffset? NextAttemptAt,
     long? Bytes,
     long? LastDurationMs,
-    DateTimeOffset? DeliveredAt)
+    DateTimeOffset? DeliveredAt,
+    int Version,
+    DeliveryOperation Operation)
 {
     public static DeliveryReport From(DeliveryView view, string? region) =>
-        new(view.Id, view.Rendition, view.Target, region, view.State, view.Attempts, view.LastError, view.ErrorKind, view.NextAttemptAt, view.Bytes, view.LastDurationMs, view.DeliveredAt);
+        new(view.Id, view.Rendition, view.Target, region, view.State, view.Attempts, view.LastError, view.ErrorKind, view.NextAttemptAt, view.Bytes, view.LastDurationMs, view.DeliveredAt, view.Version, view.Operation);
 }

@@ -7,6 +7,8 @@ namespace Courier.Core.Storage;
 /// a node that lost its lease can never overwrite the work of the node that took over.
 /// <see cref="Resubmitted"/> is true when a person resubmitted it (<see cref="IDeliveryQueue.RequeueAsync"/>) and it has
 /// not been attempted since: its next attempt counts as <c>manual</c>.
+/// <see cref="Operation"/> says whether the work is a push or a removal (<see cref="DeliveryOperation.Remove"/>: take the
+/// rendition's files away from the target).
 /// </summary>
 public sealed record ClaimedDelivery(
     Guid Id,
@@ -20,4 +22,5 @@ public sealed record ClaimedDelivery(
     int Attempts,
     Guid LeaseToken,
     DateTimeOffset CreatedAt,
-    bool Resubmitted = false);
+    bool Resubmitted = false,
+    DeliveryOperation Operation = DeliveryOperation.Push);

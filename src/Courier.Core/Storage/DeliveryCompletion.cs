@@ -9,7 +9,7 @@ namespace Courier.Core.Storage;
 /// </summary>
 /// <param name="DeliveryId">The delivery.</param>
 /// <param name="LeaseToken">The token of the claim the work was done under.</param>
-/// <param name="State">The new state: <c>delivered</c>, <c>queued</c> or <c>dead</c>.</param>
+/// <param name="State">The new state: <c>delivered</c> (a push), <c>removed</c> (a removal), <c>queued</c> or <c>dead</c>.</param>
 /// <param name="CountsAsAttempt">Whether the delivery's attempt count goes up (false when work was released unattempted: shutdown, target known down).</param>
 /// <param name="NextAttemptAt">When a queued delivery is due.</param>
 /// <param name="LastError">The error to show, or null.</param>
@@ -34,6 +34,10 @@ public sealed record DeliveryCompletion(
     /// <summary>The push succeeded and was verified: <c>delivered</c>, with the bytes and digest at the target and the attempt.</summary>
     public static DeliveryCompletion Delivered(ClaimedDelivery claim, long bytes, string sha256, AttemptRecord attempt, DateTimeOffset now) =>
         new(claim.Id, claim.LeaseToken, DeliveryState.Delivered, true, null, null, null, bytes, sha256, attempt, now);
+
+    /// <summary>A removal succeeded and was proven (every file answers "not found"): <c>removed</c>, with the attempt.</summary>
+    public static DeliveryCompletion Removed(ClaimedDelivery claim, AttemptRecord attempt, DateTimeOffset now) =>
+        new(claim.Id, claim.LeaseToken, DeliveryState.Removed, true, null, null, null, null, null, attempt, now);
 
     /// <summary>
     /// The attempt failed: <c>queued</c> again, due at <paramref name="nextAttemptAt"/>, or <c>dead</c> (then

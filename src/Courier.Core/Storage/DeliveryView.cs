@@ -18,4 +18,5 @@ public sealed record DeliveryView(
     long? LastDurationMs,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? DeliveredAt);
+    DateTimeOffset? DeliveredAt,
+    DeliveryOperation Operation = DeliveryOperation.Push);

@@ -33,4 +33,14 @@ public interface IDeliveryQueries
     /// Buckets start at <paramref name="since"/> + n × <paramref name="bucket"/>; a bucket without attempts may be left out.
     /// </summary>
     Task<IReadOnlyList<AttemptBucket>> GetAttemptSeriesAsync(DateTimeOffset since, TimeSpan bucket, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The files recorded (<see cref="IDeliveryQueue.RecordFilesAsync"/>) for every delivery of <paramref name="videoId"/>'s
+    /// <paramref name="rendition"/> to <paramref name="target"/> whose version is below <paramref name="beforeVersion"/>,
+    /// one row per key (the newest record of each): what older versions may have left at the target.
+    /// </summary>
+    Task<IReadOnlyList<DeliveredFile>> GetFilesAsync(string videoId, string rendition, string target, int beforeVersion, CancellationToken cancellationToken);
+
+    /// <summary>Per target that any version of the video was committed for: which version it holds (<see cref="TargetVersion"/>). Empty when the video is unknown.</summary>
+    Task<IReadOnlyList<TargetVersion>> GetTargetVersionsAsync(string videoId, CancellationToken cancellationToken);
 }

@@ -6,10 +6,18 @@ namespace Courier.Core.Storage;
 public interface IDeliveryQueue
 {
     /// <summary>
-    /// Commits a submission before anything is pushed: the video version (found by fingerprint, or the next number),
-    /// its renditions, and one delivery per rendition × target (existing ones are kept: no duplicates).
+    /// Commits a submission before anything is pushed: the video version, its renditions, and one delivery per rendition ×
+    /// target (existing ones are kept: no duplicates). The version: the newest one when its fingerprint is the submission's
+    /// and it is a publish (idempotent; extra targets or renditions add deliveries to it), else the next number. Content is
+    /// compared with the newest version only: an older version's content again is a new version.
+    /// Committing version V for a target supersedes every delivery of an older version of the video to that target that is
+    /// <c>queued</c>, <c>in_flight</c> or <c>dead</c>: it becomes <c>superseded</c>; an <c>in_flight</c> one keeps its lease
+    /// (its node is still writing) until the node completes it (refused) or the lease is released or reclaimed.
+    /// Renditions an older version had and V lacks get a <see cref="DeliveryOperation.Remove"/> delivery per target, held
+    /// until V's pushes there are all delivered.
     /// In the same transaction, records <paramref name="nodeId"/>'s heartbeat and claims for it, each under a fresh
-    /// lease token, the deliveries of this version to the given targets that are new or <c>queued</c>.
+    /// lease token, the deliveries of this version to the given targets that are new or <c>queued</c> and that the claim
+    /// rules allow (see <see cref="ClaimDueAsync"/>); the others stay <c>queued</c>, due now.
     /// New deliveries added to a version that was distributed (extra targets) clear its distributed time: it is set again,
     /// with another <c>video.distributed</c>, when they are delivered too.
     /// </summary>
@@ -19,13 +27,18 @@ public interface IDeliveryQueue
     /// Claims up to <paramref name="limit"/> <c>queued</c> deliveries due at <paramref name="now"/>, oldest due first,
     /// skipping <paramref name="excludeTargets"/>; each gets state <c>in_flight</c>, owner <paramref name="nodeId"/> and a
     /// fresh lease token. Records the node's heartbeat in the same transaction. Costs O(due rows), not O(queue).
+    /// The claim rules: a delivery of video X to target T is never handed out while a delivery of a newer version of X to T
+    /// exists, while a <c>superseded</c> delivery of X to T still holds a lease (an older push is still writing), or, for a
+    /// removal of a rendition a publish version dropped, while a push of that version to T is not yet <c>delivered</c>.
     /// </summary>
     Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes an outcome if, and only if, the delivery is still <c>in_flight</c> under <see cref="DeliveryCompletion.LeaseToken"/>.
     /// With it, in one transaction: the attempt, the video's distributed time when this was its last delivery, and the events
-    /// (<c>video.distributed</c>, <c>delivery.dead</c>, <c>video.failed</c> once per version). Returns false when refused.
+    /// (<c>video.distributed</c>, or <c>video.removed</c> for a removal version, <c>delivery.dead</c>, <c>video.failed</c> once
+    /// per version). Returns false when refused. A delivery that was superseded while in flight is refused too, but the
+    /// completion lets its lease go (and records its attempt when one is given): newer work may then start on its keys.
     /// </summary>
     Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken);
 
@@ -49,4 +62,20 @@ public interface IDeliveryQueue
     /// when it is delivered again). Only while it is still <c>delivered</c>: returns false otherwise.
     /// </summary>
     Task<bool> ReopenDeliveredAsync(Guid deliveryId, string reason, string errorKind, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes a video down from <paramref name="targets"/>: commits, before any work starts, a removal version (N+1,
+    /// <see cref="VideoRecord.Action"/> <see cref="DeliveryOperation.Remove"/>) with one <see cref="DeliveryOperation.Remove"/> delivery per rendition name any
+    /// version of the video ever had × asked target; supersedes every older delivery of the video to those targets that is not
+    /// done (<c>queued</c>, <c>in_flight</c>, <c>dead</c> → <c>superseded</c>); and claims for <paramref name="nodeId"/> the
+    /// removals the claim rules allow. When the newest version is already a removal covering every asked target, it is
+    /// idempotent: the same version, its queued removals claimed. Returns null when the video is unknown.
+    /// </summary>
+    Task<SubmitResult?> RemoveAsync(string videoId, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records the files a push put at its target and verified (upsert by key), while the delivery is still <c>in_flight</c>
+    /// under <paramref name="leaseToken"/>. Returns false when refused (the lease was lost or the delivery superseded).
+    /// </summary>
+    Task<bool> RecordFilesAsync(Guid deliveryId, Guid leaseToken, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken);
 }
