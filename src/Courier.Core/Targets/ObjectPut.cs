@@ -17,10 +17,11 @@ public sealed record ObjectPut(string Key, string SourcePath, long Length, strin
     public bool InPlace { get; init; }
 
     /// <summary>
-    /// Opens the source for streaming: reports bytes read to <see cref="Activity"/> and hashes them (SHA-256, and MD5 on request).
+    /// Opens the source for streaming: reports bytes read to <see cref="Activity"/> and hashes them (SHA-256 unless
+    /// <paramref name="sha256"/> is false, as for a target that verifies sizes only; MD5 on request).
     /// Throws <see cref="Sources.SourceMissingException"/> when the file is gone.
     /// </summary>
-    public HashingStream OpenSource(bool md5 = false)
+    public HashingStream OpenSource(bool md5 = false, bool sha256 = true)
     {
         FileStream file;
         try
@@ -39,6 +40,6 @@ public sealed record ObjectPut(string Key, string SourcePath, long Length, strin
             throw new Sources.SourceMissingException($"source file '{SourcePath}' is gone or unreadable: {e.Message}", e);
         }
 
-        return new HashingStream(file, md5, Activity);
+        return new HashingStream(file, md5, Activity, sha256);
     }
 }

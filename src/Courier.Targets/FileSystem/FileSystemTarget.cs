@@ -207,12 +207,12 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
         return path;
     }
 
-    private static async Task<(long Bytes, string Sha256)> WriteTempAsync(ObjectPut put, string temp, CancellationToken cancellationToken)
+    private async Task<(long Bytes, string Sha256)> WriteTempAsync(ObjectPut put, string temp, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            await using var source = put.OpenSource();
+            await using var source = put.OpenSource(sha256: Verify == VerifyMode.Full);
             await using var file = new FileStream(temp, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,

@@ -94,7 +94,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
         long bytes;
         string sha256;
         using (var deadline = Deadline(cancellationToken))
-        using (var content = new SourceContent(Name, put, deadline))
+        using (var content = new SourceContent(Name, put, deadline, sha256: Verify == VerifyMode.Full))
         {
             if (_settings.Upload == HttpUploadMode.Put || put.InPlace)
             {
