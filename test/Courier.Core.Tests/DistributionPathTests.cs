@@ -13,7 +13,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Synchronous_distribution_delivers_every_rendition_to_every_target_byte_identical()
     {
-        await using var courier = await CourierHarness.StartAsync(["north", "south"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north", "south"]);
         courier.WriteSource("movie-42/360p.mp4", "360p bytes");
         courier.WriteSource("movie-42/hls/index.m3u8", "#EXTM3U\nseg_001.ts\n");
         courier.WriteSource("movie-42/hls/seg_001.ts", "segment one");
@@ -38,7 +38,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Failed_delivery_is_queued_with_backoff_and_the_scanner_delivers_it_when_due()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"]);
         courier.WriteSource("movie-42/360p.mp4", "360p bytes");
         // A file where the target needs a directory: every write fails until it is removed.
         Directory.CreateDirectory(courier.TargetRoot("north"));
@@ -74,7 +74,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Source_deleted_after_submit_is_dead_with_the_reason()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"]);
         var source = courier.WriteSource("movie-42/360p.mp4", "360p bytes");
         var submission = await courier.Distributor.SubmitAsync(new SubmitRequest("movie-42", [new RenditionRequest("360p", "movie-42/360p.mp4")]), None);
         File.Delete(source);
@@ -91,7 +91,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Delivery_is_dead_after_the_last_allowed_attempt()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"], new() { ["Retry:MaxAttempts"] = "3", ["Circuit:FailureThreshold"] = "100" });
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"], new Dictionary<string, string?> { ["Courier:Retry:MaxAttempts"] = "3", ["Courier:Circuit:FailureThreshold"] = "100" });
         courier.WriteSource("v/360p.mp4", "bytes");
         Directory.CreateDirectory(courier.TargetRoot("north"));
         File.WriteAllText(Path.Combine(courier.TargetRoot("north"), "v"), "in the way");
@@ -113,7 +113,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Work_of_a_node_that_died_is_taken_back_after_the_lease_timeout_and_delivered()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"]);
         courier.WriteSource("v/360p.mp4", "bytes");
         var content = new Sources.SourceResolver(courier.SourceRoot).Resolve("360p", "v/360p.mp4", "path");
         var rendition = new NewRendition("360p", "v/360p.mp4", content.Kind, content.Fingerprint, content.TotalBytes, 1);
@@ -137,7 +137,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task A_target_known_to_be_down_queues_without_using_attempts_and_is_drained_when_it_recovers()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"], new() { ["Circuit:FailureThreshold"] = "2" });
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"], new Dictionary<string, string?> { ["Courier:Circuit:FailureThreshold"] = "2" });
         Directory.CreateDirectory(courier.TargetRoot("north"));
         var blockers = new List<string>();
         var renditions = new List<(string, string)>();
@@ -172,7 +172,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Shutdown_mid_push_releases_the_delivery_unattempted()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"]);
         courier.WriteSource("v/360p.mp4", "bytes");
         var submission = await courier.Distributor.SubmitAsync(new SubmitRequest("v", [new RenditionRequest("360p", "v/360p.mp4")]), None);
         using var stopping = new CancellationTokenSource();
@@ -190,7 +190,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Resubmitted_dead_delivery_is_retried_as_a_manual_attempt()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"]);
         var source = courier.WriteSource("v/360p.mp4", "bytes");
         var submission = await courier.Distributor.SubmitAsync(new SubmitRequest("v", [new RenditionRequest("360p", "v/360p.mp4")]), None);
         File.Move(source, source + ".away");
@@ -209,7 +209,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Same_submission_twice_is_one_set_of_deliveries_and_nothing_is_pushed_again()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"]);
         courier.WriteSource("v/360p.mp4", "bytes");
 
         var first = await courier.DistributeAsync("v", ("360p", "v/360p.mp4"));
@@ -224,7 +224,7 @@ public sealed class DistributionPathTests
     [Fact]
     public async Task Bad_submission_stores_nothing()
     {
-        await using var courier = await CourierHarness.StartAsync(["north"]);
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"]);
         courier.WriteSource("v/360p.mp4", "bytes");
 
         var error = await Should.ThrowAsync<BadInputException>(() => courier.DistributeAsync("v", ("360p", "v/360p.mp4"), ("720p", "v/missing.mp4")));

@@ -7,23 +7,27 @@ using Courier.Server.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
-namespace Courier.Reliability.Tests;
+namespace Courier.Testing;
 
 /// <summary>
-/// Courier's core composed exactly as the CLI and server compose it (<c>AddCourier</c>), on a temp SQLite file and a
-/// temp source root, with the settings a test gives. Real store, real targets; the clock is the real one, with short
-/// retry delays, so the hang and stall faults meet the real stall watchdog.
+/// Courier's core composed exactly as the CLI and server compose it (<c>OpenCourierAsync</c>), on a temp SQLite file and a
+/// temp source root, with the settings a test gives: real store, real targets. The clock is the real one (with short retry
+/// delays, so the hang and stall faults meet the real stall watchdog), or a <see cref="FakeTimeProvider"/> when a test
+/// wants backoff and leases without waiting.
 /// </summary>
-internal sealed class CourierHarness : IAsyncDisposable
+public sealed class CourierHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly TimeProvider _time;
 
-    private CourierHarness(TempDirectory directory, ServiceProvider services, CapturedLogs logs)
+    private CourierHarness(TempDirectory directory, ServiceProvider services, CapturedLogs logs, TimeProvider time)
     {
         Directory = directory;
         _services = services;
         Logs = logs;
+        _time = time;
     }
 
     public TempDirectory Directory { get; }
@@ -44,6 +48,9 @@ internal sealed class CourierHarness : IAsyncDisposable
 
     public DeliveryLedger Ledger => _services.GetRequiredService<DeliveryLedger>();
 
+    /// <summary>The fake clock the harness was started on (<see cref="StartOnFakeClockAsync"/>).</summary>
+    public FakeTimeProvider Time => _time as FakeTimeProvider ?? throw new InvalidOperationException("this harness runs on the real clock");
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Settings every fault test shares: tiny retry delays, a short stall timeout, few attempts, no quick retries.</summary>
@@ -59,40 +66,84 @@ internal sealed class CourierHarness : IAsyncDisposable
         ["Courier:Scan:BatchSize"] = "100",
     };
 
-    public static async Task<CourierHarness> StartAsync(IDictionary<string, string?> settings)
+    /// <summary>Starts Courier on the real clock with <paramref name="settings"/> (full keys: <c>Courier:Retry:MaxAttempts</c>).</summary>
+    public static Task<CourierHarness> StartAsync(IDictionary<string, string?> settings) => StartAsync(_ => settings, TimeProvider.System);
+
+    /// <summary>
+    /// Starts Courier on a <see cref="FakeTimeProvider"/> (at 2026-11-25 10:00 UTC) with filesystem targets named
+    /// <paramref name="targets"/> (under <see cref="TargetRoot"/>), no quick retries, and <paramref name="settings"/> on top.
+    /// </summary>
+    public static Task<CourierHarness> StartOnFakeClockAsync(string[] targets, IDictionary<string, string?>? settings = null)
+    {
+        IDictionary<string, string?> SettingsUnder(TempDirectory directory)
+        {
+            var all = new Dictionary<string, string?> { ["Courier:Retry:QuickRetries"] = "0" };
+            foreach (var target in targets)
+            {
+                all[$"Courier:Targets:{target}:Kind"] = "filesystem";
+                all[$"Courier:Targets:{target}:Root"] = directory.Combine("targets", target);
+            }
+
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                all[key] = value;
+            }
+
+            return all;
+        }
+
+        return StartAsync(SettingsUnder, new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)));
+    }
+
+    /// <summary>Where the filesystem target <paramref name="target"/> of <see cref="StartOnFakeClockAsync"/> writes.</summary>
+    public string TargetRoot(string target) => Directory.Combine("targets", target);
+
+    private static async Task<CourierHarness> StartAsync(Func<TempDirectory, IDictionary<string, string?>> settingsFor, TimeProvider time)
     {
         var directory = new TempDirectory();
         System.IO.Directory.CreateDirectory(directory.Combine("media"));
-        var all = new Dictionary<string, string?>(settings)
+        var all = new Dictionary<string, string?>
         {
             ["Courier:SourceRoot"] = directory.Combine("media"),
             ["Courier:Store:Provider"] = "sqlite",
             ["Courier:Store:ConnectionString"] = $"Data Source={directory.Combine("courier.db")}",
         };
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in settingsFor(directory))
         {
             all[key] = value;
         }
 
+        // A file of its own, so no courier.json of the working directory can leak in.
         var file = directory.Combine("courier.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { Courier = new { } }), Ct);
         var configuration = CourierConfiguration.Load(file, all);
         var logs = new CapturedLogs();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        if (time is FakeTimeProvider)
+        {
+            services.AddSingleton(time);
+        }
+
         var provider = await services.OpenCourierAsync(configuration, Ct);
-        return new CourierHarness(directory, provider, logs);
+        return new CourierHarness(directory, provider, logs, time);
     }
 
     /// <summary>Writes a source file of <paramref name="length"/> seeded random bytes under the source root; returns its relative path.</summary>
     public string WriteSource(string relative, int length, int seed = 1)
     {
-        var full = Path.Combine(SourceRoot, relative);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
-        File.WriteAllBytes(full, bytes);
+        File.WriteAllBytes(SourceFile(relative), bytes);
         return relative;
+    }
+
+    /// <summary>Writes a source file with <paramref name="content"/> under the source root; returns its full path.</summary>
+    public string WriteSource(string relative, string content)
+    {
+        var full = SourceFile(relative);
+        File.WriteAllText(full, content);
+        return full;
     }
 
     /// <summary>An HLS package: three segments and a playlist naming them.</summary>
@@ -109,6 +160,10 @@ internal sealed class CourierHarness : IAsyncDisposable
 
     public Task<DistributionReport> DistributeAsync(string videoId, params (string Name, string Path)[] renditions) =>
         Distributor.DistributeAsync(new SubmitRequest(videoId, renditions.Select(r => new RenditionRequest(r.Name, r.Path)).ToList()), null, Ct);
+
+    /// <summary>The video's report as the ledger has it now.</summary>
+    public async Task<VideoReport> ReportAsync(string videoId) =>
+        await Ledger.GetVideoAsync(videoId, Ct) ?? throw new InvalidOperationException($"no video {videoId}");
 
     /// <summary>
     /// Runs scans until every delivery of the video is delivered or dead (bounded), checking <paramref name="invariant"/>
@@ -165,5 +220,12 @@ internal sealed class CourierHarness : IAsyncDisposable
         await _services.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Dispose();
+    }
+
+    private string SourceFile(string relative)
+    {
+        var full = Path.Combine(SourceRoot, relative);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        return full;
     }
 }

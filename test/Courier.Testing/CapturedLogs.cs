@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Courier.Reliability.Tests;
+namespace Courier.Testing;
 
 /// <summary>Keeps every log line written (message and exception), so tests can search them for what must never appear.</summary>
-internal sealed class CapturedLogs : ILoggerProvider
+public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
 
