@@ -47,6 +47,7 @@ internal sealed class RenditionPusher
     public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, bool nothingPushedYet, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var digests = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var files = new ConcurrentDictionary<string, DeliveredFile>(StringComparer.Ordinal);
         long sent = 0;
         var skipped = 0;
 
@@ -57,6 +58,7 @@ internal sealed class RenditionPusher
             var inPlace = nothingPushedYet && content.Kind == RenditionKind.Package && !PushOrder.IsPlaylist(file.RelativePath);
             var (bytes, sha256) = await PushFileWithQuickRetriesAsync(target, key, file, nothingPushedYet, inPlace, watchdog, token).ConfigureAwait(false);
             digests[file.RelativePath] = sha256;
+            files[key] = new DeliveredFile(key, file.Length, sha256.Length == 0 ? null : sha256);
             if (bytes == 0 && file.Length > 0)
             {
                 Interlocked.Increment(ref skipped);
@@ -75,7 +77,8 @@ internal sealed class RenditionPusher
             await PushFileAsync(playlist, cancellationToken).ConfigureAwait(false);
         }
 
-        return new RenditionPushed(sent, content.TotalBytes, Digest(content, digests), skipped);
+        var delivered = files.Values.OrderBy(f => f.Key, StringComparer.Ordinal).ToList();
+        return new RenditionPushed(sent, content.TotalBytes, Digest(content, digests), skipped, delivered);
     }
 
     private async Task<(long Bytes, string Sha256)> PushFileWithQuickRetriesAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)

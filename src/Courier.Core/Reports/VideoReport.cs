@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Courier.Core.Domain;
 using Courier.Core.Storage;
 using Courier.Core.Targets;
@@ -14,6 +15,13 @@ public sealed record VideoReport(
     IReadOnlyList<RenditionRecord> Renditions,
     IReadOnlyList<DeliveryReport> Deliveries)
 {
+    /// <summary>
+    /// Per target any version of the video was committed for, which version it holds (<c>courier status</c> and
+    /// <c>GET /api/videos/{id}</c>); null (left out of the JSON) in the other replies.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<TargetVersion>? Targets { get; init; }
+
     /// <summary>Builds the report of a stored video version; regions come from <paramref name="targets"/> where known.</summary>
     public static VideoReport From(VideoRecord record, TargetRegistry? targets)
     {
