@@ -10,10 +10,8 @@ public sealed record CourierEvent(long Id, string Type, string VideoId, int Vers
 public static class EventTypes
 {
     public const string VideoDistributed = "video.distributed";
-    public const string VideoFailed = "video.failed";
-
-    /// <summary>Every removal of a takedown version is done: the video is gone from the targets asked.</summary>
     public const string VideoRemoved = "video.removed";
+    public const string VideoFailed = "video.failed";
     public const string DeliveryDead = "delivery.dead";
     public const string DeadlineMissed = "delivery.deadline_missed";
 }
