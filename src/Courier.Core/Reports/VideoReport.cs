@@ -35,14 +35,16 @@ public sealed record VideoReport(
 
     /// <summary>
     /// A video's state from its deliveries' states: failed when any is dead, partial when any is queued; else, for a
-    /// publish, distributed when all are delivered, and for a removal, removed when all are removed; else distributing
+    /// publish, distributed when all are delivered (or removed: a dropped rendition's removal), and for a removal,
+    /// removed when all are removed; else distributing
     /// (removing). Superseded deliveries count for neither: a version whose deliveries are all superseded is as its other ones say.
     /// </summary>
     public static VideoState Derive(IEnumerable<DeliveryState> states, DeliveryOperation action = DeliveryOperation.Push)
     {
         var all = states.Where(s => s != DeliveryState.Superseded).ToList();
+        // A publish may hold removals too (of renditions it dropped): removed is done for it as well.
         var done = action == DeliveryOperation.Remove ? DeliveryState.Removed : DeliveryState.Delivered;
-        if (all.Count > 0 && all.TrueForAll(s => s == done))
+        if (all.Count > 0 && all.TrueForAll(s => s == done || s == DeliveryState.Removed))
         {
             return action == DeliveryOperation.Remove ? VideoState.Removed : VideoState.Distributed;
         }
