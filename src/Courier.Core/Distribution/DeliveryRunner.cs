@@ -122,13 +122,15 @@ public sealed partial class DeliveryRunner
 
             observer?.Started(delivery, content.TotalBytes);
             LogPushing(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Attempts + 1, CourierTelemetry.Tag(mode));
-            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, watchdog, watchdog.Token).ConfigureAwait(false);
+            var older = await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, watchdog.Token).ConfigureAwait(false);
+            var olderKeys = older.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, olderKeys, watchdog, watchdog.Token).ConfigureAwait(false);
 
             // Refused when this push was superseded or its lease lost: then the completion below is refused too, and lets
             // the lease go; the files older versions left are for the newer version's push to delete.
             if (await _store.RecordFilesAsync(delivery.Id, delivery.LeaseToken, pushed.Files, CancellationToken.None).ConfigureAwait(false))
             {
-                await DeleteOrphansAsync(target, delivery, pushed.Files, watchdog, watchdog.Token).ConfigureAwait(false);
+                await DeleteOrphansAsync(target, delivery, olderKeys, pushed.Files, watchdog, watchdog.Token).ConfigureAwait(false);
             }
 
             return await SucceedAsync(delivery, mode, target, pushed, startedAt, started, observer).ConfigureAwait(false);
@@ -205,11 +207,10 @@ public sealed partial class DeliveryRunner
     /// Deletes what older versions of the rendition left at the target that this version lacks (fewer segments, other
     /// names), in <see cref="RemovalOrder"/>, proving each gone. Runs only after every file of this version is in place.
     /// </summary>
-    private async Task DeleteOrphansAsync(ITarget target, ClaimedDelivery delivery, IReadOnlyList<DeliveredFile> current, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private async Task DeleteOrphansAsync(ITarget target, ClaimedDelivery delivery, IReadOnlySet<string> olderKeys, IReadOnlyList<DeliveredFile> current, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
-        var older = await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, cancellationToken).ConfigureAwait(false);
         var keep = current.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        var orphans = older.Select(f => f.Key).Where(key => !keep.Contains(key));
+        var orphans = olderKeys.Where(key => !keep.Contains(key));
         var deleted = await DeleteAllAsync(target, RemovalOrder.Sort(orphans), watchdog, cancellationToken).ConfigureAwait(false);
         if (deleted > 0)
         {
