@@ -14,6 +14,7 @@ internal static class CourierCli
             ServeCommand.Create(),
             DistributeCommand.Create(),
             StatusCommand.Create(),
+            RemoveCommand.Create(),
             QueueCommand.Create(),
             RetryCommand.Create(),
             ReconcileCommand.Create(),

@@ -45,6 +45,22 @@ public sealed class CourierClient
     public Task<VideoReport> GetVideoAsync(string videoId, CancellationToken cancellationToken = default) =>
         SendAsync<VideoReport>(HttpMethod.Get, "api/videos/" + Uri.EscapeDataString(videoId), null, cancellationToken);
 
+    /// <summary>
+    /// Takes a video down (<c>DELETE /api/videos/{id}</c>) from <paramref name="targets"/> (null: every target it was sent
+    /// to) and answers with the removal's report. State <c>removed</c>: gone everywhere asked; <c>partial</c>/<c>failed</c>:
+    /// some removals wait in the failure queue or are dead. <see cref="CourierNotFoundException"/> when the video is unknown.
+    /// </summary>
+    public Task<VideoReport> RemoveAsync(string videoId, IReadOnlyList<string>? targets = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        foreach (var target in targets ?? [])
+        {
+            Add(query, "target", target);
+        }
+
+        return SendAsync<VideoReport>(HttpMethod.Delete, "api/videos/" + Uri.EscapeDataString(videoId) + Query(query), null, cancellationToken);
+    }
+
     /// <summary>The failure queue and the dead letters (<c>GET /api/queue</c>), one page.</summary>
     public Task<QueuePage> GetQueueAsync(QueueFilter? filter = null, CancellationToken cancellationToken = default)
     {

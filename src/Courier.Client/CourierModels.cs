@@ -11,7 +11,8 @@ public sealed record RenditionSource(string Name, string Path);
 public sealed record VideoSubmission(string VideoId, IReadOnlyList<RenditionSource> Renditions, IReadOnlyList<string>? Targets = null, bool? Wait = null);
 
 /// <summary>A video's report: where every rendition is on every target.</summary>
-/// <param name="State"><c>distributing</c>, <c>distributed</c>, <c>partial</c>, <c>failed</c>.</param>
+/// <param name="State"><c>distributing</c>, <c>distributed</c>, <c>partial</c>, <c>failed</c>; for a takedown <c>removing</c>, <c>removed</c>.</param>
+/// <param name="Targets">Per target, which version it holds (in <c>GET /api/videos/{id}</c>; null in other answers).</param>
 public sealed record VideoReport(
     string VideoId,
     int Version,
@@ -19,7 +20,14 @@ public sealed record VideoReport(
     DateTimeOffset SubmittedAt,
     DateTimeOffset? DistributedAt,
     IReadOnlyList<RenditionInfo> Renditions,
-    IReadOnlyList<DeliveryReport> Deliveries);
+    IReadOnlyList<DeliveryReport> Deliveries,
+    IReadOnlyList<TargetHolding>? Targets = null);
+
+/// <summary>Which version of a video one target holds.</summary>
+/// <param name="LiveVersion">The newest version wholly delivered there (what players get), or null.</param>
+/// <param name="PendingVersion">The newest version with work not yet done there, or null.</param>
+/// <param name="Removed">True when the video was taken down from the target.</param>
+public sealed record TargetHolding(string Target, int? LiveVersion, int? PendingVersion, bool Removed);
 
 /// <summary>A rendition as the server recorded it.</summary>
 /// <param name="Kind"><c>file</c> or <c>package</c>.</param>
@@ -39,7 +47,9 @@ public sealed record DeliveryReport(
     DateTimeOffset? NextAttemptAt,
     long? Bytes,
     long? LastDurationMs,
-    DateTimeOffset? DeliveredAt);
+    DateTimeOffset? DeliveredAt,
+    int Version = 0,
+    string Operation = "push");
 
 /// <summary>A delivery as the queue and <c>GET /api/deliveries/{id}</c> show it.</summary>
 public sealed record Delivery(
@@ -57,7 +67,8 @@ public sealed record Delivery(
     long? LastDurationMs,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? DeliveredAt);
+    DateTimeOffset? DeliveredAt,
+    string Operation = "push");
 
 /// <summary>Which part of the queue to read.</summary>
 /// <param name="State"><c>queued</c>, <c>dead</c>, or null for both.</param>

@@ -10,7 +10,8 @@ internal sealed partial class PostgresDeliveryStore
     /// <summary>
     /// One short implicit transaction (one round trip): the node's heartbeat, then a CTE that picks the due rows through
     /// the partial index <c>deliveries_due</c> with <c>FOR UPDATE SKIP LOCKED LIMIT n</c> (nodes claiming at once never
-    /// wait for, nor take, each other's rows), and the update to <c>in_flight</c> with a fresh lease token.
+    /// wait for, nor take, each other's rows), and the update to <c>in_flight</c> with a fresh lease token. A due row the
+    /// claim rules hold (<see cref="ClaimRules"/>) is skipped and stays queued.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken)
     {
@@ -24,15 +25,16 @@ internal sealed partial class PostgresDeliveryStore
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
             WITH due AS (
-                SELECT id, next_attempt_at FROM deliveries
-                WHERE state = 'queued' AND next_attempt_at <= @now AND NOT (target = ANY(@exclude))
-                ORDER BY next_attempt_at, id
+                SELECT d.id, d.next_attempt_at FROM deliveries d
+                WHERE d.state = 'queued' AND d.next_attempt_at <= @now AND NOT (d.target = ANY(@exclude))
+                  AND {ClaimRules}
+                ORDER BY d.next_attempt_at, d.id
                 LIMIT @limit
                 FOR UPDATE SKIP LOCKED),
             taken AS (
                 UPDATE deliveries d SET state = 'in_flight', lease_owner = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
                 FROM due WHERE d.id = due.id
-                RETURNING d.id, d.video_id, d.version, d.rendition, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, due.next_attempt_at AS due_at)
+                RETURNING d.id, d.video_id, d.version, d.rendition, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation, due.next_attempt_at AS due_at)
             SELECT {ClaimColumns}
             FROM taken d JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
             ORDER BY d.due_at, d.id
@@ -71,7 +73,8 @@ internal sealed partial class PostgresDeliveryStore
     /// <summary>
     /// Takes back the in-flight work of nodes with a stale (or no) heartbeat. A completion racing with this is decided by
     /// the row lock: whichever commits second sees the other's change and its lease-token check fails.
-    /// The heartbeats of the stale nodes are removed with it (a node that was only slow writes a new one).
+    /// The heartbeats of the stale nodes are removed with it (a node that was only slow writes a new one). Superseded
+    /// deliveries those nodes still held let go of their lease, so newer work on their keys may start.
     /// </summary>
     public async Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -87,6 +90,15 @@ internal sealed partial class PostgresDeliveryStore
         {
             Parameters = { Time("now", now), Time("before", heartbeatBefore), P("kind", ErrorKinds.LeaseLost) },
         });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            UPDATE deliveries d SET lease_owner = NULL, lease_token = NULL, updated_at = @now
+            WHERE d.state = 'superseded' AND d.lease_token IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.node_id = d.lease_owner AND n.heartbeat_at >= @before)
+            """)
+        {
+            Parameters = { Time("now", now), Time("before", heartbeatBefore) },
+        });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM nodes WHERE heartbeat_at < @before") { Parameters = { Time("before", heartbeatBefore) } });
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return batch.BatchCommands[0].RecordsAffected;
@@ -100,6 +112,11 @@ internal sealed partial class PostgresDeliveryStore
             UPDATE deliveries SET state = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_token = NULL, updated_at = @now
             WHERE state = 'in_flight' AND lease_owner = @node
             """)
+        {
+            Parameters = { Time("now", now), P("node", nodeId) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "UPDATE deliveries SET lease_owner = NULL, lease_token = NULL, updated_at = @now WHERE state = 'superseded' AND lease_token IS NOT NULL AND lease_owner = @node")
         {
             Parameters = { Time("now", now), P("node", nodeId) },
         });

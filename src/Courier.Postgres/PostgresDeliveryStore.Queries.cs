@@ -1,3 +1,4 @@
+using Courier.Core.Domain;
 using Courier.Core.Storage;
 using Npgsql;
 using static Courier.Postgres.PostgresMapping;
@@ -44,7 +45,7 @@ internal sealed partial class PostgresDeliveryStore
         const string Keys = "unnest(@videos, @versions) AS k(video_id, version)";
         await using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            $"SELECT v.video_id, v.version, v.submitted_at, v.distributed_at FROM video_versions v JOIN {Keys} ON v.video_id = k.video_id AND v.version = k.version")
+            $"SELECT v.video_id, v.version, v.submitted_at, v.distributed_at, v.action FROM video_versions v JOIN {Keys} ON v.video_id = k.video_id AND v.version = k.version")
         {
             Parameters = { P("videos", videos), P("versions", versions) },
         });
@@ -61,20 +62,20 @@ internal sealed partial class PostgresDeliveryStore
             $"""
             SELECT {DeliveryColumns}
             FROM deliveries d JOIN {Keys} ON d.video_id = k.video_id AND d.version = k.version
-            ORDER BY d.rendition, d.target
+            ORDER BY d.rendition, d.target, d.operation
             """)
         {
             Parameters = { P("videos", videos), P("versions", versions) },
         });
 
-        var heads = new Dictionary<(string, int), (DateTimeOffset Submitted, DateTimeOffset? Distributed)>();
+        var heads = new Dictionary<(string, int), (DateTimeOffset Submitted, DateTimeOffset? Distributed, DeliveryOperation Action)>();
         var renditions = new Dictionary<(string, int), List<RenditionRecord>>();
         var deliveries = new Dictionary<(string, int), List<DeliveryView>>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                heads[(reader.GetString(0), reader.GetInt32(1))] = (reader.GetFieldValue<DateTimeOffset>(2), NullableTime(reader, 3));
+                heads[(reader.GetString(0), reader.GetInt32(1))] = (reader.GetFieldValue<DateTimeOffset>(2), NullableTime(reader, 3), DeliveryOperations.Parse(reader.GetString(4)));
             }
 
             await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -100,7 +101,8 @@ internal sealed partial class PostgresDeliveryStore
             heads[key].Submitted,
             heads[key].Distributed,
             renditions.GetValueOrDefault(key) ?? [],
-            deliveries.GetValueOrDefault(key) ?? [])).ToList();
+            deliveries.GetValueOrDefault(key) ?? [],
+            heads[key].Action)).ToList();
     }
 
     public async Task<DeliveryView?> GetDeliveryAsync(Guid deliveryId, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Courier.Core.Domain;
 using Courier.Core.Storage;
 using Npgsql;
 using static Courier.Postgres.PostgresMapping;
@@ -6,64 +7,54 @@ namespace Courier.Postgres;
 
 internal sealed partial class PostgresDeliveryStore
 {
+    private const string ClaimedReturning = "id, video_id, version, rendition, target, attempts, lease_token, created_at, resubmitted, operation";
+
     /// <summary>
     /// One transaction, serialised per video by an advisory lock (two submissions of one video cannot both pick the next
-    /// version number): finds or adds the version, adds the missing deliveries in flight for the node, and claims the
-    /// queued ones of this version to the given targets.
+    /// version number): finds the newest version and compares the content with it (same: that version; else a new one),
+    /// upserts the renditions, supersedes older work at the targets, adds the missing deliveries queued (and the removals
+    /// of dropped renditions at targets new to the version), and claims for the node those the claim rules allow.
     /// </summary>
-    private const string ClaimedReturning = "id, video_id, version, rendition, target, attempts, lease_token, created_at, resubmitted";
-
     public async Task<SubmitResult> SubmitAsync(NewVideoVersion video, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(video);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        int? existing = null;
+        var newest = await LockVideoAsync(connection, transaction, video.VideoId, nodeId, now, cancellationToken).ConfigureAwait(false);
+        var isNewVersion = newest is not { Action: DeliveryOperations.Push } || newest.Value.Fingerprint != video.Fingerprint;
+        var version = isNewVersion ? (newest?.Version ?? 0) + 1 : newest!.Value.Version;
+        var targets = video.Targets.Distinct(StringComparer.Ordinal).ToArray();
+        var pairs = (from rendition in video.Renditions from target in targets select (rendition.Name, Target: target)).ToList();
+        string[] firstAt;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { P("key", LockKey($"courier:{Schema}:video:{video.VideoId}")) } });
-            batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT version FROM video_versions WHERE video_id = @video AND fingerprint = @fingerprint")
+            if (isNewVersion)
             {
-                Parameters = { P("video", video.VideoId), P("fingerprint", video.Fingerprint) },
-            });
-            // The lock's result, then (the heartbeat returns no rows and is skipped) the version.
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                existing = reader.GetInt32(0);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                    "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at) VALUES (@video, @version, @fingerprint, 'push', @now)")
+                {
+                    Parameters = { P("video", video.VideoId), P("version", version), P("fingerprint", video.Fingerprint), Time("now", now) },
+                });
             }
-        }
 
-        int version;
-        if (existing is { } found)
-        {
-            version = found;
-        }
-        else
-        {
-            await using var insert = new NpgsqlBatch(connection, transaction);
-            insert.BatchCommands.Add(new NpgsqlBatchCommand(
+            // A rendition this version had only as a dropped one (to remove) is now one of its own: its row takes the new content.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 """
-                INSERT INTO video_versions (video_id, version, fingerprint, submitted_at)
-                SELECT @video, coalesce(max(version), 0) + 1, @fingerprint, @now FROM video_versions WHERE video_id = @video
-                RETURNING version
-                """)
-            {
-                Parameters = { P("video", video.VideoId), P("fingerprint", video.Fingerprint), Time("now", now) },
-            });
-            insert.BatchCommands.Add(new NpgsqlBatchCommand(
-                """
-                INSERT INTO renditions (video_id, version, name, ordinal, source_path, kind, fingerprint, bytes, file_count)
-                SELECT @video, (SELECT max(version) FROM video_versions WHERE video_id = @video), r.name, r.ordinal, r.source_path, r.kind, r.fingerprint, r.bytes, r.file_count
+                INSERT INTO renditions (video_id, version, name, ordinal, source_path, kind, fingerprint, bytes, file_count, operation)
+                SELECT @video, @version, r.name, (SELECT coalesce(max(ordinal) + 1, 0) FROM renditions WHERE video_id = @video AND version = @version) + r.ordinal,
+                       r.source_path, r.kind, r.fingerprint, r.bytes, r.file_count, 'push'
                 FROM unnest(@names, @ordinals, @paths, @kinds, @fingerprints, @bytes, @counts) AS r(name, ordinal, source_path, kind, fingerprint, bytes, file_count)
+                ON CONFLICT (video_id, version, name) DO UPDATE SET
+                    source_path = excluded.source_path, kind = excluded.kind, fingerprint = excluded.fingerprint,
+                    bytes = excluded.bytes, file_count = excluded.file_count, operation = 'push'
+                WHERE renditions.operation = 'remove'
                 """)
             {
                 Parameters =
                 {
                     P("video", video.VideoId),
+                    P("version", version),
                     P("names", video.Renditions.Select(r => r.Name).ToArray()),
                     P("ordinals", Enumerable.Range(0, video.Renditions.Count).ToArray()),
                     P("paths", video.Renditions.Select(r => r.SourcePath).ToArray()),
@@ -73,51 +64,57 @@ internal sealed partial class PostgresDeliveryStore
                     P("counts", video.Renditions.Select(r => r.FileCount).ToArray()),
                 },
             });
-            version = (int)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+
+            // Rule 2 at every target of the submission, and this version's own removals of the renditions it now pushes.
+            batch.BatchCommands.Add(SupersedeCommand("video_id = @video AND target = ANY(@targets) AND version < @version", video.VideoId, version, now, P("targets", targets)));
+            batch.BatchCommands.Add(SupersedeCommand(
+                "video_id = @video AND version = @version AND operation = 'remove' AND (rendition, target) IN (SELECT * FROM unnest(@renditions, @pair_targets))",
+                video.VideoId,
+                version,
+                now,
+                P("renditions", pairs.Select(p => p.Name).ToArray()),
+                P("pair_targets", pairs.Select(p => p.Target).ToArray())));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                "SELECT t FROM unnest(@targets) AS t WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE video_id = @video AND target = t AND version = @version)")
+            {
+                Parameters = { P("video", video.VideoId), P("version", version), P("targets", targets) },
+            });
+            firstAt = await ReadLastResultAsync(batch, cancellationToken).ConfigureAwait(false);
         }
 
-        var pairs = (from rendition in video.Renditions from target in video.Targets select (rendition.Name, target)).ToList();
-        var claimed = new List<ClaimedDelivery>();
-        await using (var claim = new NpgsqlBatch(connection, transaction))
+        await using (var add = new NpgsqlBatch(connection, transaction))
         {
-            claim.BatchCommands.Add(new NpgsqlBatchCommand(
-                $"""
+            add.BatchCommands.Add(new NpgsqlBatchCommand(
+                """
                 WITH added AS (
-                    INSERT INTO deliveries (id, video_id, version, rendition, target, state, lease_owner, lease_token, created_at, updated_at)
-                    SELECT n.id, @video, @version, n.rendition, n.target, 'in_flight', @node, gen_random_uuid(), @now, @now
+                    INSERT INTO deliveries (id, video_id, version, rendition, target, operation, state, next_attempt_at, created_at, updated_at)
+                    SELECT n.id, @video, @version, n.rendition, n.target, 'push', 'queued', @now, @now, @now
                     FROM unnest(@ids, @renditions, @targets) AS n(id, rendition, target)
-                    ON CONFLICT (video_id, version, rendition, target) DO NOTHING
-                    RETURNING {ClaimedReturning}),
-                counted AS (
-                    -- New deliveries (a new version, or new targets for one that was everywhere: it is not any more).
-                    UPDATE video_versions SET undelivered = undelivered + (SELECT count(*) FROM added), distributed_at = NULL
-                    WHERE video_id = @video AND version = @version AND EXISTS (SELECT 1 FROM added)),
-                taken AS (
-                    UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
-                    WHERE video_id = @video AND version = @version AND target = ANY(@targets) AND state = 'queued'
-                    RETURNING {ClaimedReturning})
-                SELECT {ClaimColumns}
-                FROM (SELECT * FROM added UNION ALL SELECT * FROM taken) d
-                JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
-                ORDER BY r.ordinal, array_position(@targets, d.target)
+                    ON CONFLICT (video_id, version, rendition, target, operation) DO NOTHING
+                    RETURNING id)
+                -- New deliveries (a new version, or new targets for one that was everywhere: it is not any more).
+                UPDATE video_versions SET undelivered = undelivered + (SELECT count(*) FROM added), distributed_at = NULL
+                WHERE video_id = @video AND version = @version AND EXISTS (SELECT 1 FROM added)
                 """)
             {
                 Parameters =
                 {
-                    P("video", video.VideoId), P("version", version), P("node", nodeId), Time("now", now),
+                    P("video", video.VideoId), P("version", version), Time("now", now),
                     P("ids", pairs.Select(_ => Guid.CreateVersion7(now)).ToArray()),
                     P("renditions", pairs.Select(p => p.Name).ToArray()),
-                    P("targets", pairs.Select(p => p.target).ToArray()),
+                    P("targets", pairs.Select(p => p.Target).ToArray()),
                 },
             });
-            await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            if (firstAt.Length > 0)
             {
-                claimed.Add(ReadClaim(reader));
+                AddDroppedRemovals(add, video.VideoId, version, firstAt, now);
             }
+
+            await add.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        var claimed = await ClaimVersionAsync(connection, transaction, video.VideoId, version, targets, nodeId, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new SubmitResult(version, existing is null, claimed);
+        return new SubmitResult(version, isNewVersion, claimed);
     }
 }

@@ -10,7 +10,7 @@ internal static class PostgresMapping
     /// <summary>The columns of a delivery as <see cref="ReadDelivery"/> reads them, for <c>deliveries d</c>.</summary>
     public const string DeliveryColumns =
         "d.id, d.video_id, d.version, d.rendition, d.target, d.state, d.attempts, d.last_error, d.error_kind, d.next_attempt_at, " +
-        "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at";
+        "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at, d.operation";
 
     /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
     public const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
@@ -61,11 +61,12 @@ internal static class PostgresMapping
         NullableLong(reader, first + 11),
         reader.GetFieldValue<DateTimeOffset>(first + 12),
         reader.GetFieldValue<DateTimeOffset>(first + 13),
-        NullableTime(reader, first + 14));
+        NullableTime(reader, first + 14),
+        DeliveryOperations.Parse(reader.GetString(first + 15)));
 
     /// <summary>The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.</summary>
     public const string ClaimColumns =
-        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted";
+        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation";
 
     public static ClaimedDelivery ReadClaim(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
@@ -79,5 +80,6 @@ internal static class PostgresMapping
         reader.GetInt32(8),
         reader.GetGuid(9),
         reader.GetFieldValue<DateTimeOffset>(10),
-        reader.GetBoolean(11));
+        reader.GetBoolean(11),
+        DeliveryOperations.Parse(reader.GetString(12)));
 }

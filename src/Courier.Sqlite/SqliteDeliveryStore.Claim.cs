@@ -11,12 +11,14 @@ internal sealed partial class SqliteDeliveryStore
     /// up to <c>@now</c> and stops after <c>@limit</c> rows: O(due rows), whatever the queue holds beyond now.
     /// <c>INDEXED BY</c> because, without ANALYZE statistics, the planner rates the equality <c>state = 'queued'</c> on
     /// <c>deliveries_state_target</c> above the range, and would read and sort the whole queue (seen in the query-plan test).
+    /// A due row the claim rules hold (<see cref="ClaimRules"/>) is skipped and stays queued.
     /// </summary>
     internal const string DueSql =
-        """
+        $"""
         SELECT id FROM deliveries INDEXED BY deliveries_due
         WHERE state = 'queued' AND next_attempt_at <= @now
           AND target NOT IN (SELECT value FROM json_each(@excluded))
+          AND {ClaimRules}
         ORDER BY next_attempt_at
         LIMIT @limit
         """;
@@ -56,22 +58,7 @@ internal sealed partial class SqliteDeliveryStore
             return [];
         }
 
-        await using (var claim = SqliteMapping.Command(
-            connection,
-            transaction,
-            "UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = @token, next_attempt_at = NULL, updated_at = @now WHERE id = @id",
-            ("@node", nodeId),
-            ("@token", null),
-            ("@now", at),
-            ("@id", null)))
-        {
-            foreach (var id in ids)
-            {
-                claim.Parameters["@token"].Value = SqliteMapping.Id(Guid.NewGuid());
-                claim.Parameters["@id"].Value = id;
-                await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await ClaimIdsAsync(connection, transaction, ids, nodeId, at, cancellationToken).ConfigureAwait(false);
 
         var claimed = new Dictionary<Guid, ClaimedDelivery>();
         await using (var select = SqliteMapping.Command(connection, transaction, $"{ClaimedSelect} WHERE d.id IN (SELECT value FROM json_each(@ids))", ("@ids", SqliteMapping.JsonArray(ids))))
@@ -98,7 +85,8 @@ internal sealed partial class SqliteDeliveryStore
 
     /// <summary>
     /// Takes back the in-flight work of nodes with a stale (or no) heartbeat, and forgets those heartbeats in the same
-    /// transaction (a node that was only slow writes a new one).
+    /// transaction (a node that was only slow writes a new one). Superseded deliveries those nodes still held let go of
+    /// their lease (their node will not complete them), so newer work on their keys may start.
     /// </summary>
     public Task<int> ReclaimExpiredAsync(DateTimeOffset heartbeatBefore, DateTimeOffset now, CancellationToken cancellationToken) =>
         TakeBackAsync(
@@ -108,6 +96,11 @@ internal sealed partial class SqliteDeliveryStore
                 last_error = {SqliteMapping.LeaseLostError},
                 lease_owner = NULL, lease_token = NULL, updated_at = @now
             WHERE state = 'in_flight'
+              AND (lease_owner IS NULL OR lease_owner NOT IN (SELECT node_id FROM nodes WHERE heartbeat_at >= @before))
+            """,
+            """
+            UPDATE deliveries SET lease_owner = NULL, lease_token = NULL, updated_at = @now
+            WHERE state = 'superseded' AND lease_token IS NOT NULL
               AND (lease_owner IS NULL OR lease_owner NOT IN (SELECT node_id FROM nodes WHERE heartbeat_at >= @before))
             """,
             "DELETE FROM nodes WHERE heartbeat_at < @before",
@@ -122,13 +115,17 @@ internal sealed partial class SqliteDeliveryStore
             UPDATE deliveries SET state = 'queued', next_attempt_at = @now, lease_owner = NULL, lease_token = NULL, updated_at = @now
             WHERE state = 'in_flight' AND lease_owner = @node
             """,
+            "UPDATE deliveries SET lease_owner = NULL, lease_token = NULL, updated_at = @now WHERE state = 'superseded' AND lease_token IS NOT NULL AND lease_owner = @node",
             "DELETE FROM nodes WHERE node_id = @node",
             cancellationToken,
             ("@node", nodeId),
             ("@now", SqliteMapping.Ms(now)));
 
-    /// <summary>Puts in-flight work back in the queue and forgets the nodes' heartbeats, in one transaction. Returns the deliveries taken back.</summary>
-    private async Task<int> TakeBackAsync(string takeBack, string forget, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    /// <summary>
+    /// Puts in-flight work back in the queue, lets go of the superseded deliveries' leases, and forgets the nodes'
+    /// heartbeats, in one transaction. Returns the deliveries taken back.
+    /// </summary>
+    private async Task<int> TakeBackAsync(string takeBack, string letGo, string forget, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
@@ -136,6 +133,11 @@ internal sealed partial class SqliteDeliveryStore
         await using (var update = SqliteMapping.Command(connection, transaction, takeBack, parameters))
         {
             taken = await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var release = SqliteMapping.Command(connection, transaction, letGo, parameters))
+        {
+            await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using (var delete = SqliteMapping.Command(connection, transaction, forget, parameters))

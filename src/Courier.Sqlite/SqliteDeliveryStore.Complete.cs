@@ -9,19 +9,21 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        if (completion.State is not (DeliveryState.Delivered or DeliveryState.Queued or DeliveryState.Dead))
+        if (completion.State is not (DeliveryState.Delivered or DeliveryState.Removed or DeliveryState.Queued or DeliveryState.Dead))
         {
-            throw new ArgumentException($"a completion must leave the delivery delivered, queued or dead, not {completion.State}", nameof(completion));
+            throw new ArgumentException($"a completion must leave the delivery delivered, removed, queued or dead, not {completion.State}", nameof(completion));
         }
 
         var at = SqliteMapping.Ms(completion.Now);
         var delivered = completion.State == DeliveryState.Delivered;
+        var done = delivered || completion.State == DeliveryState.Removed;
         var attempt = completion.Attempt;
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
 
-        // The lease-token guard: the outcome is written only by the holder of the current claim.
-        string videoId, target;
+        // The lease-token guard: the outcome is written only by the holder of the current claim. A push ends delivered and a
+        // removal removed, never the other way round.
+        string videoId, target, operation;
         int version;
         await using (var update = SqliteMapping.Command(
             connection,
@@ -39,10 +41,11 @@ internal sealed partial class SqliteDeliveryStore
                 bytes = CASE WHEN @delivered THEN @bytes ELSE bytes END,
                 sha256 = CASE WHEN @delivered THEN @sha256 ELSE sha256 END,
                 last_duration_ms = coalesce(@duration, last_duration_ms),
-                delivered_at = CASE WHEN @delivered THEN @now ELSE delivered_at END,
+                delivered_at = CASE WHEN @done THEN @now ELSE delivered_at END,
                 updated_at = @now
             WHERE id = @id AND state = 'in_flight' AND lease_token = @token
-            RETURNING video_id, version, target
+              AND operation = CASE @state WHEN 'delivered' THEN 'push' WHEN 'removed' THEN 'remove' ELSE operation END
+            RETURNING video_id, version, target, operation
             """,
             ("@id", SqliteMapping.Id(completion.DeliveryId)),
             ("@token", SqliteMapping.Id(completion.LeaseToken)),
@@ -53,6 +56,7 @@ internal sealed partial class SqliteDeliveryStore
             ("@next", completion.State == DeliveryState.Queued ? SqliteMapping.Ms(completion.NextAttemptAt ?? completion.Now) : null),
             ("@attempted", attempt is not null),
             ("@delivered", delivered),
+            ("@done", done),
             ("@bytes", completion.Bytes),
             ("@sha256", completion.Sha256),
             ("@duration", attempt is null ? null : (long)attempt.Duration.TotalMilliseconds),
@@ -61,52 +65,39 @@ internal sealed partial class SqliteDeliveryStore
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                await LetGoAsync(connection, transaction, completion, cancellationToken).ConfigureAwait(false);
                 return false;
             }
 
             videoId = reader.GetString(0);
             version = reader.GetInt32(1);
             target = reader.GetString(2);
+            operation = reader.GetString(3);
         }
 
-        if (attempt is not null)
+        await RecordAttemptAsync(connection, transaction, completion, target, cancellationToken).ConfigureAwait(false);
+        if (done)
         {
-            await using var record = SqliteMapping.Command(
-                connection,
-                transaction,
-                """
-                INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
-                VALUES (@delivery, @target, @mode, @succeeded, @error, @kind, @bytes, @duration, @started, @node)
-                """,
-                ("@delivery", SqliteMapping.Id(completion.DeliveryId)),
-                ("@target", target),
-                ("@mode", SqliteMapping.Mode(attempt.Mode)),
-                ("@succeeded", attempt.Succeeded ? 1 : 0),
-                ("@error", attempt.Error),
-                ("@kind", attempt.ErrorKind),
-                ("@bytes", attempt.Bytes),
-                ("@duration", (long)attempt.Duration.TotalMilliseconds),
-                ("@started", SqliteMapping.Ms(attempt.StartedAt)),
-                ("@node", attempt.NodeId));
-            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (delivered)
-        {
+            // The version's last delivery of its own kind (pushes of a publish, removals of a removal) is done: its
+            // distributed time and event, once. Superseded deliveries are not waited for.
             await using var distributed = SqliteMapping.Command(
                 connection,
                 transaction,
                 """
                 UPDATE video_versions SET distributed_at = @now
-                WHERE video_id = @video AND version = @version AND distributed_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM deliveries WHERE video_id = @video AND version = @version AND state <> 'delivered')
+                WHERE video_id = @video AND version = @version AND distributed_at IS NULL AND action = @operation
+                  AND NOT EXISTS (SELECT 1 FROM deliveries WHERE video_id = @video AND version = @version AND operation = @operation AND state NOT IN (@state, 'superseded'))
                 """,
                 ("@video", videoId),
                 ("@version", version),
+                ("@operation", operation),
+                ("@state", SqliteMapping.State(completion.State)),
                 ("@now", at));
             if (await distributed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
             {
-                await AddEventAsync(connection, transaction, EventTypes.VideoDistributed, videoId, version, null, at, cancellationToken).ConfigureAwait(false);
+                var type = operation == DeliveryOperations.Remove ? EventTypes.VideoRemoved : EventTypes.VideoDistributed;
+                await AddEventAsync(connection, transaction, type, videoId, version, null, at, cancellationToken).ConfigureAwait(false);
             }
         }
         else if (completion.State == DeliveryState.Dead)
@@ -127,6 +118,58 @@ internal sealed partial class SqliteDeliveryStore
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Rule 3: a delivery superseded while in flight is refused, but its node's completion lets go of the lease (and its
+    /// attempt is recorded), so the newer work the lease held back may start. Nothing else of the row changes.
+    /// </summary>
+    private static async Task LetGoAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, CancellationToken cancellationToken)
+    {
+        string target;
+        await using (var letGo = SqliteMapping.Command(
+            connection,
+            transaction,
+            "UPDATE deliveries SET lease_owner = NULL, lease_token = NULL, updated_at = @now WHERE id = @id AND state = 'superseded' AND lease_token = @token RETURNING target",
+            ("@id", SqliteMapping.Id(completion.DeliveryId)),
+            ("@token", SqliteMapping.Id(completion.LeaseToken)),
+            ("@now", SqliteMapping.Ms(completion.Now))))
+        {
+            if (await letGo.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string held)
+            {
+                return;
+            }
+
+            target = held;
+        }
+
+        await RecordAttemptAsync(connection, transaction, completion, target, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task RecordAttemptAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, string target, CancellationToken cancellationToken)
+    {
+        if (completion.Attempt is { } attempt)
+        {
+            await using var record = SqliteMapping.Command(
+                connection,
+                transaction,
+                """
+                INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
+                VALUES (@delivery, @target, @mode, @succeeded, @error, @kind, @bytes, @duration, @started, @node)
+                """,
+                ("@delivery", SqliteMapping.Id(completion.DeliveryId)),
+                ("@target", target),
+                ("@mode", SqliteMapping.Mode(attempt.Mode)),
+                ("@succeeded", attempt.Succeeded ? 1 : 0),
+                ("@error", attempt.Error),
+                ("@kind", attempt.ErrorKind),
+                ("@bytes", attempt.Bytes),
+                ("@duration", (long)attempt.Duration.TotalMilliseconds),
+                ("@started", SqliteMapping.Ms(attempt.StartedAt)),
+                ("@node", attempt.NodeId));
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task AddEventAsync(SqliteConnection connection, SqliteTransaction transaction, string type, string videoId, int version, Guid? deliveryId, long at, CancellationToken cancellationToken)

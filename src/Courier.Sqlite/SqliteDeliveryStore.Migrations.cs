@@ -7,7 +7,9 @@ internal sealed partial class SqliteDeliveryStore
     /// <summary>
     /// Switches the file to WAL (a persistent property of the file), then applies the embedded <c>Migrations/NNNN_*.sql</c>
     /// not yet recorded in <c>schema_version</c>, all in one <c>BEGIN IMMEDIATE</c> transaction: a second process starting
-    /// at the same moment waits for the write lock, then finds them applied.
+    /// at the same moment waits for the write lock, then finds them applied. Foreign keys are off while they run (a table
+    /// rebuild drops and renames a table that others refer to, the documented way to change a constraint), and every
+    /// foreign key is checked before the commit: a migration that would leave a dangling reference rolls back.
     /// </summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -15,6 +17,12 @@ internal sealed partial class SqliteDeliveryStore
         await using (var wal = SqliteMapping.Command(connection, null, "PRAGMA journal_mode = WAL"))
         {
             await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Only outside a transaction does this pragma take effect; the next OpenAsync of this pooled connection turns it on again.
+        await using (var keysOff = SqliteMapping.Command(connection, null, "PRAGMA foreign_keys = OFF"))
+        {
+            await keysOff.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using var transaction = BeginWrite(connection);
@@ -42,6 +50,15 @@ internal sealed partial class SqliteDeliveryStore
 
             await using var record = SqliteMapping.Command(connection, transaction, "INSERT INTO schema_version (version, name) VALUES (@version, @name)", ("@version", migration.Version), ("@name", migration.Name));
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var check = SqliteMapping.Command(connection, transaction, "PRAGMA foreign_key_check"))
+        await using (var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException($"the SQLite ledger's migration would leave a row of {reader.GetString(0)} without the {reader.GetString(2)} row it refers to");
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Courier.Core.Domain;
 using Courier.Core.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -8,7 +9,7 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<VideoRecord?> GetVideoAsync(string videoId, CancellationToken cancellationToken)
     {
         var records = await ReadVideosAsync(
-            "SELECT video_id, version, submitted_at, distributed_at FROM video_versions WHERE video_id = @video ORDER BY version DESC LIMIT 1",
+            "SELECT video_id, version, submitted_at, distributed_at, action FROM video_versions WHERE video_id = @video ORDER BY version DESC LIMIT 1",
             cancellationToken,
             ("@video", videoId)).ConfigureAwait(false);
         return records.Count == 0 ? null : records[0];
@@ -17,7 +18,7 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<VideoRecord?> GetVideoVersionAsync(string videoId, int version, CancellationToken cancellationToken)
     {
         var records = await ReadVideosAsync(
-            "SELECT video_id, version, submitted_at, distributed_at FROM video_versions WHERE video_id = @video AND version = @version",
+            "SELECT video_id, version, submitted_at, distributed_at, action FROM video_versions WHERE video_id = @video AND version = @version",
             cancellationToken,
             ("@video", videoId),
             ("@version", version)).ConfigureAwait(false);
@@ -26,7 +27,7 @@ internal sealed partial class SqliteDeliveryStore
 
     public Task<IReadOnlyList<VideoRecord>> ListVideosAsync(int limit, CancellationToken cancellationToken) =>
         ReadVideosAsync(
-            "SELECT video_id, version, submitted_at, distributed_at FROM video_versions ORDER BY submitted_at DESC, video_id, version DESC LIMIT @limit",
+            "SELECT video_id, version, submitted_at, distributed_at, action FROM video_versions ORDER BY submitted_at DESC, video_id, version DESC LIMIT @limit",
             cancellationToken,
             ("@limit", Math.Max(0, limit)));
 
@@ -35,13 +36,13 @@ internal sealed partial class SqliteDeliveryStore
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginRead(connection);
-        var videos = new List<(string VideoId, int Version, DateTimeOffset SubmittedAt, DateTimeOffset? DistributedAt)>();
+        var videos = new List<(string VideoId, int Version, DateTimeOffset SubmittedAt, DateTimeOffset? DistributedAt, DeliveryOperation Action)>();
         await using (var select = SqliteMapping.Command(connection, transaction, videoSql, parameters))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                videos.Add((reader.GetString(0), reader.GetInt32(1), SqliteMapping.Time(reader.GetInt64(2)), SqliteMapping.NullableTime(reader, 3)));
+                videos.Add((reader.GetString(0), reader.GetInt32(1), SqliteMapping.Time(reader.GetInt64(2)), SqliteMapping.NullableTime(reader, 3), DeliveryOperations.Parse(reader.GetString(4))));
             }
         }
 
@@ -55,7 +56,7 @@ internal sealed partial class SqliteDeliveryStore
         await using var deliveries = SqliteMapping.Command(
             connection,
             transaction,
-            $"SELECT {SqliteMapping.DeliveryColumns} FROM deliveries d WHERE d.video_id = @video AND d.version = @version ORDER BY d.rendition, d.target",
+            $"SELECT {SqliteMapping.DeliveryColumns} FROM deliveries d WHERE d.video_id = @video AND d.version = @version ORDER BY d.rendition, d.target, d.operation",
             ("@video", null),
             ("@version", null));
         foreach (var video in videos)
@@ -76,7 +77,7 @@ internal sealed partial class SqliteDeliveryStore
             }
 
             var deliveryList = await ReadDeliveriesAsync(deliveries, cancellationToken).ConfigureAwait(false);
-            records.Add(new VideoRecord(video.VideoId, video.Version, video.SubmittedAt, video.DistributedAt, renditionList, deliveryList));
+            records.Add(new VideoRecord(video.VideoId, video.Version, video.SubmittedAt, video.DistributedAt, renditionList, deliveryList, video.Action));
         }
 
         return records;

@@ -1,3 +1,4 @@
+using Courier.Core.Domain;
 using Courier.Core.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -12,38 +13,34 @@ internal sealed partial class SqliteDeliveryStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
 
-        int version;
-        bool isNewVersion;
-        await using (var find = SqliteMapping.Command(connection, transaction, "SELECT version FROM video_versions WHERE video_id = @video AND fingerprint = @fingerprint", ("@video", video.VideoId), ("@fingerprint", video.Fingerprint)))
-        {
-            var found = await find.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            isNewVersion = found is null;
-            version = found is null ? 0 : Convert.ToInt32(found, System.Globalization.CultureInfo.InvariantCulture);
-        }
-
+        // Content is compared with the newest version only: anything else, an older version's content included, is N+1.
+        var newest = await NewestVersionAsync(connection, transaction, video.VideoId, cancellationToken).ConfigureAwait(false);
+        var isNewVersion = newest is not { Action: DeliveryOperations.Push } || newest.Value.Fingerprint != video.Fingerprint;
+        var version = isNewVersion ? (newest?.Version ?? 0) + 1 : newest!.Value.Version;
         if (isNewVersion)
         {
             await using var insert = SqliteMapping.Command(
                 connection,
                 transaction,
-                """
-                INSERT INTO video_versions (video_id, version, fingerprint, submitted_at)
-                VALUES (@video, (SELECT coalesce(max(version), 0) + 1 FROM video_versions WHERE video_id = @video), @fingerprint, @now)
-                RETURNING version
-                """,
+                "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at) VALUES (@video, @version, @fingerprint, 'push', @now)",
                 ("@video", video.VideoId),
+                ("@version", version),
                 ("@fingerprint", video.Fingerprint),
                 ("@now", at));
-            version = Convert.ToInt32(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // A rendition this version had only as a dropped one (to remove) is now one of its own: its row takes the new content.
         await using (var rendition = SqliteMapping.Command(
             connection,
             transaction,
             """
-            INSERT INTO renditions (video_id, version, name, source_path, kind, fingerprint, bytes, file_count)
-            VALUES (@video, @version, @name, @path, @kind, @fingerprint, @bytes, @files)
-            ON CONFLICT (video_id, version, name) DO NOTHING
+            INSERT INTO renditions (video_id, version, name, source_path, kind, fingerprint, bytes, file_count, operation)
+            VALUES (@video, @version, @name, @path, @kind, @fingerprint, @bytes, @files, 'push')
+            ON CONFLICT (video_id, version, name) DO UPDATE SET
+                source_path = excluded.source_path, kind = excluded.kind, fingerprint = excluded.fingerprint,
+                bytes = excluded.bytes, file_count = excluded.file_count, operation = 'push'
+            WHERE renditions.operation = 'remove'
             """,
             ("@video", video.VideoId),
             ("@version", version),
@@ -66,65 +63,32 @@ internal sealed partial class SqliteDeliveryStore
             }
         }
 
+        var targets = video.Targets.Distinct(StringComparer.Ordinal).ToList();
         var added = 0;
-        var claimedIds = new List<string>();
-        await using (var insert = SqliteMapping.Command(
-            connection,
-            transaction,
-            """
-            INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, lease_owner, lease_token, created_at, updated_at)
-            VALUES (@id, @video, @version, @rendition, @target, 'in_flight', 0, @node, @token, @now, @now)
-            ON CONFLICT (video_id, version, rendition, target) DO NOTHING
-            """,
-            ("@id", null),
-            ("@video", video.VideoId),
-            ("@version", version),
-            ("@rendition", null),
-            ("@target", null),
-            ("@node", nodeId),
-            ("@token", null),
-            ("@now", at)))
-        await using (var claim = SqliteMapping.Command(
-            connection,
-            transaction,
-            """
-            UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = @token, next_attempt_at = NULL, updated_at = @now
-            WHERE video_id = @video AND version = @version AND rendition = @rendition AND target = @target AND state = 'queued'
-            RETURNING id
-            """,
-            ("@video", video.VideoId),
-            ("@version", version),
-            ("@rendition", null),
-            ("@target", null),
-            ("@node", nodeId),
-            ("@token", null),
-            ("@now", at)))
+        foreach (var target in targets)
         {
+            await SupersedeOlderAsync(connection, transaction, video.VideoId, version, target, at, cancellationToken).ConfigureAwait(false);
+            var firstAtTarget = !await HasDeliveryAtAsync(connection, transaction, video.VideoId, version, target, cancellationToken).ConfigureAwait(false);
             foreach (var r in video.Renditions)
             {
-                foreach (var target in video.Targets.Distinct(StringComparer.Ordinal))
-                {
-                    var id = SqliteMapping.Id(Guid.NewGuid());
-                    insert.Parameters["@id"].Value = id;
-                    insert.Parameters["@rendition"].Value = r.Name;
-                    insert.Parameters["@target"].Value = target;
-                    insert.Parameters["@token"].Value = SqliteMapping.Id(Guid.NewGuid());
-                    var inserted = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    added += inserted;
-                    if (inserted == 1)
-                    {
-                        claimedIds.Add(id);
-                        continue;
-                    }
+                // This version's own removal of the rendition (dropped when the version was first committed) gives way to its push.
+                await SupersedeAsync(
+                    connection,
+                    transaction,
+                    "video_id = @video AND version = @version AND rendition = @rendition AND target = @target AND operation = 'remove'",
+                    version,
+                    at,
+                    cancellationToken,
+                    ("@video", video.VideoId),
+                    ("@version", version),
+                    ("@rendition", r.Name),
+                    ("@target", target)).ConfigureAwait(false);
+                added += await AddQueuedAsync(connection, transaction, video.VideoId, version, r.Name, target, DeliveryOperations.Push, at, cancellationToken).ConfigureAwait(false);
+            }
 
-                    claim.Parameters["@rendition"].Value = r.Name;
-                    claim.Parameters["@target"].Value = target;
-                    claim.Parameters["@token"].Value = SqliteMapping.Id(Guid.NewGuid());
-                    if (await claim.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string requeued)
-                    {
-                        claimedIds.Add(requeued);
-                    }
-                }
+            if (firstAtTarget)
+            {
+                await AddDroppedRemovalsAsync(connection, transaction, video.VideoId, version, target, at, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -136,25 +100,7 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
-
-        var claimed = new List<ClaimedDelivery>();
-        await using (var select = SqliteMapping.Command(
-            connection,
-            transaction,
-            $"""
-            {ClaimedSelect}
-            WHERE d.id IN (SELECT value FROM json_each(@ids))
-            ORDER BY d.rendition, d.target
-            """,
-            ("@ids", SqliteMapping.JsonArray(claimedIds))))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                claimed.Add(SqliteMapping.ReadClaim(reader));
-            }
-        }
-
+        var claimed = await ClaimVersionAsync(connection, transaction, video.VideoId, version, targets, nodeId, at, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SubmitResult(version, isNewVersion, claimed);
     }

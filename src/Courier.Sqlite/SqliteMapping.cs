@@ -10,7 +10,7 @@ internal static class SqliteMapping
     /// <summary>The columns read by <see cref="ReadDelivery"/>, on a table aliased <c>d</c>.</summary>
     public const string DeliveryColumns =
         "d.id, d.video_id, d.version, d.rendition, d.target, d.state, d.attempts, d.last_error, d.error_kind, d.next_attempt_at, " +
-        "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at";
+        "d.bytes, d.last_duration_ms, d.created_at, d.updated_at, d.delivered_at, d.operation";
 
     public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
@@ -73,11 +73,12 @@ internal static class SqliteMapping
         NullableLong(reader, at + 11),
         Time(reader.GetInt64(at + 12)),
         Time(reader.GetInt64(at + 13)),
-        NullableTime(reader, at + 14));
+        NullableTime(reader, at + 14),
+        DeliveryOperations.Parse(reader.GetString(at + 15)));
 
     /// <summary>The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.</summary>
     public const string ClaimColumns =
-        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted";
+        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation";
 
     public static ClaimedDelivery ReadClaim(SqliteDataReader reader) => new(
         Guid.Parse(reader.GetString(0)),
@@ -91,5 +92,6 @@ internal static class SqliteMapping
         reader.GetInt32(8),
         Guid.Parse(reader.GetString(9)),
         Time(reader.GetInt64(10)),
-        reader.GetInt64(11) != 0);
+        reader.GetInt64(11) != 0,
+        DeliveryOperations.Parse(reader.GetString(12)));
 }

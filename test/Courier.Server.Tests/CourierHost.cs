@@ -25,6 +25,7 @@ internal sealed class CourierHost : IAsyncDisposable
 {
     private readonly Factory? _factory;
     private WebApplication? _kestrel;
+    private string? _schema;
 
     private CourierHost(string root, Dictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
@@ -141,7 +142,38 @@ internal sealed class CourierHost : IAsyncDisposable
         return port;
     }
 
+    /// <summary>
+    /// The same host on the test PostgreSQL server (<c>COURIER_TEST_POSTGRES</c>) in a schema of its own, dropped when the
+    /// host is disposed, for <paramref name="store"/> <c>postgres</c>; unchanged (SQLite) for <c>sqlite</c>.
+    /// </summary>
+    public CourierHost OnStore(string store)
+    {
+        if (store == "postgres")
+        {
+            Settings["Store:Provider"] = "postgres";
+            Settings["Store:ConnectionString"] = Environment.GetEnvironmentVariable("COURIER_TEST_POSTGRES") is { Length: > 0 } connection
+                ? connection
+                : throw new InvalidOperationException("COURIER_TEST_POSTGRES is not set: run `.ci/services start` and `source .ci/work/env`");
+            _schema = "t_" + Guid.NewGuid().ToString("N")[..20];
+            Settings["Store:Schema"] = _schema;
+        }
+
+        return this;
+    }
+
     public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_schema is not null)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(Settings["Store:ConnectionString"]);
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private async ValueTask StopAsync()
     {
         if (_kestrel is not null)
         {

@@ -88,9 +88,14 @@ public abstract partial class DeliveryStoreComplianceTests
     }
 
     [Fact]
-    public async Task New_content_is_a_new_version_and_old_content_finds_its_old_version()
+    public async Task New_content_is_a_new_version_and_an_older_versions_content_again_is_a_newer_one()
     {
         var first = await SubmitAsync("movie-42", ["360p"], ["cdn-north", "cdn-south"], fingerprint: "content-1");
+        foreach (var claim in first.Claimed)
+        {
+            await CompleteAsync(Delivered(claim, T0 + TimeSpan.FromSeconds(1)));
+        }
+
         var second = await SubmitAsync("movie-42", ["360p"], ["cdn-north", "cdn-south"], fingerprint: "content-2", at: T0 + TimeSpan.FromMinutes(1));
 
         second.Version.ShouldBe(2);
@@ -102,18 +107,31 @@ public abstract partial class DeliveryStoreComplianceTests
         latest.Version.ShouldBe(2);
         latest.SubmittedAt.ShouldBe(T0 + TimeSpan.FromMinutes(1));
         latest.Deliveries.Select(d => d.Id).Order().ShouldBe(second.Claimed.Select(c => c.Id).Order());
-        (await Store.GetVideoVersionAsync("movie-42", 1, Ct)).ShouldNotBeNull().Deliveries.Select(d => d.Id).Order().ShouldBe(first.Claimed.Select(c => c.Id).Order());
+        var kept = (await Store.GetVideoVersionAsync("movie-42", 1, Ct)).ShouldNotBeNull();
+        kept.Deliveries.Select(d => d.Id).Order().ShouldBe(first.Claimed.Select(c => c.Id).Order());
+        kept.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered, "delivered work is history: a newer version does not supersede it");
 
-        var old = await SubmitAsync("movie-42", ["360p"], ["cdn-north", "cdn-south"], fingerprint: "content-1", at: T0 + TimeSpan.FromMinutes(2));
-        old.Version.ShouldBe(1);
-        old.IsNewVersion.ShouldBeFalse();
+        // A rollback: version 1's content again (restored with its old timestamps) is compared with the newest version only.
+        var rollback = await SubmitAsync("movie-42", ["360p"], ["cdn-north", "cdn-south"], fingerprint: "content-1", at: T0 + TimeSpan.FromMinutes(2));
+        rollback.Version.ShouldBe(3);
+        rollback.IsNewVersion.ShouldBeTrue();
+        rollback.Claimed.ShouldBeEmpty("version 2's pushes are still writing those keys");
+        var superseded = (await Store.GetVideoVersionAsync("movie-42", 2, Ct)).ShouldNotBeNull().Deliveries;
+        superseded.ShouldAllBe(d => d.State == DeliveryState.Superseded && d.ErrorKind == "superseded" && d.LastError == "superseded by version 3");
+        var waiting = (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull();
+        waiting.Version.ShouldBe(3);
+        waiting.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Queued && d.LastError == "waiting for version 2's push to stop");
+
+        var same = await SubmitAsync("movie-42", ["360p"], ["cdn-north", "cdn-south"], fingerprint: "content-1", at: T0 + TimeSpan.FromMinutes(3));
+        same.Version.ShouldBe(3, "the newest content again is the same version");
+        same.IsNewVersion.ShouldBeFalse();
 
         var other = await SubmitAsync("movie-43", ["360p"], ["cdn-north"], fingerprint: "content-2", at: T0 + TimeSpan.FromMinutes(3));
         other.Version.ShouldBe(1, "versions count per video");
         other.IsNewVersion.ShouldBeTrue();
 
         var listed = await Store.ListVideosAsync(10, Ct);
-        listed.Select(v => (v.VideoId, v.Version)).ShouldBe([("movie-43", 1), ("movie-42", 2), ("movie-42", 1)], "newest submission first");
+        listed.Select(v => (v.VideoId, v.Version)).ShouldBe([("movie-43", 1), ("movie-42", 3), ("movie-42", 2), ("movie-42", 1)], "newest submission first");
         listed[1].Deliveries.Count.ShouldBe(2);
         (await Store.ListVideosAsync(2, Ct)).Count.ShouldBe(2);
     }
@@ -165,14 +183,22 @@ public abstract partial class DeliveryStoreComplianceTests
     }
 
     [Fact]
-    public async Task Concurrent_submissions_of_different_content_get_distinct_versions()
+    public async Task Concurrent_submissions_of_different_content_get_distinct_versions_and_only_the_newest_stays_to_push()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(n => Task.Run(
             () => SubmitAsync("movie-42", ["360p"], ["cdn-north"], fingerprint: $"content-{n}", node: $"node-{n}"),
             Ct)));
 
         results.Select(r => r.Version).Order().ShouldBe([1, 2, 3, 4, 5, 6]);
-        results.ShouldAllBe(r => r.IsNewVersion && r.Claimed.Count == 1);
+        results.ShouldAllBe(r => r.IsNewVersion);
+        var claim = results.SelectMany(r => r.Claimed).ShouldHaveSingleItem("version 1 is pushed; every later version finds it in flight");
+        claim.Version.ShouldBe(1);
+        for (var version = 1; version <= 5; version++)
+        {
+            (await Store.GetVideoVersionAsync("movie-42", version, Ct)).ShouldNotBeNull().Deliveries.ShouldHaveSingleItem().State.ShouldBe(DeliveryState.Superseded);
+        }
+
+        (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().Deliveries.ShouldHaveSingleItem().State.ShouldBe(DeliveryState.Queued);
         (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().Version.ShouldBe(6);
     }
 }

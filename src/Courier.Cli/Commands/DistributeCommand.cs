@@ -106,15 +106,19 @@ internal static class DistributeCommand
         return ExitCodeOf(report.Video);
     }
 
-    /// <summary>0 when every delivery is delivered, 4 when any is dead, else 3 (queued, or in flight elsewhere).</summary>
+    /// <summary>
+    /// 0 when every delivery is done (delivered; for a removal, removed), 4 when any is dead, else 3 (queued, or in flight
+    /// elsewhere). Superseded deliveries (a newer version took over) count for neither.
+    /// </summary>
     internal static int ExitCodeOf(VideoReport video)
     {
-        if (video.Deliveries.Any(d => d.State == DeliveryState.Dead))
+        var live = video.Deliveries.Where(d => d.State != DeliveryState.Superseded).ToList();
+        if (live.Exists(d => d.State == DeliveryState.Dead))
         {
             return ExitCodes.Dead;
         }
 
-        return video.Deliveries.Count > 0 && video.Deliveries.All(d => d.State == DeliveryState.Delivered) ? ExitCodes.Ok : ExitCodes.Queued;
+        return live.Count > 0 && live.TrueForAll(d => d.State is DeliveryState.Delivered or DeliveryState.Removed) ? ExitCodes.Ok : ExitCodes.Queued;
     }
 
     private static async Task<DistributionReport> PushAsync(Distributor distributor, Submission submission, Terminal terminal, bool json, CliHost host, CancellationToken cancellationToken)
@@ -166,13 +170,21 @@ internal static class DistributeCommand
             TimeProvider.System.GetUtcNow());
     }
 
-    /// <summary><c>movie-42 v1: 6 delivered, 0 queued, 0 dead</c>.</summary>
+    /// <summary><c>movie-42 v1: 6 delivered, 0 queued, 0 dead</c> (a removal: <c>movie-42 v3: 6 removed, …</c>; superseded ones are counted when there are any).</summary>
     internal static string Summary(VideoReport video)
     {
         int Count(DeliveryState state) => video.Deliveries.Count(d => d.State == state);
-        var line = $"{video.VideoId} v{video.Version}: {Count(DeliveryState.Delivered)} delivered, {Count(DeliveryState.Queued)} queued, {Count(DeliveryState.Dead)} dead";
+        var removal = video.State is VideoState.Removing or VideoState.Removed || video.Deliveries.Any(d => d.State == DeliveryState.Removed);
+        var done = removal ? $"{Count(DeliveryState.Removed)} removed" : $"{Count(DeliveryState.Delivered)} delivered";
+        var line = $"{video.VideoId} v{video.Version}: {done}, {Count(DeliveryState.Queued)} queued, {Count(DeliveryState.Dead)} dead";
         var inFlight = Count(DeliveryState.InFlight);
-        return inFlight > 0 ? $"{line}, {inFlight} in flight elsewhere" : line;
+        if (inFlight > 0)
+        {
+            line += $", {inFlight} in flight elsewhere";
+        }
+
+        var superseded = Count(DeliveryState.Superseded);
+        return superseded > 0 ? $"{line}, {superseded} superseded by a newer version" : line;
     }
 
     /// <summary>Parses <c>NAME=PATH</c>.</summary>

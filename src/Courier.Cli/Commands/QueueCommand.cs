@@ -69,7 +69,7 @@ internal static class QueueCommand
         {
             table.AddRow(
                 Terminal.Cell(item.Id.ToString()),
-                Terminal.Cell($"{item.VideoId} v{item.Version}"),
+                Terminal.Cell(item.Operation == DeliveryOperation.Remove ? $"{item.VideoId} v{item.Version} (remove)" : $"{item.VideoId} v{item.Version}"),
                 Terminal.Cell(item.Rendition),
                 Terminal.Cell(item.Target),
                 Terminal.State(Format.State(item.State)),

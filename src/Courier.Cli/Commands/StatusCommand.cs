@@ -48,13 +48,42 @@ internal static class StatusCommand
         var state = Format.State(report.State);
         terminal.Markup($"{Spectre.Console.Markup.Escape(report.VideoId)} v{report.Version}: [bold]{Spectre.Console.Markup.Escape(state)}[/] (submitted {Format.Utc(report.SubmittedAt)}{(report.DistributedAt is { } at ? $", distributed {Format.Utc(at)}" : string.Empty)})");
         DeliveryTable.Write(terminal, report, [new("region", d => Terminal.Cell(d.Region))], [], now);
+        WriteTargets(terminal, report.Targets ?? []);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Per target, the version players get there and the version still on its way (or that it was removed).</summary>
+    private static void WriteTargets(Terminal terminal, IReadOnlyList<Core.Storage.TargetVersion> targets)
+    {
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var table = terminal.Table("target", "holds", "pending");
+        foreach (var held in targets)
+        {
+            var holds = held.Removed ? "removed" : held.LiveVersion is { } live ? $"v{live}" : "nothing yet";
+            table.AddRow(Terminal.Cell(held.Target), Terminal.Cell(holds), Terminal.Cell(held.PendingVersion is { } pending ? $"v{pending}" : null));
+        }
+
+        terminal.Write(table);
     }
 
     /// <summary>One line that answers "why isn't it there yet?".</summary>
     internal static string Why(DeliveryReport delivery, DateTimeOffset now)
     {
         var error = delivery.LastError is null ? string.Empty : $": {Logging.CompactLoggerProvider.OneLine(delivery.LastError)}";
+        if (delivery.Operation == DeliveryOperation.Remove)
+        {
+            return delivery.State switch
+            {
+                DeliveryState.Queued => $"{delivery.Rendition} is not removed from {delivery.Target} yet: queued after {delivery.Attempts} attempt(s), next attempt {Format.When(delivery.NextAttemptAt, now)}{error}",
+                DeliveryState.Dead => $"{delivery.Rendition} is not removed from {delivery.Target}: dead after {delivery.Attempts} attempt(s){error}; resubmit with `courier retry --delivery {delivery.Id}`",
+                _ => $"{delivery.Rendition} is being removed from {delivery.Target} now",
+            };
+        }
+
         return delivery.State switch
         {
             DeliveryState.Queued => $"{delivery.Rendition} is not on {delivery.Target} yet: queued after {delivery.Attempts} attempt(s), next attempt {Format.When(delivery.NextAttemptAt, now)}{error}",

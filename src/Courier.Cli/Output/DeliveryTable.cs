@@ -20,8 +20,13 @@ internal static class DeliveryTable
     public static void Write(Terminal terminal, VideoReport video, IReadOnlyList<Column> beforeState, IReadOnlyList<Column> afterState, DateTimeOffset now)
     {
         var anyQueued = video.Deliveries.Any(d => d.State == DeliveryState.Queued);
-        var anyError = video.Deliveries.Any(d => d.State != DeliveryState.Delivered && d.LastError is not null);
+        var anyError = video.Deliveries.Any(d => !IsDone(d.State) && d.LastError is not null);
         var columns = new List<Column> { new("rendition", d => Terminal.Cell(d.Rendition)), new("target", d => Terminal.Cell(d.Target)) };
+        if (video.Deliveries.Select(d => d.Version).Distinct().Count() > 1 || video.Deliveries.Any(d => d.Operation == DeliveryOperation.Remove))
+        {
+            columns.Add(new("version", d => Terminal.Cell(d.Operation == DeliveryOperation.Remove ? $"v{d.Version} remove" : $"v{d.Version}")));
+        }
+
         columns.AddRange(beforeState);
         columns.Add(new("state", d => Terminal.State(Format.State(d.State))));
         columns.AddRange(afterState);
@@ -34,7 +39,7 @@ internal static class DeliveryTable
         if (anyError)
         {
             // The kind here, the whole message in the line below the table.
-            columns.Add(new("error", d => Terminal.Cell(d.State == DeliveryState.Delivered ? null : d.ErrorKind ?? "error")));
+            columns.Add(new("error", d => Terminal.Cell(IsDone(d.State) ? null : d.ErrorKind ?? "error")));
         }
 
         var table = terminal.Table([.. columns.Select(c => c.Header)]);
@@ -44,11 +49,14 @@ internal static class DeliveryTable
         }
 
         terminal.Write(table);
-        foreach (var delivery in video.Deliveries.Where(d => d.State != DeliveryState.Delivered))
+        foreach (var delivery in video.Deliveries.Where(d => !IsDone(d.State)))
         {
             terminal.Line(StatusCommand.Why(delivery, now));
         }
 
         terminal.Line(DistributeCommand.Summary(video));
     }
+
+    /// <summary>Nothing more will happen to it: delivered, removed, or superseded by a newer version.</summary>
+    private static bool IsDone(DeliveryState state) => state is DeliveryState.Delivered or DeliveryState.Removed or DeliveryState.Superseded;
 }

@@ -81,8 +81,8 @@ internal sealed class Terminal
 
     private static string StateColour(string state) => state switch
     {
-        DeliveryStates.Delivered or "distributed" => "green",
-        DeliveryStates.Queued or "partial" or DeliveryStates.InFlight or "distributing" => "yellow",
+        DeliveryStates.Delivered or "distributed" or DeliveryStates.Removed => "green",
+        DeliveryStates.Queued or "partial" or DeliveryStates.InFlight or "distributing" or "removing" => "yellow",
         DeliveryStates.Dead or "failed" => "red",
         _ => "default",
     };

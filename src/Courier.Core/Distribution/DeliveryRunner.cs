@@ -9,13 +9,15 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Core.Distribution;
 
 /// <summary>
-/// Runs one claimed delivery, for the synchronous path and the scanner alike: pushes the rendition, classifies the
-/// outcome through the <see cref="RetryPolicy"/> and the target's circuit, and writes it under the lease token.
+/// Runs one claimed delivery, for the synchronous path and the scanner alike: pushes the rendition (then records the
+/// files it put at the target and deletes those older versions left there that this one lacks), or, for a removal,
+/// deletes every file of the rendition the target may hold and proves each gone; classifies the outcome through the
+/// <see cref="RetryPolicy"/> and the target's circuit, and writes it under the lease token.
 /// Shutdown is not failure: work cut off by the caller's token is released unattempted.
 /// </summary>
 public sealed partial class DeliveryRunner
 {
-    private readonly IDeliveryQueue _store;
+    private readonly IDeliveryStore _store;
     private readonly TargetRegistry _targets;
     private readonly SourceResolver _sources;
     private readonly RetryPolicy _policy;
@@ -28,7 +30,7 @@ public sealed partial class DeliveryRunner
     private readonly ILogger _logger;
 
     public DeliveryRunner(
-        IDeliveryQueue store,
+        IDeliveryStore store,
         TargetRegistry targets,
         SourceResolver sources,
         RetryPolicy policy,
@@ -104,6 +106,14 @@ public sealed partial class DeliveryRunner
         };
         try
         {
+            if (delivery.Operation == DeliveryOperation.Remove)
+            {
+                observer?.Started(delivery, 0);
+                LogRemoving(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Attempts + 1, CourierTelemetry.Tag(mode));
+                var removed = await RemoveAsync(target, delivery, watchdog, watchdog.Token).ConfigureAwait(false);
+                return await RemovedAsync(delivery, mode, target, removed, startedAt, started, observer).ConfigureAwait(false);
+            }
+
             content ??= _sources.Reopen(delivery.Rendition, delivery.SourcePath);
             if (content.Fingerprint != delivery.Fingerprint)
             {
@@ -112,7 +122,17 @@ public sealed partial class DeliveryRunner
 
             observer?.Started(delivery, content.TotalBytes);
             LogPushing(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Attempts + 1, CourierTelemetry.Tag(mode));
-            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, watchdog, watchdog.Token).ConfigureAwait(false);
+            var older = await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, watchdog.Token).ConfigureAwait(false);
+            var olderKeys = older.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, olderKeys, watchdog, watchdog.Token).ConfigureAwait(false);
+
+            // Refused when this push was superseded or its lease lost: then the completion below is refused too, and lets
+            // the lease go; the files older versions left are for the newer version's push to delete.
+            if (await _store.RecordFilesAsync(delivery.Id, delivery.LeaseToken, pushed.Files, CancellationToken.None).ConfigureAwait(false))
+            {
+                await DeleteOrphansAsync(target, delivery, olderKeys, pushed.Files, watchdog, watchdog.Token).ConfigureAwait(false);
+            }
+
             return await SucceedAsync(delivery, mode, target, pushed, startedAt, started, observer).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
@@ -143,6 +163,12 @@ public sealed partial class DeliveryRunner
         {
             LogLeaseLost(delivery.VideoId, delivery.Rendition, delivery.Target);
         }
+        else
+        {
+            // This may have been the version's last push to the target: the removals of the renditions it dropped, held
+            // until then, are due now.
+            _signal.Wake();
+        }
 
         if (_circuits.RecordSuccess(target.Name))
         {
@@ -152,6 +178,82 @@ public sealed partial class DeliveryRunner
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Delivered, pushed.BytesSent, duration, null, null, accepted);
         observer?.Finished(result);
         return result;
+    }
+
+    private async Task<DeliveryResult> RemovedAsync(ClaimedDelivery delivery, AttemptMode mode, ITarget target, int files, DateTimeOffset startedAt, long started, IDistributionObserver? observer)
+    {
+        var duration = _time.GetElapsedTime(started);
+        var now = _time.GetUtcNow();
+        var attempt = new AttemptRecord(mode, true, null, null, 0, duration, startedAt, _node.Id);
+        var accepted = await _store.CompleteAsync(DeliveryCompletion.Removed(delivery, attempt, now), CancellationToken.None).ConfigureAwait(false);
+        Record(mode, delivery.Target, target.Region, true, 0, duration);
+        LogRemoved(delivery.VideoId, delivery.Rendition, delivery.Target, files, duration.TotalMilliseconds);
+        if (!accepted)
+        {
+            LogLeaseLost(delivery.VideoId, delivery.Rendition, delivery.Target);
+        }
+
+        if (_circuits.RecordSuccess(target.Name))
+        {
+            await TargetRecoveredAsync(target.Name).ConfigureAwait(false);
+        }
+
+        var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Removed, 0, duration, null, null, accepted);
+        observer?.Finished(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Deletes what older versions of the rendition left at the target that this version lacks (fewer segments, other
+    /// names), in <see cref="RemovalOrder"/>, proving each gone. Runs only after every file of this version is in place.
+    /// </summary>
+    private async Task DeleteOrphansAsync(ITarget target, ClaimedDelivery delivery, IReadOnlySet<string> olderKeys, IReadOnlyList<DeliveredFile> current, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        var keep = current.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var orphans = olderKeys.Where(key => !keep.Contains(key));
+        var deleted = await DeleteAllAsync(target, RemovalOrder.Sort(orphans), watchdog, cancellationToken).ConfigureAwait(false);
+        if (deleted > 0)
+        {
+            LogOrphansDeleted(delivery.VideoId, delivery.Rendition, delivery.Target, deleted);
+        }
+    }
+
+    /// <summary>
+    /// A removal's work: every key any version of the rendition recorded at the target, and every key of the rendition's
+    /// source as it stands now (when it still exists: a push cut off before recording may have left some), deleted in
+    /// <see cref="RemovalOrder"/> (playlists first) and each proven gone. Returns how many keys were removed.
+    /// </summary>
+    private async Task<int> RemoveAsync(ITarget target, ClaimedDelivery delivery, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        var recorded = await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, cancellationToken).ConfigureAwait(false);
+        var keys = recorded.Select(f => f.Key).ToList();
+        try
+        {
+            var source = _sources.Reopen(delivery.Rendition, delivery.SourcePath);
+            keys.AddRange(source.Files.Select(f => RenditionPusher.KeyOf(delivery.VideoId, delivery.Rendition, f.RelativePath)));
+        }
+        catch (SourceMissingException)
+        {
+            // The source is gone: the recorded keys are all Courier knows it put there.
+        }
+
+        return await DeleteAllAsync(target, RemovalOrder.Sort(keys), watchdog, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes <paramref name="keys"/> one after the other, in the order given, and proves each gone ("not found").</summary>
+    private static async Task<int> DeleteAllAsync(ITarget target, IReadOnlyList<string> keys, StallWatchdog watchdog, CancellationToken cancellationToken)
+    {
+        foreach (var key in keys)
+        {
+            watchdog.Touch();
+            await target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+            if (!await target.ProveAbsentAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                throw new TargetException(target.Name, $"{key} is still served by {target.Name} after it was deleted", true, ErrorKinds.NotRemoved);
+            }
+        }
+
+        return keys.Count;
     }
 
     private async Task<DeliveryResult> FailAsync(ClaimedDelivery delivery, AttemptMode mode, Failure failure, long bytes, DateTimeOffset startedAt, long started, IDistributionObserver? observer)
@@ -265,6 +367,15 @@ public sealed partial class DeliveryRunner
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {VideoId}/{Rendition} to {Target}: {Bytes} bytes in {DurationMs:0} ms")]
     private partial void LogDelivered(string videoId, string rendition, string target, long bytes, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Removing {VideoId}/{Rendition} from {Target}, attempt {Attempt} ({Mode})")]
+    private partial void LogRemoving(string videoId, string rendition, string target, int attempt, string mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {VideoId}/{Rendition} from {Target}: {Files} files proven gone in {DurationMs:0} ms")]
+    private partial void LogRemoved(string videoId, string rendition, string target, int files, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} files of older versions of {VideoId}/{Rendition} from {Target}")]
+    private partial void LogOrphansDeleted(string videoId, string rendition, string target, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queued {VideoId}/{Rendition} to {Target} after attempt {Attempt}: {Error}; next attempt at {NextAttemptAt:o}")]
     private partial void LogQueued(string videoId, string rendition, string target, int attempt, string error, DateTimeOffset? nextAttemptAt);

@@ -56,7 +56,47 @@ public sealed class Distributor
         return new Submission(videoId, result.Version, result.IsNewVersion, renditions, result.Claimed);
     }
 
-    /// <summary>Pushes the claimed deliveries of a submission (several at once) and reports the video as it then stands.</summary>
+    /// <summary>
+    /// Takes a video down from <paramref name="targets"/> (default: every configured target any version of it was committed
+    /// for): validates, then commits the removal durably, claiming its removals for this node; run them with
+    /// <see cref="PushAsync"/>. Returns null when there is no such video. Throws <see cref="BadInputException"/> (nothing
+    /// stored) for a bad id or an unknown target.
+    /// </summary>
+    public async Task<Submission?> RemoveAsync(string? videoId, IReadOnlyList<string>? targets, CancellationToken cancellationToken)
+    {
+        if (Names.Problem(videoId, "videoId") is { } idProblem)
+        {
+            throw new BadInputException("videoId", idProblem);
+        }
+
+        List<string> names;
+        if (targets is { Count: > 0 })
+        {
+            names = ValidateTargets(targets);
+        }
+        else
+        {
+            var held = await _store.GetTargetVersionsAsync(videoId!, cancellationToken).ConfigureAwait(false);
+            if (held.Count == 0)
+            {
+                return null;
+            }
+
+            names = held.Select(t => t.Target).Where(t => _targets.Find(t) is not null).Order(StringComparer.Ordinal).ToList();
+            if (names.Count == 0)
+            {
+                throw new BadInputException("targets", $"none of the targets video {videoId} was sent to is configured any more ({string.Join(", ", held.Select(t => t.Target))}): name the ones to remove it from");
+            }
+        }
+
+        var result = await _store.RemoveAsync(videoId!, names, _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return result is null ? null : new Submission(videoId!, result.Version, result.IsNewVersion, new Dictionary<string, RenditionContent>(), result.Claimed);
+    }
+
+    /// <summary>
+    /// Runs the claimed deliveries of a submission or removal (several at once: pushes, or removals) and reports the video
+    /// version as it then stands.
+    /// </summary>
     public async Task<DistributionReport> PushAsync(Submission submission, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.submission");
@@ -71,7 +111,7 @@ public sealed class Distributor
         var nothingPushedYet = submission.IsNewVersion && submission.Version == 1;
         await Parallel.ForEachAsync(submission.Claimed, parallel, async (delivery, _) =>
         {
-            var content = submission.Renditions[delivery.Rendition];
+            var content = submission.Renditions.GetValueOrDefault(delivery.Rendition);
             results.Add(await _runner.RunAsync(delivery, Domain.AttemptMode.Sync, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false));
         }).ConfigureAwait(false);
 

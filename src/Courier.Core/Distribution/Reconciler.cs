@@ -8,8 +8,11 @@ namespace Courier.Core.Distribution;
 
 /// <summary>
 /// The reconcile pass: checks what each target really holds (size, and SHA-256 under full verification) for every
-/// <c>delivered</c> delivery, and re-queues (<see cref="IDeliveryQueue.ReopenDeliveredAsync"/>, error kind
-/// <c>drifted</c>) those whose files are missing or wrong, so the ledger never silently disagrees with the targets.
+/// <c>delivered</c> delivery of the newest version delivered there (an older version's delivery that a newer delivered
+/// one replaces is not compared: its content is meant to be gone), and re-queues
+/// (<see cref="IDeliveryQueue.ReopenDeliveredAsync"/>, error kind <c>drifted</c>) those whose files are missing or wrong,
+/// so the ledger never silently disagrees with the targets. A video taken down from a target that still holds files of
+/// it there is reported, and those files are removed again (each proven gone).
 /// A target that cannot be asked is reported, and nothing is re-queued for it.
 /// </summary>
 public sealed partial class Reconciler
@@ -44,6 +47,8 @@ public sealed partial class Reconciler
         }
 
         var findings = new List<ReconcileFinding>();
+        var videos = new Dictionary<string, VideoAtTargets>(StringComparer.Ordinal);
+        var removalsChecked = new HashSet<(string VideoId, string Rendition, string Target)>();
         int checkedCount = 0, healthy = 0, reopened = 0, offset = 0;
         while (true)
         {
@@ -51,6 +56,30 @@ public sealed partial class Reconciler
             var reopenedInPage = 0;
             foreach (var delivery in page)
             {
+                if (!videos.TryGetValue(delivery.VideoId, out var video))
+                {
+                    video = await VideoAtTargetsAsync(delivery.VideoId, cancellationToken).ConfigureAwait(false);
+                    videos[delivery.VideoId] = video;
+                }
+
+                if (video.Removed.TryGetValue(delivery.Target, out var removal))
+                {
+                    if (removalsChecked.Add((delivery.VideoId, delivery.Rendition, delivery.Target)))
+                    {
+                        checkedCount++;
+                        var leftovers = await CheckRemovedAsync(delivery, removal, cancellationToken).ConfigureAwait(false);
+                        healthy += leftovers.Count == 0 ? 1 : 0;
+                        findings.AddRange(leftovers);
+                    }
+
+                    continue;
+                }
+
+                if (video.IsReplaced(delivery))
+                {
+                    continue;
+                }
+
                 checkedCount++;
                 var problems = await CheckAsync(delivery, cancellationToken).ConfigureAwait(false);
                 if (problems.Count == 0)
@@ -87,6 +116,106 @@ public sealed partial class Reconciler
         }
 
         return new ReconcileResult(checkedCount, healthy, reopened, findings);
+    }
+
+    /// <summary>
+    /// What a video's deliveries say per target: the version live there, the newest delivered version of each
+    /// rendition there, and the targets it was taken down from (with the removal's version).
+    /// </summary>
+    private sealed record VideoAtTargets(IReadOnlyDictionary<string, int> Live, IReadOnlyDictionary<(string Rendition, string Target), int> NewestDelivered, IReadOnlyDictionary<string, int> Removed)
+    {
+        /// <summary>A newer version is delivered at the delivery's target (live there, or of the same rendition): its content replaced this one's.</summary>
+        public bool IsReplaced(ClaimedDelivery delivery) =>
+            (Live.TryGetValue(delivery.Target, out var live) && live > delivery.Version)
+            || (NewestDelivered.TryGetValue((delivery.Rendition, delivery.Target), out var newest) && newest > delivery.Version);
+    }
+
+    private async Task<VideoAtTargets> VideoAtTargetsAsync(string videoId, CancellationToken cancellationToken)
+    {
+        var held = await _store.GetTargetVersionsAsync(videoId, cancellationToken).ConfigureAwait(false);
+        var live = held.Where(t => t.LiveVersion is not null).ToDictionary(t => t.Target, t => t.LiveVersion!.Value, StringComparer.Ordinal);
+        var removed = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (held.Any(t => t.Removed) && await _store.GetVideoAsync(videoId, cancellationToken).ConfigureAwait(false) is { Action: DeliveryOperation.Remove } newest)
+        {
+            foreach (var t in held.Where(t => t.Removed))
+            {
+                removed[t.Target] = newest.Version;
+            }
+        }
+
+        var newestDelivered = new Dictionary<(string, string), int>();
+        for (var offset = 0; ; offset += PageSize)
+        {
+            var page = await _store.ListDeliveredAsync(null, videoId, offset, PageSize, cancellationToken).ConfigureAwait(false);
+            foreach (var delivery in page.Where(d => d.Operation == DeliveryOperation.Push))
+            {
+                var key = (delivery.Rendition, delivery.Target);
+                newestDelivered[key] = Math.Max(newestDelivered.GetValueOrDefault(key), delivery.Version);
+            }
+
+            if (page.Count < PageSize)
+            {
+                break;
+            }
+        }
+
+        return new VideoAtTargets(live, newestDelivered, removed);
+    }
+
+    /// <summary>
+    /// A video taken down from the delivery's target: every key of the rendition Courier recorded there, and of its
+    /// source as it stands, must answer "not found". What is still there is reported and removed again, in removal order,
+    /// each proven gone.
+    /// </summary>
+    private async Task<IReadOnlyList<ReconcileFinding>> CheckRemovedAsync(ClaimedDelivery delivery, int removalVersion, CancellationToken cancellationToken)
+    {
+        ReconcileFinding Finding(string? key, string text) =>
+            new(delivery.Id, delivery.VideoId, removalVersion, delivery.Rendition, delivery.Target, key, text, false);
+
+        var target = _targets.Find(delivery.Target);
+        if (target is null)
+        {
+            return [Finding(null, $"could not check: target {delivery.Target} is not configured")];
+        }
+
+        var recorded = await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, int.MaxValue, cancellationToken).ConfigureAwait(false);
+        var keys = recorded.Select(f => f.Key).ToList();
+        try
+        {
+            var source = _sources.Reopen(delivery.Rendition, delivery.SourcePath);
+            keys.AddRange(source.Files.Select(f => RenditionPusher.KeyOf(delivery.VideoId, delivery.Rendition, f.RelativePath)));
+        }
+        catch (SourceMissingException)
+        {
+            if (delivery.Kind == RenditionKind.File)
+            {
+                keys.Add(RenditionPusher.KeyOf(delivery.VideoId, delivery.Rendition, Path.GetFileName(delivery.SourcePath)));
+            }
+        }
+
+        var findings = new List<ReconcileFinding>();
+        try
+        {
+            foreach (var key in RemovalOrder.Sort(keys))
+            {
+                if (await target.ProveAbsentAsync(key, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                await target.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+                var gone = await target.ProveAbsentAsync(key, cancellationToken).ConfigureAwait(false);
+                var text = $"{key} is at {target.Name} although {delivery.VideoId} was removed from it (v{removalVersion}); {(gone ? "removed again" : "deleted again, but still served")}";
+                Log.FoundAfterRemoval(_logger, delivery.VideoId, key, delivery.Target, gone);
+                findings.Add(Finding(key, text));
+            }
+        }
+        catch (TargetException e)
+        {
+            findings.Add(Finding(null, $"could not check or remove {delivery.VideoId}/{delivery.Rendition} at {delivery.Target} again: {e.Message}"));
+        }
+
+        return findings;
     }
 
     /// <summary>A problem with one file (or the whole delivery when <see cref="Key"/> is null); <see cref="Drifted"/> when it is worth re-queuing.</summary>
@@ -193,6 +322,9 @@ public sealed partial class Reconciler
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "reconcile re-queued delivery {DeliveryId} to {Target}: {Problem}")]
         public static partial void Reopened(ILogger logger, Guid deliveryId, string target, string problem);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "reconcile found {Key} of removed video {VideoId} at {Target}; removed again: {Gone}")]
+        public static partial void FoundAfterRemoval(ILogger logger, string videoId, string key, string target, bool gone);
     }
 }
 

@@ -44,9 +44,15 @@ internal sealed class RenditionPusher
     /// which no player can reach until a playlist names them, may be written straight to their final names
     /// (<see cref="ObjectPut.InPlace"/>); playlists always go through the target's atomic path.
     /// </summary>
-    public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, bool nothingPushedYet, StallWatchdog watchdog, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="olderKeys"/>: the keys older versions of the rendition recorded at the target. Under size-only
+    /// verification a file held there with the same size is another version's content as often as not (a rollback, a
+    /// constant-bitrate re-encode), so those keys are always sent again.
+    /// </remarks>
+    public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, bool nothingPushedYet, IReadOnlySet<string> olderKeys, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var digests = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var files = new ConcurrentDictionary<string, DeliveredFile>(StringComparer.Ordinal);
         long sent = 0;
         var skipped = 0;
 
@@ -55,8 +61,10 @@ internal sealed class RenditionPusher
             watchdog.Touch();
             var key = KeyOf(delivery.VideoId, delivery.Rendition, file.RelativePath);
             var inPlace = nothingPushedYet && content.Kind == RenditionKind.Package && !PushOrder.IsPlaylist(file.RelativePath);
-            var (bytes, sha256) = await PushFileWithQuickRetriesAsync(target, key, file, nothingPushedYet, inPlace, watchdog, token).ConfigureAwait(false);
+            var lookUp = !nothingPushedYet && (target.Verify == VerifyMode.Full || !olderKeys.Contains(key));
+            var (bytes, sha256) = await PushFileWithQuickRetriesAsync(target, key, file, lookUp, inPlace, watchdog, token).ConfigureAwait(false);
             digests[file.RelativePath] = sha256;
+            files[key] = new DeliveredFile(key, file.Length, sha256.Length == 0 ? null : sha256);
             if (bytes == 0 && file.Length > 0)
             {
                 Interlocked.Increment(ref skipped);
@@ -75,16 +83,17 @@ internal sealed class RenditionPusher
             await PushFileAsync(playlist, cancellationToken).ConfigureAwait(false);
         }
 
-        return new RenditionPushed(sent, content.TotalBytes, Digest(content, digests), skipped);
+        var delivered = files.Values.OrderBy(f => f.Key, StringComparer.Ordinal).ToList();
+        return new RenditionPushed(sent, content.TotalBytes, Digest(content, digests), skipped, delivered);
     }
 
-    private async Task<(long Bytes, string Sha256)> PushFileWithQuickRetriesAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private async Task<(long Bytes, string Sha256)> PushFileWithQuickRetriesAsync(ITarget target, string key, SourceFile file, bool lookUp, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         for (var retry = 0; ; retry++)
         {
             try
             {
-                return await PushFileAsync(target, key, file, nothingPushedYet, inPlace, watchdog, cancellationToken).ConfigureAwait(false);
+                return await PushFileAsync(target, key, file, lookUp, inPlace, watchdog, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (retry < _policy.Options.QuickRetries && !cancellationToken.IsCancellationRequested && IsQuickRetryable(e))
             {
@@ -107,7 +116,7 @@ internal sealed class RenditionPusher
         _ => false,
     };
 
-    private static async Task<(long Bytes, string Sha256)> PushFileAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private static async Task<(long Bytes, string Sha256)> PushFileAsync(ITarget target, string key, SourceFile file, bool lookUp, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.push");
         activity?.SetTag("courier.target", target.Name);
@@ -115,7 +124,7 @@ internal sealed class RenditionPusher
         activity?.SetTag("courier.file_bytes", file.Length);
         try
         {
-            var pushed = await PushOrSkipAsync(target, key, file, nothingPushedYet, inPlace, watchdog, cancellationToken).ConfigureAwait(false);
+            var pushed = await PushOrSkipAsync(target, key, file, lookUp, inPlace, watchdog, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("courier.outcome", pushed.Bytes == 0 && file.Length > 0 ? "skipped" : "pushed");
             activity?.SetTag("courier.bytes", pushed.Bytes);
             return pushed;
@@ -128,12 +137,13 @@ internal sealed class RenditionPusher
         }
     }
 
-    private static async Task<(long Bytes, string Sha256)> PushOrSkipAsync(ITarget target, string key, SourceFile file, bool nothingPushedYet, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private static async Task<(long Bytes, string Sha256)> PushOrSkipAsync(ITarget target, string key, SourceFile file, bool lookUp, bool inPlace, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var full = target.Verify == VerifyMode.Full;
 
-        // Nothing to look up when the ledger proves nothing was pushed (a quick retry of this very push only resends).
-        var held = nothingPushedYet ? null : await target.StatAsync(key, full, cancellationToken).ConfigureAwait(false);
+        // Nothing to look up when the ledger proves nothing was pushed (a quick retry of this very push only resends), or
+        // when what is held could only be told apart by content that size-only verification does not read.
+        var held = lookUp ? await target.StatAsync(key, full, cancellationToken).ConfigureAwait(false) : null;
         if (held is not null && held.Length == file.Length)
         {
             if (!full)

@@ -27,11 +27,20 @@ public sealed class DeliveryLedger
         _time = time;
     }
 
-    /// <summary>The report of the latest version of a video, or null when there is no such video.</summary>
+    /// <summary>
+    /// The report of the latest version of a video with, per target, the version it holds; or null when there is no such
+    /// video.
+    /// </summary>
     public async Task<VideoReport?> GetVideoAsync(string videoId, CancellationToken cancellationToken)
     {
         var record = await _store.GetVideoAsync(videoId, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : VideoReport.From(record, _targets);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var held = await _store.GetTargetVersionsAsync(videoId, cancellationToken).ConfigureAwait(false);
+        return VideoReport.From(record, _targets) with { Targets = held.OrderBy(t => t.Target, StringComparer.Ordinal).ToList() };
     }
 
     /// <summary>The reports of the most recent videos, newest first.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Courier.Core.Domain;
 using Courier.Core.Storage;
 using Courier.Core.Targets;
@@ -14,6 +15,13 @@ public sealed record VideoReport(
     IReadOnlyList<RenditionRecord> Renditions,
     IReadOnlyList<DeliveryReport> Deliveries)
 {
+    /// <summary>
+    /// Per target any version of the video was committed for, which version it holds (<c>courier status</c> and
+    /// <c>GET /api/videos/{id}</c>); null (left out of the JSON) in the other replies.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<TargetVersion>? Targets { get; init; }
+
     /// <summary>Builds the report of a stored video version; regions come from <paramref name="targets"/> where known.</summary>
     public static VideoReport From(VideoRecord record, TargetRegistry? targets)
     {
@@ -27,14 +35,16 @@ public sealed record VideoReport(
 
     /// <summary>
     /// A video's state from its deliveries' states: failed when any is dead, partial when any is queued; else, for a
-    /// publish, distributed when all are delivered, and for a removal, removed when all are removed; else distributing
+    /// publish, distributed when all are delivered (or removed: a dropped rendition's removal), and for a removal,
+    /// removed when all are removed; else distributing
     /// (removing). Superseded deliveries count for neither: a version whose deliveries are all superseded is as its other ones say.
     /// </summary>
     public static VideoState Derive(IEnumerable<DeliveryState> states, DeliveryOperation action = DeliveryOperation.Push)
     {
         var all = states.Where(s => s != DeliveryState.Superseded).ToList();
+        // A publish may hold removals too (of renditions it dropped): removed is done for it as well.
         var done = action == DeliveryOperation.Remove ? DeliveryState.Removed : DeliveryState.Delivered;
-        if (all.Count > 0 && all.TrueForAll(s => s == done))
+        if (all.Count > 0 && all.TrueForAll(s => s == done || s == DeliveryState.Removed))
         {
             return action == DeliveryOperation.Remove ? VideoState.Removed : VideoState.Distributed;
         }

@@ -2,7 +2,7 @@ namespace Courier.Core.Storage;
 
 /// <summary>
 /// An event in the store's durable outbox, written in the same transaction as the change that caused it:
-/// <c>video.distributed</c>, <c>video.failed</c>, <c>delivery.dead</c>, <c>delivery.deadline_missed</c>.
+/// <c>video.distributed</c>, <c>video.removed</c>, <c>video.failed</c>, <c>delivery.dead</c>, <c>delivery.deadline_missed</c>.
 /// </summary>
 public sealed record CourierEvent(long Id, string Type, string VideoId, int Version, Guid? DeliveryId, DateTimeOffset CreatedAt);
 
@@ -10,6 +10,7 @@ public sealed record CourierEvent(long Id, string Type, string VideoId, int Vers
 public static class EventTypes
 {
     public const string VideoDistributed = "video.distributed";
+    public const string VideoRemoved = "video.removed";
     public const string VideoFailed = "video.failed";
     public const string DeliveryDead = "delivery.dead";
     public const string DeadlineMissed = "delivery.deadline_missed";

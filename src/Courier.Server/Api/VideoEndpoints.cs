@@ -9,7 +9,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Courier.Server.Api;
 
-/// <summary><c>POST /api/videos</c> (submit), <c>GET /api/videos</c> (recent) and <c>GET /api/videos/{videoId}</c> (report).</summary>
+/// <summary>
+/// <c>POST /api/videos</c> (submit), <c>GET /api/videos</c> (recent), <c>GET /api/videos/{videoId}</c> (report) and
+/// <c>DELETE /api/videos/{videoId}</c> (take down).
+/// </summary>
 internal static class VideoEndpoints
 {
     private const int DefaultListLimit = 20;
@@ -20,6 +23,7 @@ internal static class VideoEndpoints
         mutations.MapPost("/api/videos", SubmitAsync);
         app.MapGet("/api/videos", ListAsync);
         app.MapGet("/api/videos/{videoId}", GetAsync);
+        mutations.MapDelete("/api/videos/{videoId}", RemoveAsync);
     }
 
     private static async Task<IResult> SubmitAsync(
@@ -51,6 +55,26 @@ internal static class VideoEndpoints
         return report.Video.State == VideoState.Distributed
             ? Results.Json(report.Video, CourierJson.Options, statusCode: StatusCodes.Status200OK)
             : Results.Json(report.Video, CourierJson.Options, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// Takes a video down from the targets named by <c>?target=NAME</c> (repeatable; default: every configured target it was
+    /// sent to), durably, then runs the removals now: 200 all removed (or some dead: they are in the report), 202 some
+    /// queued for retry, 404 no such video, 400 bad id or unknown target (nothing stored).
+    /// </summary>
+    private static async Task<IResult> RemoveAsync(string videoId, HttpRequest request, Distributor distributor, BackgroundPushes pushes, CancellationToken cancellationToken)
+    {
+        var targets = request.Query["target"].Select(t => t ?? string.Empty).ToList();
+        var removal = await distributor.RemoveAsync(videoId, targets.Count == 0 ? null : targets, cancellationToken).ConfigureAwait(false);
+        if (removal is null)
+        {
+            return Problems.NotFound($"no such video: {videoId}");
+        }
+
+        var report = await distributor.PushAsync(removal, null, pushes.Stopping).ConfigureAwait(false);
+        var waiting = report.Video.Deliveries.Any(d => d.State is DeliveryState.Queued or DeliveryState.InFlight)
+            && !report.Video.Deliveries.Any(d => d.State == DeliveryState.Dead);
+        return Results.Json(report.Video, CourierJson.Options, statusCode: waiting ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> ListAsync(DeliveryLedger ledger, int? limit, CancellationToken cancellationToken)

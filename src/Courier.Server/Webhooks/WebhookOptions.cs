@@ -10,10 +10,10 @@ namespace Courier.Server.Webhooks;
 public sealed class WebhookOptions : IValidatableOptions
 {
     /// <summary>The events a webhook gets when it names none.</summary>
-    public static readonly IReadOnlyList<string> DefaultEvents = [EventTypes.VideoDistributed, EventTypes.VideoFailed, EventTypes.DeliveryDead];
+    public static readonly IReadOnlyList<string> DefaultEvents = [EventTypes.VideoDistributed, EventTypes.VideoRemoved, EventTypes.VideoFailed, EventTypes.DeliveryDead];
 
     /// <summary>Every event a webhook may ask for.</summary>
-    public static readonly IReadOnlyList<string> KnownEvents = [EventTypes.VideoDistributed, EventTypes.VideoFailed, EventTypes.DeliveryDead, EventTypes.DeadlineMissed];
+    public static readonly IReadOnlyList<string> KnownEvents = [EventTypes.VideoDistributed, EventTypes.VideoRemoved, EventTypes.VideoFailed, EventTypes.DeliveryDead, EventTypes.DeadlineMissed];
 
     /// <summary>
     /// The webhook's name: its progress in the store is kept under it. <value>The default is derived from the URL, so it
@@ -27,7 +27,7 @@ public sealed class WebhookOptions : IValidatableOptions
     /// <summary>The HMAC-SHA256 key of the <c>Courier-Signature</c> header. Never logged or shown.</summary>
     public string? Secret { get; set; }
 
-    /// <summary>The events to post. <value>The default is video.distributed, video.failed and delivery.dead.</value></summary>
+    /// <summary>The events to post. <value>The default is video.distributed, video.removed, video.failed and delivery.dead.</value></summary>
     public List<string> Events { get; set; } = [];
 
     /// <summary>The name the store keeps this webhook's progress under.</summary>

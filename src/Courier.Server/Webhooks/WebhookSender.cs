@@ -69,7 +69,7 @@ internal sealed class WebhookSender : IEventConsumer
 
 /// <summary>The JSON body of a webhook call.</summary>
 /// <param name="Id">The event id: increasing; a receiver may see an event twice (at-least-once) and can drop repeats by it.</param>
-/// <param name="Type">video.distributed, video.failed, delivery.dead or delivery.deadline_missed.</param>
+/// <param name="Type">video.distributed, video.removed, video.failed, delivery.dead or delivery.deadline_missed.</param>
 /// <param name="CreatedAt">When it happened.</param>
 /// <param name="VideoId">The video.</param>
 /// <param name="Version">The video version.</param>

@@ -24,6 +24,7 @@ public sealed class Sandbox : IDisposable
     public string Media => Path.Combine(Dir, "media");
 
     private readonly List<string> _cleanUp = [];
+    private string? _schema;
 
     /// <summary>Environment variables for every courier run (configuration overrides).</summary>
     public Dictionary<string, string> Environment { get; } = [];
@@ -34,7 +35,19 @@ public sealed class Sandbox : IDisposable
     /// <summary>An http target's settings.</summary>
     public static JsonObject Http(string baseUrl, string region = "remote") => new() { ["Kind"] = "http", ["Region"] = region, ["BaseUrl"] = baseUrl };
 
-    /// <summary>Writes courier.json: sources in ./media, SQLite in ./courier.db, the API on a free port, and these targets.</summary>
+    /// <summary>
+    /// The store of every config written after this: <c>sqlite</c> (./courier.db, the default) or <c>postgres</c> (the
+    /// test server, <c>COURIER_TEST_POSTGRES</c>, in a schema of this sandbox's own, dropped with it).
+    /// </summary>
+    public void UseStore(string store)
+    {
+        if (store == "postgres")
+        {
+            _schema = "t_" + Guid.NewGuid().ToString("N")[..20];
+        }
+    }
+
+    /// <summary>Writes courier.json: sources in ./media, the store (SQLite in ./courier.db unless <see cref="UseStore"/>), the API on a free port, and these targets.</summary>
     public void WriteConfig(IReadOnlyDictionary<string, JsonObject> targets, Action<JsonObject>? amend = null)
     {
         var targetsNode = new JsonObject();
@@ -46,7 +59,9 @@ public sealed class Sandbox : IDisposable
         var courier = new JsonObject
         {
             ["SourceRoot"] = "./media",
-            ["Store"] = new JsonObject { ["Provider"] = "sqlite", ["ConnectionString"] = "Data Source=courier.db" },
+            ["Store"] = _schema is null
+                ? new JsonObject { ["Provider"] = "sqlite", ["ConnectionString"] = "Data Source=courier.db" }
+                : new JsonObject { ["Provider"] = "postgres", ["ConnectionString"] = PostgresConnectionString, ["Schema"] = _schema },
             ["Api"] = new JsonObject { ["Urls"] = "http://127.0.0.1:0" },
             ["Targets"] = targetsNode,
         };
@@ -106,8 +121,20 @@ public sealed class Sandbox : IDisposable
         return path;
     }
 
+    private static string PostgresConnectionString => System.Environment.GetEnvironmentVariable("COURIER_TEST_POSTGRES") is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException("COURIER_TEST_POSTGRES is not set: run `.ci/services start` and `source .ci/work/env`");
+
     public void Dispose()
     {
+        if (_schema is not null)
+        {
+            using var connection = new Npgsql.NpgsqlConnection(PostgresConnectionString);
+            connection.Open();
+            using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+            drop.ExecuteNonQuery();
+        }
+
         foreach (var path in _cleanUp.Append(Dir))
         {
             try
