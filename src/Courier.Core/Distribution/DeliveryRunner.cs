@@ -254,7 +254,7 @@ public sealed partial class DeliveryRunner
         _signal.Wake();
     }
 
-    /// <summary>Probes a target whose break is over; a success closes its circuit and drains its queue now.</summary>
+    /// <summary>Probes a target marked down whose probe is due; a success closes its circuit and drains its queue now.</summary>
     public async Task ProbeAsync(string targetName, CancellationToken cancellationToken)
     {
         var target = _targets.Find(targetName);
@@ -269,7 +269,7 @@ public sealed partial class DeliveryRunner
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _circuits.RecordFailure(targetName, Failure.From(e).Message, _time.GetUtcNow());
+            _circuits.RecordProbeFailure(targetName, Failure.From(e).Message, _time.GetUtcNow());
             return;
         }
 
