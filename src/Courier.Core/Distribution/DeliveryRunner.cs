@@ -26,6 +26,7 @@ public sealed partial class DeliveryRunner
     private readonly ScanSignal _signal;
     private readonly RenditionPusher _pusher;
     private readonly ILogger _logger;
+    private readonly TimeSpan _scanInterval;
 
     /// <summary>The first wait before writing an outcome again that the store refused.</summary>
     public static readonly TimeSpan FirstStoreRetryDelay = TimeSpan.FromMilliseconds(100);
@@ -51,6 +52,7 @@ public sealed partial class DeliveryRunner
         _policy = policy;
         _circuits = circuits;
         _options = options.Distribution;
+        _scanInterval = options.Scan.Interval;
         _time = time;
         _node = node;
         _signal = signal;
@@ -108,14 +110,16 @@ public sealed partial class DeliveryRunner
         var target = _targets.Find(delivery.Target);
         if (target is null)
         {
-            var gone = new Failure($"target {delivery.Target} is no longer configured", ErrorKinds.TargetRemoved, false);
-            return await FailAsync(delivery, mode, gone, 0, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
+            // Not configured here, but maybe on another node (a rolling configuration change, `distribute --config
+            // other.json` beside `serve`): never a reason to kill it. Left queued, unattempted, for a node that has it.
+            var unknown = $"no target {delivery.Target} is configured on node {_node.Id}; left queued for a node that has it";
+            return await DeferAsync(delivery, startedAt + _scanInterval, unknown, ErrorKinds.TargetUnknown, observer, cancellationToken).ConfigureAwait(false);
         }
 
         if (_circuits.DownUntil(target.Name, startedAt) is { } downUntil)
         {
             var health = _circuits.Health(target.Name, startedAt);
-            return await DeferAsync(delivery, downUntil, $"target {target.Name} is down: {health.LastError}", observer, cancellationToken).ConfigureAwait(false);
+            return await DeferAsync(delivery, downUntil, $"target {target.Name} is down: {health.LastError}", ErrorKinds.TargetDown, observer, cancellationToken).ConfigureAwait(false);
         }
 
         using var watchdog = new StallWatchdog(_time, _options.StallTimeout, cancellationToken)
@@ -215,11 +219,11 @@ public sealed partial class DeliveryRunner
         return result;
     }
 
-    private async Task<DeliveryResult> DeferAsync(ClaimedDelivery delivery, DateTimeOffset until, string reason, IDistributionObserver? observer, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> DeferAsync(ClaimedDelivery delivery, DateTimeOffset until, string reason, string errorKind, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
-        var completion = DeliveryCompletion.Deferred(delivery, until, reason, ErrorKinds.TargetDown, _time.GetUtcNow());
+        var completion = DeliveryCompletion.Deferred(delivery, until, reason, errorKind, _time.GetUtcNow());
         var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
-        var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, reason, ErrorKinds.TargetDown, accepted);
+        var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, reason, errorKind, accepted);
         observer?.Finished(result);
         return result;
     }
