@@ -27,6 +27,7 @@ public sealed partial class DeliveryRunner
     private readonly RenditionPusher _pusher;
     private readonly ILogger _logger;
     private readonly TimeSpan _scanInterval;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _unknownTargets = new(StringComparer.Ordinal);
 
     /// <summary>The first wait before writing an outcome again that the store refused.</summary>
     public static readonly TimeSpan FirstStoreRetryDelay = TimeSpan.FromMilliseconds(100);
@@ -58,6 +59,19 @@ public sealed partial class DeliveryRunner
         _signal = signal;
         _logger = logger;
         _pusher = new RenditionPusher(policy, time);
+    }
+
+    /// <summary>
+    /// Targets this node found deliveries for without having them configured, within the last three scan intervals
+    /// (name → when last seen), for health displays: their deliveries wait for a node that has them.
+    /// </summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> UnknownTargets
+    {
+        get
+        {
+            var since = _time.GetUtcNow() - (_scanInterval * 3);
+            return _unknownTargets.Where(pair => pair.Value >= since).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        }
     }
 
     /// <summary>The circuits of the targets, for health displays.</summary>
@@ -113,6 +127,7 @@ public sealed partial class DeliveryRunner
             // Not configured here, but maybe on another node (a rolling configuration change, `distribute --config
             // other.json` beside `serve`): never a reason to kill it. Left queued, unattempted, for a node that has it.
             var unknown = $"no target {delivery.Target} is configured on node {_node.Id}; left queued for a node that has it";
+            _unknownTargets[delivery.Target] = startedAt;
             return await DeferAsync(delivery, startedAt + _scanInterval, unknown, ErrorKinds.TargetUnknown, observer, cancellationToken).ConfigureAwait(false);
         }
 

@@ -156,5 +156,5 @@ internal static class OpenApiDescription
 
     private sealed record OutboxHealth(DateTimeOffset? LastRunAt);
 
-    private sealed record Health(string Status, string Store, ScannerHealth Scanner, OutboxHealth Outbox, IReadOnlyList<ConsumerStatus> Webhooks);
+    private sealed record Health(string Status, string Store, ScannerHealth Scanner, OutboxHealth Outbox, IReadOnlyList<ConsumerStatus> Webhooks, IReadOnlyList<UnknownTarget> UnknownTargets);
 }
