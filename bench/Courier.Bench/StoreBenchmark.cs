@@ -185,6 +185,7 @@ internal sealed class StoreBenchmark : IBenchmark
         };
         var time = TimeProvider.System;
         var node = new NodeIdentity(nodeId);
+        var signal = new ScanSignal();
         var runner = new DeliveryRunner(
             store,
             new TargetRegistry([new NoOpTarget()]),
@@ -194,9 +195,9 @@ internal sealed class StoreBenchmark : IBenchmark
             options,
             time,
             node,
-            new ScanSignal(),
+            signal,
             NullLogger<DeliveryRunner>.Instance);
-        return new RetryScanner(store, runner, node, time, options, NullLogger<RetryScanner>.Instance);
+        return new RetryScanner(store, runner, node, time, options, signal, NullLogger<RetryScanner>.Instance);
     }
 
     private static async Task PrintSettingsAsync(string connectionString, TextWriter output, CancellationToken cancellationToken)

@@ -92,8 +92,26 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
     /// <summary>The settings this target runs with.</summary>
     internal S3TargetOptions Options => _options;
 
-    /// <summary>The full object key of a target key: <c>{Prefix}/{key}</c>.</summary>
-    internal string ObjectKey(string key) => _options.Prefix.Length == 0 ? key : $"{_options.Prefix}/{key}";
+    /// <summary>
+    /// The full object key of a target key: <c>{Prefix}/{key}</c>. Refuses (permanent <c>bad_key</c>) a key that is empty
+    /// or holds a backslash, a NUL, an empty segment or a '.' or '..' segment: S3 would store it, but under a name no
+    /// player or filesystem-backed origin reads as the same path (a backslash is a separator on some, a character on others).
+    /// </summary>
+    internal string ObjectKey(string key)
+    {
+        var why = string.IsNullOrEmpty(key) ? "is empty"
+            : key.Contains('\\', StringComparison.Ordinal) ? "contains a backslash"
+            : key.Contains('\0', StringComparison.Ordinal) ? "contains a NUL character"
+            : key.Split('/').Any(s => s.Length == 0) ? "has an empty segment (a leading, trailing or doubled '/')"
+            : key.Split('/').Any(s => s is "." or "..") ? "has a '.' or '..' segment"
+            : null;
+        if (why is not null)
+        {
+            throw new TargetException(Name, $"object key '{Core.Domain.Names.Printable(key)}' {why}", isTransient: false, ErrorKinds.BadKey);
+        }
+
+        return _options.Prefix.Length == 0 ? key : $"{_options.Prefix}/{key}";
+    }
 
     public async Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken)
     {
@@ -212,7 +230,8 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
     /// <summary>ListObjectsV2 under <c>{Prefix}/{prefix}/</c>, page by page; keys are relative to the target's prefix.</summary>
     public async IAsyncEnumerable<string> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var under = ObjectKey(prefix.TrimEnd('/')) + "/";
+        var trimmed = prefix.TrimEnd('/');
+        var under = trimmed.Length == 0 ? (_options.Prefix.Length == 0 ? string.Empty : _options.Prefix + "/") : ObjectKey(trimmed) + "/";
         var strip = _options.Prefix.Length == 0 ? 0 : _options.Prefix.Length + 1;
         var request = new ListObjectsV2Request { BucketName = _options.Bucket, Prefix = under };
         while (true)

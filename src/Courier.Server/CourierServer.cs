@@ -86,6 +86,7 @@ public static class CourierServer
         // pushes stop before the scanner releases this node's deliveries.
         builder.Services.AddHostedService<NodeSessionService>();
         builder.Services.AddHostedService<RetryScannerService>();
+        builder.Services.AddHostedService<ScanHousekeepingService>();
         builder.Services.AddHostedService<Core.Statistics.LedgerRetentionService>();
         builder.Services.AddHostedService<EventRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSnapshotService>());

@@ -37,7 +37,7 @@ public sealed class TargetCircuitsTests
     }
 
     [Fact]
-    public void After_the_break_the_target_is_due_for_a_probe_and_a_success_reports_recovery()
+    public void A_down_target_is_probed_from_one_second_on_backing_off_up_to_the_break_and_a_success_reports_recovery()
     {
         var circuits = Circuits();
         for (var i = 0; i < 3; i++)
@@ -45,13 +45,23 @@ public sealed class TargetCircuitsTests
             circuits.RecordFailure("cdn", "503", Now);
         }
 
-        circuits.DueForProbe(Now.AddSeconds(29)).ShouldBeEmpty();
-        circuits.DueForProbe(Now.AddSeconds(30)).ShouldBe(["cdn"]);
+        circuits.DueForProbe(Now.AddMilliseconds(999)).ShouldBeEmpty();
+        circuits.DueForProbe(Now.AddSeconds(1)).ShouldBe(["cdn"], "the first probe comes a second after the target went down, not after the 30 s break");
+
+        // Each failed probe doubles the wait, up to the break duration; the end of a break is a probe's time too.
+        var at = Now.AddSeconds(1);
+        foreach (var wait in new[] { 2, 4, 8, 15, 30, 30 })
+        {
+            circuits.RecordProbeFailure("cdn", "still 503", at);
+            circuits.DueForProbe(at.AddSeconds(wait).AddMilliseconds(-1)).ShouldBeEmpty();
+            at = at.AddSeconds(wait);
+            circuits.DueForProbe(at).ShouldBe(["cdn"], $"probed again {wait} s later");
+        }
 
         circuits.RecordSuccess("cdn").ShouldBeTrue();
 
-        circuits.DownUntil("cdn", Now.AddSeconds(30)).ShouldBeNull();
-        circuits.DueForProbe(Now.AddSeconds(30)).ShouldBeEmpty();
+        circuits.DownUntil("cdn", Now.AddSeconds(2)).ShouldBeNull();
+        circuits.DueForProbe(at).ShouldBeEmpty();
     }
 
     [Fact]

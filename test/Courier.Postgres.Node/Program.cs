@@ -62,7 +62,7 @@ var runner = new DeliveryRunner(
     node,
     signal,
     NullLogger<DeliveryRunner>.Instance);
-var scanner = new RetryScanner(store, runner, node, time, options, NullLogger<RetryScanner>.Instance);
+var scanner = new RetryScanner(store, runner, node, time, options, signal, NullLogger<RetryScanner>.Instance);
 
 using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(int.Parse(Arg("max-seconds", "300"))));
 _ = Task.Run(async () =>

@@ -38,6 +38,29 @@ public sealed class S3TargetErrorTests
         (await S3TestServer.HeadAsync(bucket, "movie-42/360p/360p.mp4")).ShouldBeNull();
     }
 
+    [Theory]
+    [InlineData("movie-42\\360p\\360p.mp4")]
+    [InlineData("movie-42/360p/..\\360p.mp4")]
+    [InlineData("movie-42//360p.mp4")]
+    [InlineData("movie-42/../360p.mp4")]
+    public async Task A_key_with_a_backslash_or_an_unsafe_segment_is_refused_as_bad_key_and_nothing_is_stored(string key)
+    {
+        using var files = new TempFiles();
+        var source = files.Random("360p.mp4", 10_000);
+        var bucket = await S3TestServer.NewBucketAsync();
+        using var target = S3TestServer.Target(bucket);
+
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut(key, source, 10_000, "video/mp4"), Token));
+
+        e.IsTransient.ShouldBeFalse();
+        e.Kind.ShouldBe(ErrorKinds.BadKey);
+        DecisionFor(e).State.ShouldBe(DeliveryState.Dead);
+        if (key.Contains('\\', StringComparison.Ordinal))
+        {
+            (await S3TestServer.HeadAsync(bucket, key)).ShouldBeNull("nothing is stored under the backslashed key");
+        }
+    }
+
     [Fact]
     public async Task Missing_bucket_is_permanent_not_found()
     {

@@ -79,6 +79,30 @@ public sealed class AuthAndHealthTests
     }
 
     [Fact]
+    public async Task Healthz_names_a_target_whose_deliveries_this_node_cannot_push_because_it_lacks_it()
+    {
+        await using var host = CourierHost.Create();
+        using var client = host.CreateClient();
+        var store = host.Provider.GetRequiredService<Core.Storage.IDeliveryStore>();
+        var now = DateTimeOffset.UtcNow;
+        var rendition = new Core.Storage.NewRendition("360p", "v/360p.mp4", Core.Domain.RenditionKind.File, "fingerprint", 10, 1);
+        await store.SubmitAsync(new Core.Storage.NewVideoVersion("elsewhere-video", "video-fingerprint", [rendition], ["elsewhere"]), "node-with-elsewhere", now, Ct);
+        await store.ReleaseNodeAsync("node-with-elsewhere", now, Ct);
+
+        await host.Provider.GetRequiredService<RetryScanner>().RunOnceAsync(Ct);
+        using var response = await client.GetAsync("/healthz", Ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, "the deliveries wait, nothing is lost");
+        var body = await Json.ReadAsync(response);
+        body.GetProperty("status").GetString().ShouldBe("degraded");
+        var unknown = body.GetProperty("unknownTargets").EnumerateArray().ShouldHaveSingleItem();
+        unknown.GetProperty("target").GetString().ShouldBe("elsewhere");
+        unknown.GetProperty("message").GetString().ShouldBe("no node here has target elsewhere: its deliveries wait in the queue for a node that has it");
+        var delivery = (await store.GetVideoAsync("elsewhere-video", Ct))!.Deliveries.ShouldHaveSingleItem();
+        delivery.State.ShouldBe(Core.Domain.DeliveryState.Queued);
+    }
+
+    [Fact]
     public async Task Healthz_is_503_when_the_scanner_has_not_scanned_for_three_intervals()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));

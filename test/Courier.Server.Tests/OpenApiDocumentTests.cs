@@ -45,6 +45,7 @@ public sealed class OpenApiDocumentTests
                 continue;
             }
 
+            responses.ShouldContainKey("421", $"{method} {path}: a foreign Host is refused");
             foreach (var (status, answer) in responses.Where(r => r.Key.StartsWith('4')))
             {
                 answer.Content!.Keys.ShouldBe(["application/problem+json"], $"{method} {path} {status}");
@@ -53,6 +54,8 @@ public sealed class OpenApiDocumentTests
             if (method is "POST" or "DELETE")
             {
                 responses.ShouldContainKey("401", $"{method} {path}");
+                responses.ShouldContainKey("403", $"{method} {path}: a foreign Origin is refused");
+                responses.ShouldContainKey("415", $"{method} {path}: a body that is not JSON is refused");
                 operation.Security!.SelectMany(r => r.Keys).Select(s => s.Reference.Id).ShouldContain("bearer", $"{method} {path}");
             }
         }

@@ -28,6 +28,14 @@ public sealed partial class DeliveryRunner
     private readonly ScanSignal _signal;
     private readonly RenditionPusher _pusher;
     private readonly ILogger _logger;
+    private readonly TimeSpan _scanInterval;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _unknownTargets = new(StringComparer.Ordinal);
+
+    /// <summary>The first wait before writing an outcome again that the store refused.</summary>
+    public static readonly TimeSpan FirstStoreRetryDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between two tries of writing an outcome.</summary>
+    public static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromSeconds(5);
 
     public DeliveryRunner(
         IDeliveryStore store,
@@ -47,11 +55,25 @@ public sealed partial class DeliveryRunner
         _policy = policy;
         _circuits = circuits;
         _options = options.Distribution;
+        _scanInterval = options.Scan.Interval;
         _time = time;
         _node = node;
         _signal = signal;
         _logger = logger;
         _pusher = new RenditionPusher(policy, time);
+    }
+
+    /// <summary>
+    /// Targets this node found deliveries for without having them configured, within the last three scan intervals
+    /// (name → when last seen), for health displays: their deliveries wait for a node that has them.
+    /// </summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> UnknownTargets
+    {
+        get
+        {
+            var since = _time.GetUtcNow() - (_scanInterval * 3);
+            return _unknownTargets.Where(pair => pair.Value >= since).ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        }
     }
 
     /// <summary>The circuits of the targets, for health displays.</summary>
@@ -60,8 +82,10 @@ public sealed partial class DeliveryRunner
     /// <summary>
     /// Pushes <paramref name="delivery"/> and records the outcome. <paramref name="content"/> is the rendition as resolved at
     /// submit (null: list it again now). <paramref name="nothingPushedYet"/>: the ledger proves Courier never pushed a file
-    /// under this video's keys (see <see cref="RenditionPusher.PushAsync"/>). Never throws for a failed push; throws only
-    /// when the store cannot be written.
+    /// under this video's keys (see <see cref="RenditionPusher.PushAsync"/>). Never throws for a failed push; an outcome
+    /// the store cannot take is written again until it is (see <see cref="WriteAsync"/>), so the store's trouble never stops a batch
+    /// (when <paramref name="cancellationToken"/>, shutdown, ends that wait, the result is left <c>in_flight</c> for the
+    /// node session's release).
     /// </summary>
     public async Task<DeliveryResult> RunAsync(ClaimedDelivery delivery, AttemptMode mode, RenditionContent? content, bool nothingPushedYet, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
@@ -72,7 +96,19 @@ public sealed partial class DeliveryRunner
         activity?.SetTag("courier.target", delivery.Target);
         activity?.SetTag("courier.attempt", delivery.Attempts + 1);
         activity?.SetTag("courier.mode", CourierTelemetry.Tag(mode));
-        var result = await AttemptAsync(delivery, mode, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false);
+        DeliveryResult result;
+        try
+        {
+            result = await AttemptAsync(delivery, mode, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown came while the outcome waited for the store: the delivery stays in flight under this node, and the
+            // node session's release on stop (or another node's reclaim) hands it back. The batch goes on, so every other
+            // claimed delivery is released too instead of being left behind.
+            result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.InFlight, 0, TimeSpan.Zero, "interrupted by shutdown before its outcome was written", null, false);
+        }
+
         activity?.SetTag("courier.outcome", CourierTelemetry.Tag(result.State));
         if (result.Error is not null)
         {
@@ -90,14 +126,17 @@ public sealed partial class DeliveryRunner
         var target = _targets.Find(delivery.Target);
         if (target is null)
         {
-            var gone = new Failure($"target {delivery.Target} is no longer configured", ErrorKinds.TargetRemoved, false);
-            return await FailAsync(delivery, mode, gone, 0, startedAt, started, observer).ConfigureAwait(false);
+            // Not configured here, but maybe on another node (a rolling configuration change, `distribute --config
+            // other.json` beside `serve`): never a reason to kill it. Left queued, unattempted, for a node that has it.
+            var unknown = $"no target {delivery.Target} is configured on node {_node.Id}; left queued for a node that has it";
+            _unknownTargets[delivery.Target] = startedAt;
+            return await DeferAsync(delivery, startedAt + _scanInterval, unknown, ErrorKinds.TargetUnknown, observer, cancellationToken).ConfigureAwait(false);
         }
 
         if (_circuits.DownUntil(target.Name, startedAt) is { } downUntil)
         {
             var health = _circuits.Health(target.Name, startedAt);
-            return await DeferAsync(delivery, downUntil, $"target {target.Name} is down: {health.LastError}", observer).ConfigureAwait(false);
+            return await DeferAsync(delivery, downUntil, $"target {target.Name} is down: {health.LastError}", ErrorKinds.TargetDown, observer, cancellationToken).ConfigureAwait(false);
         }
 
         using var watchdog = new StallWatchdog(_time, _options.StallTimeout, cancellationToken)
@@ -111,7 +150,7 @@ public sealed partial class DeliveryRunner
                 observer?.Started(delivery, 0);
                 LogRemoving(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Attempts + 1, CourierTelemetry.Tag(mode));
                 var removed = await RemoveAsync(target, delivery, watchdog, watchdog.Token).ConfigureAwait(false);
-                return await RemovedAsync(delivery, mode, target, removed, startedAt, started, observer).ConfigureAwait(false);
+                return await RemovedAsync(delivery, mode, target, removed, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
             }
 
             content ??= _sources.Reopen(delivery.Rendition, delivery.SourcePath);
@@ -133,7 +172,7 @@ public sealed partial class DeliveryRunner
                 await DeleteOrphansAsync(target, delivery, olderKeys, pushed.Files, watchdog, watchdog.Token).ConfigureAwait(false);
             }
 
-            return await SucceedAsync(delivery, mode, target, pushed, startedAt, started, observer).ConfigureAwait(false);
+            return await SucceedAsync(delivery, mode, target, pushed, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -142,21 +181,21 @@ public sealed partial class DeliveryRunner
         catch (Exception) when (watchdog.Fired)
         {
             var stalled = new Failure($"no progress for {_options.StallTimeout.TotalSeconds:0.#} s (target stalled)", ErrorKinds.Timeout, true);
-            return await FailAsync(delivery, mode, stalled, watchdog.Bytes, startedAt, started, observer).ConfigureAwait(false);
+            return await FailAsync(delivery, mode, stalled, watchdog.Bytes, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            return await FailAsync(delivery, mode, Failure.From(e), watchdog.Bytes, startedAt, started, observer).ConfigureAwait(false);
+            return await FailAsync(delivery, mode, Failure.From(e), watchdog.Bytes, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<DeliveryResult> SucceedAsync(ClaimedDelivery delivery, AttemptMode mode, ITarget target, RenditionPushed pushed, DateTimeOffset startedAt, long started, IDistributionObserver? observer)
+    private async Task<DeliveryResult> SucceedAsync(ClaimedDelivery delivery, AttemptMode mode, ITarget target, RenditionPushed pushed, DateTimeOffset startedAt, long started, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var duration = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
         var attempt = new AttemptRecord(mode, true, null, null, pushed.BytesSent, duration, startedAt, _node.Id);
         var completion = DeliveryCompletion.Delivered(delivery, pushed.TotalBytes, pushed.Digest, attempt, now);
-        var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
+        var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
         Record(mode, delivery.Target, target.Region, true, pushed.BytesSent, duration);
         LogDelivered(delivery.VideoId, delivery.Rendition, delivery.Target, pushed.BytesSent, duration.TotalMilliseconds);
         if (!accepted)
@@ -172,7 +211,7 @@ public sealed partial class DeliveryRunner
 
         if (_circuits.RecordSuccess(target.Name))
         {
-            await TargetRecoveredAsync(target.Name).ConfigureAwait(false);
+            await TargetRecoveredAsync(target.Name, cancellationToken).ConfigureAwait(false);
         }
 
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Delivered, pushed.BytesSent, duration, null, null, accepted);
@@ -180,12 +219,12 @@ public sealed partial class DeliveryRunner
         return result;
     }
 
-    private async Task<DeliveryResult> RemovedAsync(ClaimedDelivery delivery, AttemptMode mode, ITarget target, int files, DateTimeOffset startedAt, long started, IDistributionObserver? observer)
+    private async Task<DeliveryResult> RemovedAsync(ClaimedDelivery delivery, AttemptMode mode, ITarget target, int files, DateTimeOffset startedAt, long started, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var duration = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
         var attempt = new AttemptRecord(mode, true, null, null, 0, duration, startedAt, _node.Id);
-        var accepted = await _store.CompleteAsync(DeliveryCompletion.Removed(delivery, attempt, now), CancellationToken.None).ConfigureAwait(false);
+        var accepted = await CompleteAsync(DeliveryCompletion.Removed(delivery, attempt, now), delivery, cancellationToken).ConfigureAwait(false);
         Record(mode, delivery.Target, target.Region, true, 0, duration);
         LogRemoved(delivery.VideoId, delivery.Rendition, delivery.Target, files, duration.TotalMilliseconds);
         if (!accepted)
@@ -195,7 +234,7 @@ public sealed partial class DeliveryRunner
 
         if (_circuits.RecordSuccess(target.Name))
         {
-            await TargetRecoveredAsync(target.Name).ConfigureAwait(false);
+            await TargetRecoveredAsync(target.Name, cancellationToken).ConfigureAwait(false);
         }
 
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Removed, 0, duration, null, null, accepted);
@@ -256,7 +295,7 @@ public sealed partial class DeliveryRunner
         return keys.Count;
     }
 
-    private async Task<DeliveryResult> FailAsync(ClaimedDelivery delivery, AttemptMode mode, Failure failure, long bytes, DateTimeOffset startedAt, long started, IDistributionObserver? observer)
+    private async Task<DeliveryResult> FailAsync(ClaimedDelivery delivery, AttemptMode mode, Failure failure, long bytes, DateTimeOffset startedAt, long started, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var duration = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
@@ -269,7 +308,7 @@ public sealed partial class DeliveryRunner
 
         var attempt = new AttemptRecord(mode, false, failure.Message, failure.Kind, bytes, duration, startedAt, _node.Id);
         var completion = DeliveryCompletion.Failed(delivery, decision.State, decision.NextAttemptAt, decision.Reason, failure.Kind, attempt, now);
-        var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
+        var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
         var region = _targets.Find(delivery.Target)?.Region ?? delivery.Target;
         Record(mode, delivery.Target, region, false, bytes, duration);
         if (failure.IsTransient && _circuits.RecordFailure(delivery.Target, failure.Message, now))
@@ -297,11 +336,11 @@ public sealed partial class DeliveryRunner
         return result;
     }
 
-    private async Task<DeliveryResult> DeferAsync(ClaimedDelivery delivery, DateTimeOffset until, string reason, IDistributionObserver? observer)
+    private async Task<DeliveryResult> DeferAsync(ClaimedDelivery delivery, DateTimeOffset until, string reason, string errorKind, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
-        var completion = DeliveryCompletion.Deferred(delivery, until, reason, ErrorKinds.TargetDown, _time.GetUtcNow());
-        var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
-        var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, reason, ErrorKinds.TargetDown, accepted);
+        var completion = DeliveryCompletion.Deferred(delivery, until, reason, errorKind, _time.GetUtcNow());
+        var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
+        var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, reason, errorKind, accepted);
         observer?.Finished(result);
         return result;
     }
@@ -311,20 +350,32 @@ public sealed partial class DeliveryRunner
         const string Reason = "interrupted by shutdown";
         var now = _time.GetUtcNow();
         var completion = DeliveryCompletion.Released(delivery, Reason, now);
-        var accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
+        bool accepted;
+        try
+        {
+            accepted = await _store.CompleteAsync(completion, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Shutting down: no time to wait for the store. The delivery stays in flight under this node until the node
+            // session's release on stop, or another node's reclaim after the lease timeout, hands it back.
+            LogReleaseFailed(e, delivery.VideoId, delivery.Rendition, delivery.Target);
+            accepted = false;
+        }
+
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, Reason, null, accepted);
         observer?.Finished(result);
         return result;
     }
 
-    private async Task TargetRecoveredAsync(string target)
+    private async Task TargetRecoveredAsync(string target, CancellationToken cancellationToken)
     {
-        var drained = await _store.MakeDueAsync(target, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        var drained = await WriteAsync(() => _store.MakeDueAsync(target, _time.GetUtcNow(), CancellationToken.None), $"draining the queue of {target}", cancellationToken).ConfigureAwait(false);
         LogTargetRecovered(target, drained);
         _signal.Wake();
     }
 
-    /// <summary>Probes a target whose break is over; a success closes its circuit and drains its queue now.</summary>
+    /// <summary>Probes a target marked down whose probe is due; a success closes its circuit and drains its queue now.</summary>
     public async Task ProbeAsync(string targetName, CancellationToken cancellationToken)
     {
         var target = _targets.Find(targetName);
@@ -339,13 +390,44 @@ public sealed partial class DeliveryRunner
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _circuits.RecordFailure(targetName, Failure.From(e).Message, _time.GetUtcNow());
+            _circuits.RecordProbeFailure(targetName, Failure.From(e).Message, _time.GetUtcNow());
             return;
         }
 
         if (_circuits.RecordSuccess(targetName))
         {
-            await TargetRecoveredAsync(targetName).ConfigureAwait(false);
+            await TargetRecoveredAsync(targetName, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes an outcome under its lease, retrying until the store takes it (see <see cref="WriteAsync"/>).</summary>
+    private Task<bool> CompleteAsync(DeliveryCompletion completion, ClaimedDelivery delivery, CancellationToken cancellationToken) =>
+        WriteAsync(() => _store.CompleteAsync(completion, CancellationToken.None), $"the outcome of {delivery.VideoId}/{delivery.Rendition} to {delivery.Target}", cancellationToken);
+
+    /// <summary>
+    /// Writes to the store, and when the store cannot take it (SQLite locked past its busy timeout, a full disk, a
+    /// PostgreSQL failover) tries again after a backoff that starts at <see cref="FirstStoreRetryDelay"/> and doubles up to
+    /// <see cref="MaxStoreRetryDelay"/>, until it is written or <paramref name="cancellationToken"/> (shutdown) ends the
+    /// wait. An outcome is never dropped while the node lives on, which would leave its delivery in flight under a node
+    /// that keeps heartbeating; on shutdown the node session's release hands the delivery back. The lease token keeps a
+    /// late write harmless: if another node took the delivery over meanwhile, the write is refused.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write, string what, CancellationToken cancellationToken)
+    {
+        var delay = FirstStoreRetryDelay;
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                return await write().ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogStoreWriteFailed(e, what, failures, delay.TotalMilliseconds);
+            }
+
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxStoreRetryDelay.Ticks));
         }
     }
 
@@ -388,6 +470,12 @@ public sealed partial class DeliveryRunner
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Target {Target} asked to retry after {RetryAfterSeconds:0} s; waiting Retry:MaxDelay ({MaxDelaySeconds:0} s) instead")]
     private partial void LogRetryAfterCapped(string target, double retryAfterSeconds, double maxDelaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write {What} to the store (try {Failure}); trying again in {DelayMs:0} ms")]
+    private partial void LogStoreWriteFailed(Exception exception, string what, int failure, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release {VideoId}/{Rendition} to {Target} on shutdown; it is handed back by this node's release or after the lease timeout")]
+    private partial void LogReleaseFailed(Exception exception, string videoId, string rendition, string target);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Target {Target} marked down: {Error}")]
     private partial void LogTargetDown(string target, string error);

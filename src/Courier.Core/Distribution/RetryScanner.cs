@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Courier.Core.Configuration;
 using Courier.Core.Diagnostics;
 using Courier.Core.Domain;
@@ -7,9 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Core.Distribution;
 
 /// <summary>
-/// The asynchronous path, one scan at a time (<see cref="RunOnceAsync"/>): takes back the work of nodes whose heartbeat
-/// is stale, probes targets whose break is over, claims the due deliveries of the failure queue (not those of targets
-/// known to be down) and redistributes them, and flags deliveries past the deadline threshold.
+/// The asynchronous path. Its work (<see cref="RunDueAsync"/>) claims due deliveries of the failure queue (not those of
+/// targets known to be down) only as fast as this node can start them, one free worker slot at a time, so the rest stay
+/// <c>queued</c> for other nodes; its housekeeping (<see cref="HousekeepAsync"/>) takes back the work of nodes whose
+/// heartbeat is stale, probes targets that are down and flags deliveries past the deadline threshold, on its own
+/// schedule, never waiting for a push. <see cref="RunOnceAsync"/> does both, once.
 /// </summary>
 public sealed partial class RetryScanner
 {
@@ -19,9 +22,11 @@ public sealed partial class RetryScanner
     private readonly NodeIdentity _node;
     private readonly TimeProvider _time;
     private readonly CourierOptions _options;
+    private readonly ScanSignal _signal;
     private readonly ILogger _logger;
+    private DateTimeOffset _nextSweepAt = DateTimeOffset.MinValue;
 
-    public RetryScanner(IDeliveryStore store, DeliveryRunner runner, NodeIdentity node, TimeProvider time, CourierOptions options, ILogger<RetryScanner> logger)
+    public RetryScanner(IDeliveryStore store, DeliveryRunner runner, NodeIdentity node, TimeProvider time, CourierOptions options, ScanSignal signal, ILogger<RetryScanner> logger)
     {
         _store = store;
         _runner = runner;
@@ -29,6 +34,7 @@ public sealed partial class RetryScanner
         _node = node;
         _time = time;
         _options = options;
+        _signal = signal;
         _logger = logger;
     }
 
@@ -38,46 +44,107 @@ public sealed partial class RetryScanner
     /// <summary>When the latest scan started; later than <see cref="LastScanAt"/> while a scan is running (a long push is not a stalled scanner).</summary>
     public DateTimeOffset? ScanStartedAt { get; private set; }
 
-    /// <summary>One scan. Failed pushes are recorded, not thrown; a store failure is thrown.</summary>
+    /// <summary>One scan: housekeeping, then the due work. Failed pushes are recorded, not thrown; a store failure is thrown.</summary>
     public async Task<ScanResult> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        ScanStartedAt = now;
-        var reclaimed = await _store.ReclaimExpiredAsync(now - _options.Scan.LeaseTimeout, now, cancellationToken).ConfigureAwait(false);
-        if (reclaimed > 0)
-        {
-            LogReclaimed(reclaimed);
-        }
+        var housekeeping = await HousekeepAsync(sweep: true, cancellationToken).ConfigureAwait(false);
+        var work = await RunDueAsync(cancellationToken).ConfigureAwait(false);
+        return work with { Reclaimed = housekeeping.Reclaimed, DeadlinesMissed = housekeeping.DeadlinesMissed };
+    }
 
+    /// <summary>
+    /// Housekeeping, when its time has come: probes the targets due for a probe (every call), and, once per
+    /// <c>Scan:Interval</c> (or always when <paramref name="sweep"/>), takes back the in-flight work of nodes whose
+    /// heartbeat is stale (waking the work loop when it took any) and flags deliveries past the deadline threshold.
+    /// </summary>
+    public async Task<ScanResult> HousekeepAsync(bool sweep, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
         foreach (var target in _circuits.DueForProbe(now))
         {
             await _runner.ProbeAsync(target, cancellationToken).ConfigureAwait(false);
         }
 
-        now = _time.GetUtcNow();
-        using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.scan");
-        var claimed = await _store.ClaimDueAsync(_node.Id, _options.Scan.BatchSize, now, _circuits.DownTargets(now), cancellationToken).ConfigureAwait(false);
-        var results = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Distribution.MaxConcurrency };
-        await Parallel.ForEachAsync(claimed, parallel, async (delivery, _) =>
-            results.Add(await _runner.RunAsync(delivery, delivery.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+        if (!sweep && now < _nextSweepAt)
+        {
+            return new ScanResult(0, 0, 0, 0, 0, 0);
+        }
 
-        var missed = await _store.MarkDeadlineMissedAsync(_time.GetUtcNow() - _options.Distribution.DeadlineThreshold, _time.GetUtcNow(), _options.Scan.BatchSize, cancellationToken).ConfigureAwait(false);
+        _nextSweepAt = now + _options.Scan.Interval;
+        var reclaimed = await _store.ReclaimExpiredAsync(now - _options.Scan.LeaseTimeout, now, cancellationToken).ConfigureAwait(false);
+        if (reclaimed > 0)
+        {
+            LogReclaimed(reclaimed);
+            _signal.Wake();
+        }
+
+        now = _time.GetUtcNow();
+        var missed = await _store.MarkDeadlineMissedAsync(now - _options.Distribution.DeadlineThreshold, now, _options.Scan.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var delivery in missed)
         {
             CourierTelemetry.DeadlineMissed.Add(1, new KeyValuePair<string, object?>("target", delivery.Target));
             LogDeadlineMissed(delivery.VideoId, delivery.Rendition, delivery.Target, _options.Distribution.DeadlineThreshold.TotalMinutes, delivery.LastError);
         }
 
+        return new ScanResult(reclaimed, 0, 0, 0, 0, missed.Count);
+    }
+
+    /// <summary>
+    /// Runs the due work: claims only as many deliveries as there are free worker slots (<c>Distribution:MaxConcurrency</c>),
+    /// and claims again as slots free up, until nothing is due or <c>Scan:BatchSize</c> deliveries were claimed in this pass.
+    /// What this node cannot start now stays <c>queued</c>, where another node can take it.
+    /// </summary>
+    public async Task<ScanResult> RunDueAsync(CancellationToken cancellationToken)
+    {
+        ScanStartedAt = _time.GetUtcNow();
+        using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.scan");
+        var slots = _options.Distribution.MaxConcurrency;
+        var running = new List<Task<DeliveryResult>>(slots);
+        var results = new List<DeliveryResult>();
+        var claimedCount = 0;
+        var more = true;
+        ExceptionDispatchInfo? failure = null;
+        while (true)
+        {
+            var wanted = Math.Min(slots - running.Count, _options.Scan.BatchSize - claimedCount);
+            if (more && wanted > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var now = _time.GetUtcNow();
+                    var claimed = await _store.ClaimDueAsync(_node.Id, wanted, now, _circuits.DownTargets(now), cancellationToken).ConfigureAwait(false);
+                    claimedCount += claimed.Count;
+                    more = claimed.Count == wanted;
+                    running.AddRange(claimed.Select(d => _runner.RunAsync(d, d.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken)));
+                }
+                catch (Exception e)
+                {
+                    // Claim no more; what is already running still finishes and records its outcome.
+                    failure = ExceptionDispatchInfo.Capture(e);
+                    more = false;
+                }
+            }
+
+            if (running.Count == 0)
+            {
+                break;
+            }
+
+            var done = await Task.WhenAny(running).ConfigureAwait(false);
+            running.Remove(done);
+            results.Add(await done.ConfigureAwait(false));
+        }
+
         LastScanAt = _time.GetUtcNow();
-        activity?.SetTag("courier.claimed", claimed.Count);
+        activity?.SetTag("courier.claimed", claimedCount);
+        failure?.Throw();
         var result = new ScanResult(
-            reclaimed,
-            claimed.Count,
+            0,
+            claimedCount,
             results.Count(r => r.State == DeliveryState.Delivered),
             results.Count(r => r.State == DeliveryState.Queued),
             results.Count(r => r.State == DeliveryState.Dead),
-            missed.Count);
+            0);
         if (result.Claimed > 0)
         {
             LogScanned(result.Claimed, result.Delivered, result.Queued, result.Dead);

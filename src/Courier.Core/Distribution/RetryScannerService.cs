@@ -6,8 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Core.Distribution;
 
 /// <summary>
-/// The hosted loop around <see cref="RetryScanner"/>: scans every <c>Scan:Interval</c>, or at once when woken; scans again
-/// straight away while batches come back full; logs a failed scan and goes on. On shutdown, the host's
+/// The hosted work loop around <see cref="RetryScanner.RunDueAsync"/>: runs the due work every <c>Scan:Interval</c>, or at
+/// once when woken; again straight away while passes come back full; logs a failed pass and goes on. Housekeeping
+/// (reclaim, probes, deadlines) runs beside it in <see cref="ScanHousekeepingService"/>. On shutdown, the host's
 /// <see cref="NodeSession"/> releases what this node still holds.
 /// </summary>
 public sealed partial class RetryScannerService : PeriodicService
@@ -32,13 +33,13 @@ public sealed partial class RetryScannerService : PeriodicService
 
     protected override void OnStarted() => LogStarted(_node.Id, _options.Scan.Interval.TotalSeconds);
 
-    /// <summary>One scan, repeated straight away while batches come back full.</summary>
+    /// <summary>One pass of the due work, repeated straight away while passes come back full.</summary>
     protected override async Task RunPassAsync(CancellationToken cancellationToken)
     {
         ScanResult result;
         do
         {
-            result = await _scanner.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            result = await _scanner.RunDueAsync(cancellationToken).ConfigureAwait(false);
         }
         while (result.Claimed >= _options.Scan.BatchSize && !cancellationToken.IsCancellationRequested);
     }

@@ -6,11 +6,16 @@ namespace Courier.Core.Distribution;
 /// <summary>
 /// Per-target circuits. A target with <c>FailureThreshold</c> consecutive transient failures is marked down for
 /// <c>BreakDuration</c> (doubling while it stays down, capped at the max retry delay): meanwhile its deliveries are
-/// queued at once, without using up attempts. When the break is over, a probe or the next push tests it; a success
-/// closes the circuit and reports the target as recovered, so its queue is drained at once.
+/// queued at once, without using up attempts. Meanwhile it is probed, first <see cref="FirstProbeDelay"/> after it went
+/// down, then with the wait doubling up to <c>BreakDuration</c>, so a target that is back is found in seconds, not after
+/// the break; after the break a push tests it too. A success closes the circuit and reports the target as recovered, so
+/// its queue is drained at once.
 /// </summary>
 public sealed class TargetCircuits
 {
+    /// <summary>The wait before the first probe of a target marked down (at most <c>BreakDuration</c>).</summary>
+    public static readonly TimeSpan FirstProbeDelay = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.Ordinal);
     private readonly CircuitOptions _options;
     private readonly TimeSpan _maxBreak;
@@ -39,15 +44,34 @@ public sealed class TargetCircuits
     public IReadOnlyCollection<string> DownTargets(DateTimeOffset now) =>
         _circuits.Keys.Where(t => DownUntil(t, now) is not null).ToList();
 
-    /// <summary>Targets whose break is over but that have not proved themselves yet: time to probe.</summary>
+    /// <summary>Targets marked down whose next probe is due (or whose break is over without a success yet): time to probe.</summary>
     public IReadOnlyCollection<string> DueForProbe(DateTimeOffset now) =>
         _circuits.Where(pair =>
         {
             lock (pair.Value)
             {
-                return pair.Value.OpenUntil is { } until && until <= now;
+                return pair.Value.OpenUntil is { } until && (until <= now || pair.Value.NextProbeAt <= now);
             }
         }).Select(pair => pair.Key).ToList();
+
+    /// <summary>A probe of a target marked down failed: the next one waits twice as long, up to <c>BreakDuration</c>.</summary>
+    public void RecordProbeFailure(string target, string error, DateTimeOffset now)
+    {
+        var circuit = _circuits.GetOrAdd(target, _ => new Circuit());
+        lock (circuit)
+        {
+            circuit.LastError = error;
+            if (circuit.OpenUntil is { } until && until > now)
+            {
+                circuit.ProbeDelay = TimeSpan.FromTicks(Math.Min(circuit.ProbeDelay.Ticks * 2, _options.BreakDuration.Ticks));
+                circuit.NextProbeAt = now + circuit.ProbeDelay < until ? now + circuit.ProbeDelay : until;
+                return;
+            }
+        }
+
+        // The break is over (or the circuit was closed): an ordinary failure, which may mark it down again.
+        RecordFailure(target, error, now);
+    }
 
     /// <summary>Records a success; returns true when the target had been marked down (it recovered).</summary>
     public bool RecordSuccess(string target)
@@ -59,6 +83,8 @@ public sealed class TargetCircuits
             circuit.ConsecutiveFailures = 0;
             circuit.OpenUntil = null;
             circuit.Breaks = 0;
+            circuit.ProbeDelay = TimeSpan.Zero;
+            circuit.NextProbeAt = DateTimeOffset.MaxValue;
             return wasDown;
         }
     }
@@ -85,6 +111,10 @@ public sealed class TargetCircuits
             var breakTicks = _options.BreakDuration.Ticks * Math.Pow(2, Math.Min(circuit.Breaks, 20));
             circuit.OpenUntil = now + TimeSpan.FromTicks((long)Math.Min(breakTicks, _maxBreak.Ticks));
             circuit.Breaks++;
+            circuit.ProbeDelay = circuit.ProbeDelay == TimeSpan.Zero
+                ? (FirstProbeDelay < _options.BreakDuration ? FirstProbeDelay : _options.BreakDuration)
+                : TimeSpan.FromTicks(Math.Min(circuit.ProbeDelay.Ticks * 2, _options.BreakDuration.Ticks));
+            circuit.NextProbeAt = now + circuit.ProbeDelay;
             return true;
         }
     }
@@ -111,6 +141,10 @@ public sealed class TargetCircuits
         public DateTimeOffset? OpenUntil { get; set; }
 
         public int Breaks { get; set; }
+
+        public TimeSpan ProbeDelay { get; set; }
+
+        public DateTimeOffset NextProbeAt { get; set; } = DateTimeOffset.MaxValue;
 
         public string? LastError { get; set; }
     }

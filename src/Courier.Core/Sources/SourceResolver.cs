@@ -61,8 +61,9 @@ public sealed class SourceResolver
     }
 
     /// <summary>
-    /// Lists a rendition again at push time. Throws <see cref="SourceMissingException"/> when it is gone
-    /// or no longer lies under the source root.
+    /// Lists a rendition again at push time. Throws <see cref="SourceMissingException"/> (permanent) when it is gone
+    /// or no longer lies under the source root while the root itself can be listed, and <see cref="IOException"/>
+    /// (transient) when the source root cannot be listed (a mount that is away).
     /// </summary>
     public RenditionContent Reopen(string name, string path)
     {
@@ -70,9 +71,30 @@ public sealed class SourceResolver
         {
             return Resolve(name, path, "path");
         }
-        catch (BadInputException e)
+        catch (BadInputException e) when (RootReachable())
         {
             throw new SourceMissingException($"source of rendition {name} is gone: {e.Message}", e);
+        }
+        catch (BadInputException e)
+        {
+            // The source root itself cannot be read (an NFS mount that is away: ESTALE, EIO, or not mounted): nothing says
+            // the file is gone, so this is transient and retried.
+            throw new IOException($"source root {SourceRoot} is unreachable (rendition {name}): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Whether the source root can be listed now: only then does a missing file mean it is really gone.</summary>
+    private bool RootReachable()
+    {
+        try
+        {
+            using var entries = Directory.EnumerateFileSystemEntries(SourceRoot).GetEnumerator();
+            entries.MoveNext();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -14,6 +14,10 @@ public static class ErrorKinds
     public const string Throttled = "throttled";
     public const string SourceMissing = "source_missing";
     public const string TargetRemoved = "target_removed";
+
+    /// <summary>The claiming node has no such target configured; the delivery is left queued for a node that has it.</summary>
+    public const string TargetUnknown = "target_unknown";
+
     public const string LeaseLost = "lease_lost";
     public const string TargetDown = "target_down";
     public const string Io = "io";

@@ -51,8 +51,11 @@ internal static class OpenApiDescription
         [400] = "bad input (the field is named in 'field'); nothing stored",
         [401] = "the API key is missing or wrong (Authorization: Bearer KEY)",
         [404] = "not found",
+        [403] = "a request that changes state from another origin (Origin, Sec-Fetch-Site): refused, nothing changed",
         [409] = "conflict with the current state",
         [413] = "the request body is too large",
+        [415] = "the request body is not application/json (or has no Content-Type): refused, nothing changed",
+        [421] = "the Host header does not name this server (Courier:Api:Urls): refused, nothing changed",
         [503] = "unhealthy",
     };
 
@@ -116,7 +119,9 @@ internal static class OpenApiDescription
         }
 
         var mutation = method is "POST" or "DELETE";
-        var problems = mutation ? route.Problems.Append(401) : route.Problems;
+        // RequestGuard answers every request whose Host is not this server's with 421, and a mutation from another origin
+        // with 403, or with a body that is not JSON with 415.
+        var problems = (mutation ? route.Problems.Concat([401, 403, 415]) : route.Problems).Append(421);
         foreach (var status in problems.Distinct().Order())
         {
             var schema = status == 503 ? typeof(Health) : typeof(ProblemDetails);
@@ -154,5 +159,5 @@ internal static class OpenApiDescription
 
     private sealed record OutboxHealth(DateTimeOffset? LastRunAt);
 
-    private sealed record Health(string Status, string Store, ScannerHealth Scanner, OutboxHealth Outbox, IReadOnlyList<ConsumerStatus> Webhooks);
+    private sealed record Health(string Status, string Store, ScannerHealth Scanner, OutboxHealth Outbox, IReadOnlyList<ConsumerStatus> Webhooks, IReadOnlyList<UnknownTarget> UnknownTargets);
 }

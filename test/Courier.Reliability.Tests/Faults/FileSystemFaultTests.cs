@@ -100,4 +100,39 @@ public sealed class FileSystemFaultTests
         delivery.LastError.ShouldNotBeNullOrWhiteSpace();
         (await courier.Scanner.RunOnceAsync(Ct)).Claimed.ShouldBe(0);
     }
+
+    [Fact]
+    public async Task A_source_root_that_is_away_while_a_delivery_waits_is_transient_and_the_delivery_goes_out_once_it_is_back()
+    {
+        var settings = CourierHarness.FastSettings();
+        settings["Courier:Targets:archive:Kind"] = "filesystem";
+        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        settings["Courier:Retry:MaxAttempts"] = "20";
+        await using var courier = await CourierHarness.StartAsync(settings);
+        courier.WriteSource("mnt/360p.mp4", 10_000);
+        var blocker = courier.Directory.Combine("targets/archive/mnt");
+        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        await File.WriteAllTextAsync(blocker, "a file where the target needs a directory", Ct);
+        var report = await courier.DistributeAsync("mnt", ("360p", "mnt/360p.mp4"));
+        report.Video.Deliveries.Single().State.ShouldBe(DeliveryState.Queued);
+        File.Delete(blocker);
+
+        // The source mount goes away (as an unmounted or stale NFS mount): the whole source root cannot be listed.
+        var away = courier.SourceRoot + ".away";
+        Directory.Move(courier.SourceRoot, away);
+        await Eventually.WaitAsync(
+            async () => (await courier.Store.GetVideoAsync("mnt", Ct))!.Deliveries.Single().Attempts >= 3 || (await courier.Scanner.RunOnceAsync(Ct)).Dead > 0,
+            TimeSpan.FromSeconds(20),
+            "a few attempts while the source root is away");
+        var waiting = (await courier.Store.GetVideoAsync("mnt", Ct))!.Deliveries.ShouldHaveSingleItem();
+        waiting.State.ShouldBe(DeliveryState.Queued, "a source root that is away says nothing about the file being gone");
+        waiting.ErrorKind.ShouldBe("io");
+        waiting.LastError.ShouldNotBeNull().ShouldContain("unreachable");
+
+        Directory.Move(away, courier.SourceRoot);
+        var settled = await courier.SettleAsync("mnt", TimeSpan.FromSeconds(20));
+
+        settled.Deliveries.ShouldHaveSingleItem().State.ShouldBe(DeliveryState.Delivered);
+        File.ReadAllBytes(courier.Directory.Combine("targets/archive/mnt/360p/360p.mp4")).ShouldBe(File.ReadAllBytes(Path.Combine(courier.SourceRoot, "mnt/360p.mp4")));
+    }
 }
