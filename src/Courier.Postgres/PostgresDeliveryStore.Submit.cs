@@ -54,16 +54,26 @@ internal sealed partial class PostgresDeliveryStore
             {
                 Parameters = { P("video", video.VideoId), P("fingerprint", video.Fingerprint), Time("now", now) },
             });
-            insert.BatchCommands.Add(new NpgsqlBatchCommand(
+            version = (int)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        // The renditions, for a new version or added to an existing one (a rendition submitted under the same fingerprint
+        // once its transcode is done, as ingest does): a rendition the version already has keeps its row.
+        await using (var renditions = new NpgsqlBatch(connection, transaction))
+        {
+            renditions.BatchCommands.Add(new NpgsqlBatchCommand(
                 """
                 INSERT INTO renditions (video_id, version, name, ordinal, source_path, kind, fingerprint, bytes, file_count)
-                SELECT @video, (SELECT max(version) FROM video_versions WHERE video_id = @video), r.name, r.ordinal, r.source_path, r.kind, r.fingerprint, r.bytes, r.file_count
+                SELECT @video, @version, r.name, (SELECT coalesce(max(ordinal) + 1, 0) FROM renditions WHERE video_id = @video AND version = @version) + r.ordinal,
+                       r.source_path, r.kind, r.fingerprint, r.bytes, r.file_count
                 FROM unnest(@names, @ordinals, @paths, @kinds, @fingerprints, @bytes, @counts) AS r(name, ordinal, source_path, kind, fingerprint, bytes, file_count)
+                ON CONFLICT (video_id, version, name) DO NOTHING
                 """)
             {
                 Parameters =
                 {
                     P("video", video.VideoId),
+                    P("version", version),
                     P("names", video.Renditions.Select(r => r.Name).ToArray()),
                     P("ordinals", Enumerable.Range(0, video.Renditions.Count).ToArray()),
                     P("paths", video.Renditions.Select(r => r.SourcePath).ToArray()),
@@ -73,7 +83,7 @@ internal sealed partial class PostgresDeliveryStore
                     P("counts", video.Renditions.Select(r => r.FileCount).ToArray()),
                 },
             });
-            version = (int)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            await renditions.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var pairs = (from rendition in video.Renditions from target in video.Targets select (rendition.Name, target)).ToList();
@@ -94,7 +104,7 @@ internal sealed partial class PostgresDeliveryStore
                     WHERE video_id = @video AND version = @version AND EXISTS (SELECT 1 FROM added)),
                 taken AS (
                     UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = gen_random_uuid(), next_attempt_at = NULL, updated_at = @now
-                    WHERE video_id = @video AND version = @version AND target = ANY(@targets) AND state = 'queued'
+                    WHERE video_id = @video AND version = @version AND rendition = ANY(@renditions) AND target = ANY(@targets) AND state = 'queued'
                     RETURNING {ClaimedReturning})
                 SELECT {ClaimColumns}
                 FROM (SELECT * FROM added UNION ALL SELECT * FROM taken) d
