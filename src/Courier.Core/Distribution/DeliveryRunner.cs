@@ -26,6 +26,7 @@ public sealed partial class DeliveryRunner
     private readonly ScanSignal _signal;
     private readonly RenditionPusher _pusher;
     private readonly ILogger _logger;
+    private readonly Ingest.MasterPublisher? _masters;
 
     public DeliveryRunner(
         IDeliveryQueue store,
@@ -37,8 +38,10 @@ public sealed partial class DeliveryRunner
         TimeProvider time,
         NodeIdentity node,
         ScanSignal signal,
-        ILogger<DeliveryRunner> logger)
+        ILogger<DeliveryRunner> logger,
+        Ingest.MasterPublisher? masters = null)
     {
+        _masters = masters;
         _store = store;
         _targets = targets;
         _sources = sources;
@@ -147,6 +150,12 @@ public sealed partial class DeliveryRunner
         if (_circuits.RecordSuccess(target.Name))
         {
             await TargetRecoveredAsync(target.Name).ConfigureAwait(false);
+        }
+
+        if (accepted && _masters is not null)
+        {
+            // The last rendition of an ingested version at this target: its multivariant playlist is published now.
+            await _masters.OnDeliveredAsync(delivery, CancellationToken.None).ConfigureAwait(false);
         }
 
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Delivered, pushed.BytesSent, duration, null, null, accepted);

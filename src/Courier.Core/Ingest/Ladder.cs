@@ -19,7 +19,7 @@ public static class Ladder
     ];
 
     /// <summary>The default ladder: 360p, 720p, 1080p.</summary>
-    public static IReadOnlyList<string> Default { get; } = ["360p", "720p", "1080p"];
+    public static IReadOnlyList<string> Default { get; } = Configuration.CourierDefaults.IngestLadder.Split(',');
 
     /// <summary>
     /// The rungs named in <paramref name="names"/> (null or empty: <paramref name="fallback"/>), lowest first, without
