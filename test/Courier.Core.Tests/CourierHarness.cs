@@ -38,6 +38,8 @@ internal sealed class CourierHarness : IAsyncDisposable
 
     public DeliveryLedger Ledger => _services.GetRequiredService<DeliveryLedger>();
 
+    public IServiceProvider Services => _services;
+
     public NodeIdentity Node => _services.GetRequiredService<NodeIdentity>();
 
     public string TargetRoot(string target) => Path.Combine(Directory.Path, "targets", target);
