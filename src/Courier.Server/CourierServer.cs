@@ -117,6 +117,7 @@ public static class CourierServer
         var mutations = app.MapGroup(string.Empty).AddEndpointFilter<ApiKeyFilter>();
         VideoEndpoints.Map(app, mutations);
         QueueEndpoints.Map(app, mutations);
+        IngestEndpoints.Map(mutations);
         ReconcileEndpoints.Map(mutations);
         StatsEndpoints.Map(app);
         HealthEndpoints.Map(app);
