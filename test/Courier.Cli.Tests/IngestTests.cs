@@ -68,9 +68,19 @@ public sealed class IngestTests
         var started = report.GetProperty("startedAt").GetDateTimeOffset();
         delivered360.Count.ShouldBe(3);
         delivered360.ShouldAllBe(at => at < transcoded1080);
+        var times = report.GetProperty("targets").EnumerateArray().ToList();
+        times.Select(t => t.GetProperty("target").GetString()).ShouldBe(["archive", "cdn-s3", "cdn-webdav"]);
+        foreach (var t in times)
+        {
+            var first = t.GetProperty("firstRenditionSeconds").GetDouble();
+            first.ShouldBeLessThan((transcoded1080 - started).TotalSeconds, "the first rendition reached each target before the last transcode ended");
+            t.GetProperty("allRenditionsSeconds").GetDouble().ShouldBeGreaterThanOrEqualTo(first);
+        }
+
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"ingest of an 8 s 1080p clip: 360p delivered to all 3 targets {(delivered360.Max() - started).TotalSeconds:0.00} s after start; "
-            + $"1080p transcoded at {(transcoded1080 - started).TotalSeconds:0.00} s; every rendition delivered at {(deliveredAll - started).TotalSeconds:0.00} s");
+            + $"1080p transcoded at {(transcoded1080 - started).TotalSeconds:0.00} s; every rendition delivered at {(deliveredAll - started).TotalSeconds:0.00} s; per target (first, all): "
+            + string.Join("; ", times.Select(t => $"{t.GetProperty("target").GetString()} {t.GetProperty("firstRenditionSeconds").GetDouble():0.00} s, {t.GetProperty("allRenditionsSeconds").GetDouble():0.00} s")));
     }
 
     [Fact]

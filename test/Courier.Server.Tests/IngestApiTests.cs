@@ -27,6 +27,8 @@ public sealed class IngestApiTests
         report.Renditions.Select(r => r.Name).ShouldBe(["360p", "720p"], "a 720p source yields no 1080p");
         report.AvailableAt.Order().ShouldBe(new[] { host.TargetA, host.TargetB }.Order());
         report.Video.Deliveries.Count.ShouldBe(4);
+        report.Targets.Select(t => t.Target).Order().ShouldBe(new[] { host.TargetA, host.TargetB }.Order());
+        report.Targets.ShouldAllBe(t => t.FirstRenditionSeconds > 0 && t.AllRenditionsSeconds >= t.FirstRenditionSeconds);
         foreach (var letter in new[] { "a", "b" })
         {
             File.ReadAllLines(Path.Combine(host.TargetRoot(letter), "clip/master.m3u8")).Where(l => !l.StartsWith('#')).ShouldBe(["360p/index.m3u8", "720p/index.m3u8"]);

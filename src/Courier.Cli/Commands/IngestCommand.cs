@@ -136,6 +136,11 @@ internal static class IngestCommand
         }
 
         DeliveryTable.Write(terminal, report.Video, [], [], TimeProvider.System.GetUtcNow());
+        foreach (var target in report.Targets)
+        {
+            terminal.Line($"{target.Target}: first rendition after {Format.Seconds(target.FirstRenditionSeconds)}, all after {Format.Seconds(target.AllRenditionsSeconds)}");
+        }
+
         terminal.Line(report.AvailableAt.Count == 0
             ? $"{report.Video.VideoId}/master.m3u8 is not published yet: it is, at each target, once every rendition is delivered there"
             : $"{report.Video.VideoId}/master.m3u8 published at: {string.Join(", ", report.AvailableAt)}");

@@ -9,7 +9,14 @@ namespace Courier.Core.Ingest;
 /// <param name="StartedAt">When the ingest started.</param>
 /// <param name="Renditions">Each rendition encoded, lowest first.</param>
 /// <param name="AvailableAt">The targets where every rendition is delivered and <c>{videoId}/master.m3u8</c> is published.</param>
-public sealed record IngestReport(VideoReport Video, string Source, string Directory, DateTimeOffset StartedAt, IReadOnlyList<IngestedRendition> Renditions, IReadOnlyList<string> AvailableAt);
+/// <param name="Targets">Per target, the seconds from <paramref name="StartedAt"/> to its first rendition delivered and to all of them.</param>
+public sealed record IngestReport(VideoReport Video, string Source, string Directory, DateTimeOffset StartedAt, IReadOnlyList<IngestedRendition> Renditions, IReadOnlyList<string> AvailableAt, IReadOnlyList<IngestTargetTimes> Targets);
+
+/// <summary>How soon an ingest reached one target.</summary>
+/// <param name="Target">The target.</param>
+/// <param name="FirstRenditionSeconds">From ingest start to its first rendition delivered there; null when none is yet.</param>
+/// <param name="AllRenditionsSeconds">From ingest start to every rendition delivered there; null until they all are.</param>
+public sealed record IngestTargetTimes(string Target, double? FirstRenditionSeconds, double? AllRenditionsSeconds);
 
 /// <summary>One rendition an ingest encoded.</summary>
 /// <param name="Name">The rendition name.</param>

@@ -152,7 +152,34 @@ public sealed partial class IngestService
         var available = await _masters.PublishAsync(plan.VideoId, version!.Value, directory, plan.Targets, CancellationToken.None).ConfigureAwait(false);
         var record = await _store.GetVideoVersionAsync(plan.VideoId, version.Value, CancellationToken.None).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"video {plan.VideoId} version {version} vanished from the store");
-        return new IngestReport(VideoReport.From(record, _targets), plan.Source.SourcePath, directory, startedAt, renditions, [.. available.Order(StringComparer.Ordinal)]);
+        var times = Times(record, plan.Targets, encoded.Count, startedAt);
+        return new IngestReport(VideoReport.From(record, _targets), plan.Source.SourcePath, directory, startedAt, renditions, [.. available.Order(StringComparer.Ordinal)], times);
+    }
+
+    /// <summary>Per target, the seconds from the start to the first rendition delivered and to all; recorded as metrics too.</summary>
+    private static List<IngestTargetTimes> Times(VideoRecord record, IReadOnlyList<string> targets, int renditions, DateTimeOffset startedAt)
+    {
+        var times = new List<IngestTargetTimes>();
+        foreach (var target in targets.Order(StringComparer.Ordinal))
+        {
+            var delivered = record.Deliveries.Where(d => d.Target == target && d.State == DeliveryState.Delivered && d.DeliveredAt is not null).Select(d => d.DeliveredAt!.Value).ToList();
+            double? first = delivered.Count > 0 ? (delivered.Min() - startedAt).TotalSeconds : null;
+            double? all = delivered.Count == renditions ? (delivered.Max() - startedAt).TotalSeconds : null;
+            var tag = new KeyValuePair<string, object?>("target", target);
+            if (first is { } f)
+            {
+                Diagnostics.CourierTelemetry.IngestTimeToFirstRendition.Record(f, tag);
+            }
+
+            if (all is { } a)
+            {
+                Diagnostics.CourierTelemetry.IngestTimeToAvailable.Record(a, tag);
+            }
+
+            times.Add(new IngestTargetTimes(target, first, all));
+        }
+
+        return times;
     }
 
     /// <summary>Makes the next <c>{videoId}/ingest-{n}</c> (claimed with a marker file, so two ingests never share one).</summary>
