@@ -90,6 +90,11 @@ public static class CourierServer
         builder.Services.AddHostedService<EventRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSnapshotService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundPushes>());
+        if (configuration.Courier.GetSection("Ingest")["WatchFolder"] is { Length: > 0 })
+        {
+            builder.Services.AddSingleton<Core.Ingest.WatchFolder>();
+            builder.Services.AddHostedService<Core.Ingest.WatchFolderService>();
+        }
 
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(CourierTelemetry.Name)

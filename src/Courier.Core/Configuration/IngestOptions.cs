@@ -12,8 +12,31 @@ public sealed class IngestOptions : IValidatableOptions
     /// <summary>The length of each HLS segment. <value>The default is 4 seconds.</value></summary>
     public TimeSpan SegmentDuration { get; set; } = CourierDefaults.IngestSegmentDuration;
 
+    /// <summary>
+    /// A folder under the source root that <c>courier serve</c> watches: every file dropped there (once its size has not
+    /// changed for <see cref="SettleTime"/>) is ingested, the video id taken from its file name, then moved to <c>done/</c>,
+    /// or to <c>failed/</c> with a <c>.error</c> text beside it. <value>The default is none (no folder is watched).</value>
+    /// </summary>
+    public string? WatchFolder { get; set; }
+
+    /// <summary>How often the watch folder is looked at. <value>The default is 2 seconds.</value></summary>
+    public TimeSpan WatchInterval { get; set; } = CourierDefaults.IngestWatchInterval;
+
+    /// <summary>How long a dropped file's size and time must stay the same before it is taken as complete. <value>The default is 3 seconds.</value></summary>
+    public TimeSpan SettleTime { get; set; } = CourierDefaults.IngestSettleTime;
+
     public IEnumerable<ConfigurationProblem> Validate(string section)
     {
+        if (WatchFolder is { Length: > 0 } folder && (Path.IsPathRooted(folder) || folder.Split('/', '\\').Contains("..")))
+        {
+            yield return new($"{section}:WatchFolder", $"{section}:WatchFolder must be a folder under the source root, relative to it (e.g. \"incoming\"), not '{Domain.Names.Printable(folder)}'");
+        }
+
+        foreach (var problem in ConfigurationProblems.Positive(WatchInterval, $"{section}:WatchInterval").Concat(ConfigurationProblems.Positive(SettleTime, $"{section}:SettleTime")))
+        {
+            yield return problem;
+        }
+
         foreach (var problem in ConfigurationProblems.Positive(SegmentDuration, $"{section}:SegmentDuration"))
         {
             yield return problem;
