@@ -18,23 +18,13 @@ internal static class IngestCommand
         {
             Description = "The source video: a file under the source root (a path from here, e.g. media/raw/movie-42.mov, or from the source root).",
         };
-        var video = new Option<string>("--video")
-        {
-            Description = "The video id: 1-128 of A-Z a-z 0-9 . _ - (e.g. movie-42).",
-            HelpName = "ID",
-            Required = true,
-        };
+        var video = CommonOptions.Video();
         var ladder = new Option<string?>("--ladder")
         {
             Description = "The rungs to encode, comma-separated, from 240p, 360p, 480p, 720p, 1080p; none above the source's height. Default: Courier:Ingest:Ladder (360p,720p,1080p).",
             HelpName = "NAME,...",
         };
-        var targets = new Option<string[]>("--target", "-t")
-        {
-            Description = "A target to push to, as named under Courier:Targets. Repeat for several. Default: every enabled target.",
-            HelpName = "NAME",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
+        var targets = CommonOptions.Targets();
         var json = CommonOptions.Json("the ingest report");
         var command = new Command("ingest", "Transcode a source with ffmpeg into an HLS ladder (H.264 + AAC, 4 s segments) and push each rendition to every target the moment it is encoded; {videoId}/master.m3u8 is published at a target once every rendition is there. Exit code as distribute: 0 all delivered, 2 bad input (nothing stored), 3 some queued, 4 some dead, 1 anything else.")
         {
