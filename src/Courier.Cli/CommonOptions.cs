@@ -28,4 +28,20 @@ internal sealed class CommonOptions
     {
         Description = $"Print {what} as JSON, the same shape as the HTTP API, instead of tables.",
     };
+
+    /// <summary>The required <c>--video ID</c> of the verbs that submit (distribute, ingest).</summary>
+    public static Option<string> Video() => new("--video")
+    {
+        Description = "The video id: 1-128 of A-Z a-z 0-9 . _ - (e.g. movie-42).",
+        HelpName = "ID",
+        Required = true,
+    };
+
+    /// <summary>The repeatable <c>--target NAME</c> of the verbs that submit (distribute, ingest).</summary>
+    public static Option<string[]> Targets() => new("--target", "-t")
+    {
+        Description = "A target to push to, as named under Courier:Targets. Repeat for several. Default: every enabled target.",
+        HelpName = "NAME",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
 }

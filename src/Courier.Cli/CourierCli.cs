@@ -13,6 +13,7 @@ internal static class CourierCli
         {
             ServeCommand.Create(),
             DistributeCommand.Create(),
+            IngestCommand.Create(),
             StatusCommand.Create(),
             RemoveCommand.Create(),
             QueueCommand.Create(),

@@ -41,6 +41,15 @@ public sealed class CourierClient
     public Task<VideoReport> SubmitAsync(VideoSubmission submission, CancellationToken cancellationToken = default) =>
         SendAsync<VideoReport>(HttpMethod.Post, "api/videos", submission, cancellationToken);
 
+    /// <summary>
+    /// Ingests a source under the server's source root (<c>POST /api/ingest</c>): the server transcodes it into the HLS
+    /// ladder and distributes each rendition as it is encoded, and answers when every rendition is pushed, so the call lasts
+    /// as long as the transcode (give the <see cref="HttpClient"/> a <see cref="HttpClient.Timeout"/> to match). A source that
+    /// is not a video is <see cref="CourierBadInputException"/>, with nothing stored.
+    /// </summary>
+    public Task<IngestReport> IngestAsync(IngestSubmission ingest, CancellationToken cancellationToken = default) =>
+        SendAsync<IngestReport>(HttpMethod.Post, "api/ingest", ingest, cancellationToken);
+
     /// <summary>The report of a video as it stands (<c>GET /api/videos/{id}</c>); <see cref="CourierNotFoundException"/> when unknown.</summary>
     public Task<VideoReport> GetVideoAsync(string videoId, CancellationToken cancellationToken = default) =>
         SendAsync<VideoReport>(HttpMethod.Get, "api/videos/" + Uri.EscapeDataString(videoId), null, cancellationToken);

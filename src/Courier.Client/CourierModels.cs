@@ -124,3 +124,15 @@ public sealed record ReconcileResult(int Checked, int Healthy, int Reopened, IRe
 
 /// <summary>A delivered file that a target no longer holds as recorded.</summary>
 public sealed record ReconcileFinding(Guid DeliveryId, string VideoId, int Version, string Rendition, string Target, string? Key, string Problem, bool Reopened);
+
+/// <summary>An ingest: the video id, the source (relative to the server's source root), and optionally the rungs and targets.</summary>
+public sealed record IngestSubmission(string VideoId, string Source, IReadOnlyList<string>? Ladder = null, IReadOnlyList<string>? Targets = null);
+
+/// <summary>What an ingest did: the version's report, each rendition encoded, and the targets where <c>{videoId}/master.m3u8</c> is published.</summary>
+public sealed record IngestReport(VideoReport Video, string Source, string Directory, DateTimeOffset StartedAt, IReadOnlyList<IngestedRendition> Renditions, IReadOnlyList<string> AvailableAt, IReadOnlyList<IngestTargetTimes> Targets);
+
+/// <summary>How soon an ingest reached one target: seconds from its start to the first rendition delivered there and to all (null: not yet).</summary>
+public sealed record IngestTargetTimes(string Target, double? FirstRenditionSeconds, double? AllRenditionsSeconds);
+
+/// <summary>One rendition an ingest encoded, and when its transcode finished.</summary>
+public sealed record IngestedRendition(string Name, int Width, int Height, DateTimeOffset TranscodedAt, double TranscodeSeconds);

@@ -49,6 +49,26 @@ internal sealed partial class PostgresDeliveryStore
         return missed;
     }
 
+    /// <summary>Under the outbox lock, so two nodes publishing the same playlist at once write one event.</summary>
+    public async Task<bool> AddAvailableAsync(Guid deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { P("key", EventLockKey) } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            INSERT INTO events (type, video_id, version, delivery_id, created_at)
+            SELECT @type, d.video_id, d.version, d.id, @now FROM deliveries d
+            WHERE d.id = @delivery AND NOT EXISTS (
+                SELECT 1 FROM events e JOIN deliveries o ON o.id = e.delivery_id
+                WHERE e.type = @type AND e.video_id = d.video_id AND e.version = d.version AND o.target = d.target)
+            """)
+        {
+            Parameters = { P("type", EventTypes.VideoAvailable), P("delivery", deliveryId), Time("now", now) },
+        });
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return batch.BatchCommands[1].RecordsAffected == 1;
+    }
+
     public async Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(

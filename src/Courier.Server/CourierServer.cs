@@ -91,6 +91,11 @@ public static class CourierServer
         builder.Services.AddHostedService<EventRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSnapshotService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackgroundPushes>());
+        if (configuration.Courier.GetSection("Ingest")["WatchFolder"] is { Length: > 0 })
+        {
+            builder.Services.AddSingleton<Core.Ingest.WatchFolder>();
+            builder.Services.AddHostedService<Core.Ingest.WatchFolderService>();
+        }
 
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(CourierTelemetry.Name)
@@ -118,6 +123,7 @@ public static class CourierServer
         var mutations = app.MapGroup(string.Empty).AddEndpointFilter<ApiKeyFilter>();
         VideoEndpoints.Map(app, mutations);
         QueueEndpoints.Map(app, mutations);
+        IngestEndpoints.Map(mutations);
         ReconcileEndpoints.Map(mutations);
         StatsEndpoints.Map(app);
         HealthEndpoints.Map(app);

@@ -40,6 +40,28 @@ internal sealed partial class SqliteDeliveryStore
         return missed;
     }
 
+    public async Task<bool> AddAvailableAsync(Guid deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        await using var insert = SqliteMapping.Command(
+            connection,
+            transaction,
+            """
+            INSERT INTO events (type, video_id, version, delivery_id, created_at)
+            SELECT @type, d.video_id, d.version, d.id, @now FROM deliveries d
+            WHERE d.id = @delivery AND NOT EXISTS (
+                SELECT 1 FROM events e JOIN deliveries o ON o.id = e.delivery_id
+                WHERE e.type = @type AND e.video_id = d.video_id AND e.version = d.version AND o.target = d.target)
+            """,
+            ("@type", EventTypes.VideoAvailable),
+            ("@delivery", SqliteMapping.Id(deliveryId)),
+            ("@now", SqliteMapping.Ms(now)));
+        var written = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return written;
+    }
+
     public async Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

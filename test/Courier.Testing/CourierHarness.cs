@@ -67,7 +67,7 @@ public sealed class CourierHarness : IAsyncDisposable
     };
 
     /// <summary>Starts Courier on the real clock with <paramref name="settings"/> (full keys: <c>Courier:Retry:MaxAttempts</c>).</summary>
-    public static Task<CourierHarness> StartAsync(IDictionary<string, string?> settings) => StartAsync(_ => settings, TimeProvider.System);
+    public static Task<CourierHarness> StartAsync(IDictionary<string, string?> settings) => ComposeAsync(_ => settings, TimeProvider.System);
 
     /// <summary>
     /// Starts Courier on a <see cref="FakeTimeProvider"/> (at 2026-11-25 10:00 UTC) with filesystem targets named
@@ -92,13 +92,13 @@ public sealed class CourierHarness : IAsyncDisposable
             return all;
         }
 
-        return StartAsync(SettingsUnder, new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)));
+        return ComposeAsync(SettingsUnder, new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero)));
     }
 
     /// <summary>Where the filesystem target <paramref name="target"/> of <see cref="StartOnFakeClockAsync"/> writes.</summary>
     public string TargetRoot(string target) => Directory.Combine("targets", target);
 
-    private static async Task<CourierHarness> StartAsync(Func<TempDirectory, IDictionary<string, string?>> settingsFor, TimeProvider time)
+    private static async Task<CourierHarness> ComposeAsync(Func<TempDirectory, IDictionary<string, string?>> settingsFor, TimeProvider time)
     {
         var directory = new TempDirectory();
         System.IO.Directory.CreateDirectory(directory.Combine("media"));

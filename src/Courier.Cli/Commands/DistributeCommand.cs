@@ -14,12 +14,7 @@ internal static class DistributeCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var video = new Option<string>("--video")
-        {
-            Description = "The video id: 1-128 of A-Z a-z 0-9 . _ - (e.g. movie-42).",
-            HelpName = "ID",
-            Required = true,
-        };
+        var video = CommonOptions.Video();
         var renditions = new Option<string[]>("--rendition", "-r")
         {
             Description = "A rendition as NAME=PATH, PATH relative to the source root: a file (360p=movie-42/360p.mp4) or a package directory (1080p=movie-42/hls-1080p/). Repeat for each rendition.",
@@ -27,12 +22,7 @@ internal static class DistributeCommand
             Required = true,
             Arity = ArgumentArity.OneOrMore,
         };
-        var targets = new Option<string[]>("--target", "-t")
-        {
-            Description = "A target to push to, as named under Courier:Targets. Repeat for several. Default: every enabled target.",
-            HelpName = "NAME",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
+        var targets = CommonOptions.Targets();
         var json = CommonOptions.Json("the video's report");
         var command = new Command("distribute", "Push a transcoded video's renditions to every target now, and report. What fails is queued for the scanner of `courier serve`. Exit code: 0 all delivered, 2 bad input (nothing stored), 3 some queued, 4 some dead, 1 anything else.")
         {

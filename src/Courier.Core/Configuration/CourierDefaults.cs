@@ -24,5 +24,9 @@ public static class CourierDefaults
     public static readonly TimeSpan CircuitBreakDuration = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan AttemptRetention = TimeSpan.FromDays(30);
     public static readonly TimeSpan StoreBusyTimeout = TimeSpan.FromSeconds(30);
+    public const string IngestLadder = "360p,720p,1080p";
+    public static readonly TimeSpan IngestSegmentDuration = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan IngestWatchInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan IngestSettleTime = TimeSpan.FromSeconds(3);
     public const string ApiUrls = "http://127.0.0.1:5080";
 }

@@ -16,6 +16,8 @@ public sealed class CourierOptions : IValidatableOptions
 
     public CircuitOptions Circuit { get; set; } = new();
 
+    public IngestOptions Ingest { get; set; } = new();
+
     /// <summary>Every problem of the <c>Courier</c> section and its parts; none when the options are sound.</summary>
     public IEnumerable<ConfigurationProblem> Validate(string section = CourierDefaults.SectionName)
     {
@@ -28,8 +30,8 @@ public sealed class CourierOptions : IValidatableOptions
             yield return new($"{section}:SourceRoot", $"{section}:SourceRoot '{Domain.Names.Printable(SourceRoot)}' is not a directory");
         }
 
-        IValidatableOptions[] parts = [Store, Scan, Retry, Distribution, Circuit];
-        string[] names = ["Store", "Scan", "Retry", "Distribution", "Circuit"];
+        IValidatableOptions[] parts = [Store, Scan, Retry, Distribution, Circuit, Ingest];
+        string[] names = ["Store", "Scan", "Retry", "Distribution", "Circuit", "Ingest"];
         for (var i = 0; i < parts.Length; i++)
         {
             foreach (var problem in parts[i].Validate($"{section}:{names[i]}"))

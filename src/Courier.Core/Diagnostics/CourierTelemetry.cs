@@ -36,6 +36,12 @@ public static class CourierTelemetry
     public static readonly Histogram<double> TimeToDistributed = Meter.CreateHistogram<double>("courier.video.time_to_distributed", "s", "Time from submit to fully distributed");
 
     /// <summary>Deliveries that missed the deadline threshold, tagged <c>target</c>.</summary>
+    /// <summary>From ingest start to the first rendition delivered at a target, per target (recorded for what the ingest's own pushes delivered).</summary>
+    public static readonly Histogram<double> IngestTimeToFirstRendition = Meter.CreateHistogram<double>("courier.ingest.time_to_first_rendition", "s", "Time from ingest start to the first rendition delivered at a target");
+
+    /// <summary>From ingest start to every rendition delivered at a target (master published), per target.</summary>
+    public static readonly Histogram<double> IngestTimeToAvailable = Meter.CreateHistogram<double>("courier.ingest.time_to_available", "s", "Time from ingest start to every rendition delivered at a target");
+
     public static readonly Counter<long> DeadlineMissed = Meter.CreateCounter<long>("courier.deliveries.deadline_missed", "{delivery}", "Deliveries not delivered within the deadline threshold");
 
     /// <summary>The snake-case name of a mode, for tags: <c>sync</c>, <c>async</c>, <c>manual</c>.</summary>

@@ -36,6 +36,7 @@ public sealed partial class DeliveryRunner
 
     /// <summary>The longest wait between two tries of writing an outcome.</summary>
     public static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromSeconds(5);
+    private readonly Ingest.MasterPublisher? _masters;
 
     public DeliveryRunner(
         IDeliveryStore store,
@@ -47,8 +48,10 @@ public sealed partial class DeliveryRunner
         TimeProvider time,
         NodeIdentity node,
         ScanSignal signal,
-        ILogger<DeliveryRunner> logger)
+        ILogger<DeliveryRunner> logger,
+        Ingest.MasterPublisher? masters = null)
     {
+        _masters = masters;
         _store = store;
         _targets = targets;
         _sources = sources;
@@ -212,6 +215,12 @@ public sealed partial class DeliveryRunner
         if (_circuits.RecordSuccess(target.Name))
         {
             await TargetRecoveredAsync(target.Name, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (accepted && _masters is not null)
+        {
+            // The last rendition of an ingested version at this target: its multivariant playlist is published now.
+            await _masters.OnDeliveredAsync(delivery, CancellationToken.None).ConfigureAwait(false);
         }
 
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Delivered, pushed.BytesSent, duration, null, null, accepted);

@@ -51,7 +51,7 @@ public sealed class Distributor
         var newRenditions = renditions.Values
             .Select(r => new NewRendition(r.Name, r.SourcePath, r.Kind, r.Fingerprint, r.TotalBytes, r.Files.Count))
             .ToList();
-        var fingerprint = VideoFingerprint(renditions.Values);
+        var fingerprint = request.VersionKey ?? VideoFingerprint(renditions.Values);
         var result = await _store.SubmitAsync(new NewVideoVersion(videoId, fingerprint, newRenditions, targets), _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return new Submission(videoId, result.Version, result.IsNewVersion, renditions, result.Claimed);
     }
@@ -168,7 +168,11 @@ public sealed class Distributor
         return (request.VideoId!, renditions, targets);
     }
 
-    private List<string> ValidateTargets(IReadOnlyList<string>? requested)
+    /// <summary>
+    /// The targets a submission goes to: the ones named, checked, without repeats, or every enabled target. Throws
+    /// <see cref="BadInputException"/> (field <c>targets[i]</c>) for a target that is not configured.
+    /// </summary>
+    public List<string> ValidateTargets(IReadOnlyList<string>? requested)
     {
         if (requested is null || requested.Count == 0)
         {

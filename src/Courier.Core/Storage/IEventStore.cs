@@ -9,6 +9,13 @@ public interface IEventStore
     /// </summary>
     Task<IReadOnlyList<DeliveryView>> MarkDeadlineMissedAsync(DateTimeOffset createdBefore, DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes a <c>video.available</c> event naming <paramref name="deliveryId"/> (a delivery of the version to the target
+    /// where the version's multivariant playlist was just published), unless the outbox already holds one for that video
+    /// version and target. Returns true when it wrote one.
+    /// </summary>
+    Task<bool> AddAvailableAsync(Guid deliveryId, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Events after <paramref name="afterId"/>, oldest first.</summary>
     Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken);
 

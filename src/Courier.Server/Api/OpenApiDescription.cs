@@ -28,6 +28,9 @@ internal static class OpenApiDescription
         ["POST api/videos"] = new("Submit a video: distribute it now and answer with the report", typeof(SubmitBody),
             [(200, typeof(VideoReport), "every delivery delivered"), (202, typeof(VideoReport), "some deliveries queued for retry, or wait=false")],
             [400, 413]),
+        ["POST api/ingest"] = new("Ingest a source: transcode it into the HLS ladder and distribute each rendition as it is encoded; answer with the report", typeof(IngestBody),
+            [(200, typeof(Core.Ingest.IngestReport), "every delivery delivered, master.m3u8 published at every target"), (202, typeof(Core.Ingest.IngestReport), "some deliveries queued for retry")],
+            [400, 413, 503]),
         ["GET api/videos"] = new("The most recent videos", null, [(200, typeof(VideoList), "the videos, newest first")], [400]),
         ["GET api/videos/{videoId}"] = new("The report of a video as it stands", null, [(200, typeof(VideoReport), "the report")], [400, 404]),
         ["DELETE api/videos/{videoId}"] = new("Take a video down from its targets (?target=NAME, repeatable; default every target it was sent to): playlists first, each file proven gone", null,
@@ -56,7 +59,7 @@ internal static class OpenApiDescription
         [413] = "the request body is too large",
         [415] = "the request body is not application/json (or has no Content-Type): refused, nothing changed",
         [421] = "the Host header does not name this server (Courier:Api:Urls): refused, nothing changed",
-        [503] = "unhealthy",
+        [503] = "unhealthy, or a tool the request needs (ffmpeg) is not installed",
     };
 
     public static IServiceCollection AddCourierOpenApi(this IServiceCollection services) => services.AddOpenApi(options =>

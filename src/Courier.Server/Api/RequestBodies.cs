@@ -18,3 +18,10 @@ internal sealed record RetryBody(string? Target, string? ErrorKind);
 /// <param name="Target">Only those to this target.</param>
 /// <param name="VideoId">Only those of this video.</param>
 internal sealed record ReconcileBody(string? Target, string? VideoId);
+
+/// <summary>The body of <c>POST /api/ingest</c>.</summary>
+/// <param name="VideoId">The caller's video id.</param>
+/// <param name="Source">The source video, relative to the source root.</param>
+/// <param name="Ladder">The rungs to encode (<c>["360p", "720p"]</c>); left out: <c>Courier:Ingest:Ladder</c>.</param>
+/// <param name="Targets">Target names; left out: every enabled target.</param>
+internal sealed record IngestBody(string? VideoId, string? Source, List<string?>? Ladder, List<string?>? Targets);

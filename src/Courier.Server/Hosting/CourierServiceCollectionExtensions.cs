@@ -1,8 +1,10 @@
 using Courier.Core.Configuration;
 using Courier.Core.Distribution;
+using Courier.Core.Ingest;
 using Courier.Core.Reports;
 using Courier.Core.Sources;
 using Courier.Core.Targets;
+using Courier.Ffmpeg;
 using Courier.Postgres;
 using Courier.S3;
 using Courier.Sqlite;
@@ -57,6 +59,11 @@ public static class CourierServiceCollectionExtensions
         services.AddSingleton<Reconciler>();
         services.AddSingleton<NodeSession>();
         services.AddSingleton<DeliveryLedger>();
+        var ffmpeg = new FfmpegOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.Courier.GetSection("Ingest:Ffmpeg"), ffmpeg);
+        services.AddCourierFfmpeg(ffmpeg.Validated($"{CourierDefaults.SectionName}:Ingest:Ffmpeg"));
+        services.AddSingleton<MasterPublisher>();
+        services.AddSingleton<IngestService>();
         services.AddSingleton<Core.Statistics.LedgerRetention>();
         return services;
     }

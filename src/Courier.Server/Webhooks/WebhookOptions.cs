@@ -13,7 +13,7 @@ public sealed class WebhookOptions : IValidatableOptions
     public static readonly IReadOnlyList<string> DefaultEvents = [EventTypes.VideoDistributed, EventTypes.VideoRemoved, EventTypes.VideoFailed, EventTypes.DeliveryDead];
 
     /// <summary>Every event a webhook may ask for.</summary>
-    public static readonly IReadOnlyList<string> KnownEvents = [EventTypes.VideoDistributed, EventTypes.VideoRemoved, EventTypes.VideoFailed, EventTypes.DeliveryDead, EventTypes.DeadlineMissed];
+    public static readonly IReadOnlyList<string> KnownEvents = [EventTypes.VideoDistributed, EventTypes.VideoRemoved, EventTypes.VideoFailed, EventTypes.DeliveryDead, EventTypes.DeadlineMissed, EventTypes.VideoAvailable];
 
     /// <summary>
     /// The webhook's name: its progress in the store is kept under it. <value>The default is derived from the URL, so it

@@ -1,0 +1,117 @@
+using Courier.Core.Domain;
+using Courier.Core.Sources;
+using Courier.Core.Storage;
+using Courier.Core.Targets;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Core.Ingest;
+
+/// <summary>
+/// Publishes an ingested version's multivariant playlist at a target once every rendition it names is delivered there,
+/// and only then, so a player pointed at <c>{videoId}/master.m3u8</c> never meets a missing variant; then writes
+/// <c>video.available</c> for that target (once). Called after each delivery of an ingested rendition (sync path and
+/// scanner alike) and by ingest when its last transcode is done. A rendition is an ingested one when its source lies in
+/// an ingest directory (<c>{videoId}/ingest-{n}/{rendition}</c>) whose <c>master.m3u8</c> exists: ingest writes it only
+/// once every rung is transcoded.
+/// </summary>
+public sealed partial class MasterPublisher
+{
+    private readonly IDeliveryStore _store;
+    private readonly TargetRegistry _targets;
+    private readonly SourceResolver _sources;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public MasterPublisher(IDeliveryStore store, TargetRegistry targets, SourceResolver sources, TimeProvider time, ILogger<MasterPublisher> logger)
+    {
+        _store = store;
+        _targets = targets;
+        _sources = sources;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The ingest directory of a rendition source (<c>movie-42/ingest-3</c>), or null when it was not ingested.</summary>
+    public static string? IngestDirectoryOf(string videoId, string sourcePath)
+    {
+        var parts = sourcePath.Trim('/').Split('/');
+        return parts.Length == 3 && parts[0] == videoId && parts[1].StartsWith(IngestService.DirectoryPrefix, StringComparison.Ordinal)
+            && int.TryParse(parts[1].AsSpan(IngestService.DirectoryPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+            ? $"{parts[0]}/{parts[1]}"
+            : null;
+    }
+
+    /// <summary>After <paramref name="delivery"/> was delivered: publishes when that completed its version at its target. Never throws for a target's failure.</summary>
+    public async Task OnDeliveredAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
+    {
+        if (IngestDirectoryOf(delivery.VideoId, delivery.SourcePath) is not { } directory)
+        {
+            return;
+        }
+
+        try
+        {
+            await PublishAsync(delivery.VideoId, delivery.Version, directory, [delivery.Target], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogPublishFailed(delivery.VideoId, delivery.Version, delivery.Target, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Publishes the playlist of <paramref name="videoId"/> version <paramref name="version"/> (written in
+    /// <paramref name="directory"/>, relative to the source root) at each of <paramref name="targets"/> that holds every
+    /// variant, when it is still the video's newest version. Returns the targets where it is now published.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PublishAsync(string videoId, int version, string directory, IEnumerable<string> targets, CancellationToken cancellationToken)
+    {
+        var master = Path.Combine(_sources.SourceRoot, directory, MasterPlaylist.FileName);
+        if (!File.Exists(master))
+        {
+            return [];
+        }
+
+        var variants = MasterPlaylist.VariantNames(master);
+        var video = await _store.GetVideoAsync(videoId, cancellationToken).ConfigureAwait(false);
+        if (video is null || video.Version != version || variants.Count == 0)
+        {
+            return [];
+        }
+
+        var published = new List<string>();
+        foreach (var name in targets.Distinct(StringComparer.Ordinal))
+        {
+            var delivered = video.Deliveries.Where(d => d.Target == name && d.State == DeliveryState.Delivered).ToList();
+            if (!variants.All(v => delivered.Exists(d => d.Rendition == v)) || _targets.Find(name) is not { } target)
+            {
+                continue;
+            }
+
+            var key = $"{videoId}/{MasterPlaylist.FileName}";
+            try
+            {
+                await target.PutAsync(new ObjectPut(key, master, new FileInfo(master).Length, ContentTypes.For(master)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TargetException e)
+            {
+                LogPublishFailed(videoId, version, name, e.Message);
+                continue;
+            }
+
+            published.Add(name);
+            if (await _store.AddAvailableAsync(delivered.First(d => d.Rendition == variants[0]).Id, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+            {
+                LogAvailable(videoId, version, name, key);
+            }
+        }
+
+        return published;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Available {VideoId} v{Version} at {Target}: every rendition delivered, {Key} published")]
+    private partial void LogAvailable(string videoId, int version, string target, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the multivariant playlist of {VideoId} v{Version} at {Target} failed: {Error}")]
+    private partial void LogPublishFailed(string videoId, int version, string target, string error);
+}
