@@ -7,7 +7,7 @@ namespace Courier.Postgres;
 
 internal sealed partial class PostgresDeliveryStore
 {
-    private const string ClaimedReturning = "id, video_id, version, rendition, target, attempts, lease_token, created_at, resubmitted, operation";
+    private const string ClaimedReturning = "d.id, d.video_id, d.version, d.rendition, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation";
 
     /// <summary>
     /// One transaction, serialised per video by an advisory lock (two submissions of one video cannot both pick the next
@@ -113,7 +113,7 @@ internal sealed partial class PostgresDeliveryStore
             await add.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var claimed = await ClaimVersionAsync(connection, transaction, video.VideoId, version, targets, nodeId, now, cancellationToken).ConfigureAwait(false);
+        var claimed = await ClaimVersionAsync(connection, transaction, video.VideoId, version, targets, video.Renditions.Select(r => r.Name).ToArray(), nodeId, now, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SubmitResult(version, isNewVersion, claimed);
     }

@@ -165,9 +165,13 @@ internal sealed partial class SqliteDeliveryStore
     /// <paramref name="targets"/> that the claim rules allow, each under a fresh lease token. The ones an older push still
     /// holds the keys for say so in their last error; all others blocked stay queued, due now.
     /// </summary>
-    private static async Task<List<ClaimedDelivery>> ClaimVersionAsync(SqliteConnection connection, SqliteTransaction transaction, string videoId, int version, IReadOnlyList<string> targets, string nodeId, long at, CancellationToken cancellationToken)
+    private static async Task<List<ClaimedDelivery>> ClaimVersionAsync(SqliteConnection connection, SqliteTransaction transaction, string videoId, int version, IReadOnlyList<string> targets, IReadOnlyList<string>? renditions, string nodeId, long at, CancellationToken cancellationToken)
     {
-        (string, object?)[] parameters = [("@video", videoId), ("@version", version), ("@targets", SqliteMapping.JsonArray(targets)), ("@now", at)];
+        (string, object?)[] parameters =
+        [
+            ("@video", videoId), ("@version", version), ("@targets", SqliteMapping.JsonArray(targets)),
+            ("@renditions", renditions is null ? null : SqliteMapping.JsonArray(renditions)), ("@now", at),
+        ];
         var ids = new List<string>();
         await using (var select = SqliteMapping.Command(
             connection,
@@ -175,7 +179,7 @@ internal sealed partial class SqliteDeliveryStore
             $"""
             SELECT id FROM deliveries
             WHERE video_id = @video AND version = @version AND target IN (SELECT value FROM json_each(@targets)) AND state = 'queued'
-              AND {ClaimRules}
+              AND (@renditions IS NULL OR rendition IN (SELECT value FROM json_each(@renditions))) AND {ClaimRules}
             """,
             parameters))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
@@ -298,7 +302,7 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
-        var claimed = await ClaimVersionAsync(connection, transaction, videoId, version, asked, nodeId, at, cancellationToken).ConfigureAwait(false);
+        var claimed = await ClaimVersionAsync(connection, transaction, videoId, version, asked, null, nodeId, at, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SubmitResult(version, isNewVersion, claimed);
     }

@@ -100,7 +100,7 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
-        var claimed = await ClaimVersionAsync(connection, transaction, video.VideoId, version, targets, nodeId, at, cancellationToken).ConfigureAwait(false);
+        var claimed = await ClaimVersionAsync(connection, transaction, video.VideoId, version, targets, video.Renditions.Select(r => r.Name).ToList(), nodeId, at, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SubmitResult(version, isNewVersion, claimed);
     }

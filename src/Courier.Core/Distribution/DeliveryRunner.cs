@@ -170,7 +170,16 @@ public sealed partial class DeliveryRunner
 
             // Refused when this push was superseded or its lease lost: then the completion below is refused too, and lets
             // the lease go; the files older versions left are for the newer version's push to delete.
-            if (await _store.RecordFilesAsync(delivery.Id, delivery.LeaseToken, pushed.Files, CancellationToken.None).ConfigureAwait(false))
+            // A store that is locked is not a stalled target: each try counts as progress for the watchdog.
+            var recorded = await WriteAsync(
+                () =>
+                {
+                    watchdog.Touch();
+                    return _store.RecordFilesAsync(delivery.Id, delivery.LeaseToken, pushed.Files, CancellationToken.None);
+                },
+                $"the files of {delivery.VideoId}/{delivery.Rendition} at {delivery.Target}",
+                cancellationToken).ConfigureAwait(false);
+            if (recorded)
             {
                 await DeleteOrphansAsync(target, delivery, olderKeys, pushed.Files, watchdog, watchdog.Token).ConfigureAwait(false);
             }

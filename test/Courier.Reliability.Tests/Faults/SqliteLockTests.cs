@@ -58,6 +58,8 @@ public sealed class SqliteLockTests
         settings["Courier:Targets:archive:Kind"] = "filesystem";
         settings["Courier:Targets:archive:Root"] = "targets/archive";
         settings["Courier:Store:BusyTimeout"] = "00:00:00.500";
+        // Only the store is locked here: a loaded machine must not turn a slow local copy into a stall.
+        settings["Courier:Distribution:StallTimeout"] = "00:00:30";
         settings["Courier:Distribution:MaxConcurrency"] = "1";
         await using var courier = await CourierHarness.StartAsync(settings);
         var renditions = new[] { "360p", "720p", "1080p" };
@@ -150,8 +152,9 @@ public sealed class SqliteLockTests
         }
     }
 
+    /// <summary>Store writes of a delivery's outcome (its files, then its state) refused and to be tried again.</summary>
     private static int StoreWritesRefused(CourierHarness courier) =>
-        courier.Logs.Lines.Count(l => l.Contains("Could not write the outcome", StringComparison.Ordinal));
+        courier.Logs.Lines.Count(l => l.Contains("Could not write the ", StringComparison.Ordinal) && l.Contains(" to the store (try ", StringComparison.Ordinal));
 
     /// <summary>A second connection holding <c>BEGIN EXCLUSIVE</c> on the SQLite file, as another program could.</summary>
     private sealed class ExclusiveLock(string databasePath) : IAsyncDisposable

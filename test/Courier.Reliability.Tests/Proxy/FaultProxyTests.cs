@@ -101,11 +101,14 @@ public sealed class FaultProxyTests : IAsyncLifetime
     {
         _proxy.Inject(Fault.StallMidBody(afterBytes: 64 * 1024)).OnMethod("PUT");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        cts.CancelAfter(TimeSpan.FromSeconds(1.5));
-        await Should.ThrowAsync<OperationCanceledException>(() => PutAsync("m.bin", Payload(32 * 1024 * 1024), cts.Token));
+        var put = PutAsync("m.bin", Payload(32 * 1024 * 1024), cts.Token);
+        // The stalled exchange reads 64 KiB of the body and never answers; the client gives up a while after it is in.
+        await Eventually.WaitForAsync(() => _proxy.RequestCount > 0, TimeSpan.FromSeconds(20), "the PUT to reach the proxy");
+        cts.CancelAfter(TimeSpan.FromSeconds(3));
+        await Should.ThrowAsync<OperationCanceledException>(() => put);
         await _proxy.DisposeAsync();
         // The cut-off exchange is recorded when its handler unwinds, which can finish just after the dispose returns.
-        await Eventually.WaitForAsync(() => _proxy.Exchanges.Count > 0, TimeSpan.FromSeconds(5), "the proxy to record the stalled PUT");
+        await Eventually.WaitForAsync(() => _proxy.Exchanges.Count > 0, TimeSpan.FromSeconds(20), "the proxy to record the stalled PUT");
         var exchange = _proxy.Exchanges.Single();
         exchange.BodyBytesRead.ShouldBe(64 * 1024);
         exchange.Status.ShouldBeNull();
