@@ -140,4 +140,24 @@ public abstract partial class DeliveryStoreComplianceTests
         await CompleteAsync(DeliveryCompletion.Removed(removal.Claimed.ShouldHaveSingleItem(), Attempt(AttemptMode.Sync, true, T0 + TimeSpan.FromMinutes(4)), T0 + TimeSpan.FromMinutes(4)));
         (await Store.GetTargetVersionsAsync("movie-42", Ct)).ShouldBe([new TargetVersion("cdn-a", 2, null, false), new TargetVersion("cdn-b", null, null, true)]);
     }
+
+    [Fact]
+    public async Task A_removed_rendition_found_again_at_its_target_is_reopened_and_removed_again_with_another_event()
+    {
+        var push = await OneAsync("movie-42");
+        await CompleteAsync(Delivered(push, T0 + TimeSpan.FromSeconds(1)));
+        var removal = (await Store.RemoveAsync("movie-42", ["cdn-a"], "node-a", T0 + TimeSpan.FromSeconds(1), Ct)).ShouldNotBeNull();
+        var claim = removal.Claimed.ShouldHaveSingleItem();
+        claim.Version.ShouldBe(2);
+        await CompleteAsync(DeliveryCompletion.Removed(claim, Attempt(AttemptMode.Async, true, T0 + TimeSpan.FromSeconds(3)), T0 + TimeSpan.FromSeconds(3)));
+
+        (await Store.ReopenDeliveredAsync(claim.Id, "movie-42/720p.mp4 is served again", "drifted", T0 + TimeSpan.FromMinutes(1), Ct)).ShouldBeTrue();
+
+        var reopened = await DeliveryAsync(claim.Id);
+        (reopened.State, reopened.Operation, reopened.ErrorKind).ShouldBe((DeliveryState.Queued, DeliveryOperation.Remove, "drifted"));
+        (await Store.GetVideoAsync("movie-42", Ct)).ShouldNotBeNull().DistributedAt.ShouldBeNull();
+        var again = (await ClaimAllAsync(T0 + TimeSpan.FromMinutes(1))).ShouldHaveSingleItem();
+        await CompleteAsync(DeliveryCompletion.Removed(again, Attempt(AttemptMode.Async, true, T0 + TimeSpan.FromMinutes(2)), T0 + TimeSpan.FromMinutes(2)));
+        (await EventsAsync()).Where(e => e.Type == EventTypes.VideoRemoved).Select(e => e.CreatedAt).ShouldBe([T0 + TimeSpan.FromSeconds(3), T0 + TimeSpan.FromMinutes(2)]);
+    }
 }
