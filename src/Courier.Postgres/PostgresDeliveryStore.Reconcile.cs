@@ -48,11 +48,11 @@ internal sealed partial class PostgresDeliveryStore
             WITH reopened AS (
                 UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, last_error = @reason, error_kind = @kind,
                        lease_owner = NULL, lease_token = NULL, updated_at = @now
-                WHERE id = @id AND state = 'delivered'
-                RETURNING video_id, version),
+                WHERE id = @id AND state IN ('delivered', 'removed')
+                RETURNING video_id, version, operation),
             version AS (
                 UPDATE video_versions v SET undelivered = v.undelivered + 1, distributed_at = NULL
-                FROM reopened WHERE v.video_id = reopened.video_id AND v.version = reopened.version
+                FROM reopened WHERE v.video_id = reopened.video_id AND v.version = reopened.version AND v.action = reopened.operation
                 RETURNING v.video_id)
             SELECT count(*) FROM reopened
             """);

@@ -1,3 +1,4 @@
+using Courier.Core.Domain;
 using Courier.Core.Storage;
 
 namespace Courier.Sqlite;
@@ -45,14 +46,15 @@ internal sealed partial class SqliteDeliveryStore
         await using var transaction = BeginWrite(connection);
         string? videoId = null;
         var version = 0;
+        var operation = DeliveryOperations.Push;
         await using (var reopen = SqliteMapping.Command(
             connection,
             transaction,
             """
             UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, last_error = @reason, error_kind = @kind,
                 lease_owner = NULL, lease_token = NULL, updated_at = @now
-            WHERE id = @id AND state = 'delivered'
-            RETURNING video_id, version
+            WHERE id = @id AND state IN ('delivered', 'removed')
+            RETURNING video_id, version, operation
             """,
             ("@id", SqliteMapping.Id(deliveryId)),
             ("@reason", reason),
@@ -64,6 +66,7 @@ internal sealed partial class SqliteDeliveryStore
             {
                 videoId = reader.GetString(0);
                 version = reader.GetInt32(1);
+                operation = reader.GetString(2);
             }
         }
 
@@ -76,9 +79,10 @@ internal sealed partial class SqliteDeliveryStore
         await using (var undistribute = SqliteMapping.Command(
             connection,
             transaction,
-            "UPDATE video_versions SET distributed_at = NULL WHERE video_id = @video AND version = @version",
+            "UPDATE video_versions SET distributed_at = NULL WHERE video_id = @video AND version = @version AND action = @operation",
             ("@video", videoId),
-            ("@version", version)))
+            ("@version", version),
+            ("@operation", operation)))
         {
             await undistribute.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

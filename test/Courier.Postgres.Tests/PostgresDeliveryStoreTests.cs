@@ -56,6 +56,102 @@ public sealed class PostgresDeliveryStoreTests
     }
 
     [Fact]
+    public async Task A_ledger_written_at_schema_version_2_moves_forward_to_versions_that_supersede()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        var migrations = PostgresDeliveryStore.Migrations();
+        await db.ExecuteAsync($"DROP SCHEMA \"{db.Name}\" CASCADE; CREATE SCHEMA \"{db.Name}\"");
+        await db.ExecuteAsync("CREATE TABLE schema_version (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+        await db.ExecuteAsync(migrations[0].Sql);
+        await db.ExecuteAsync(migrations[1].Sql);
+        await db.ExecuteAsync(
+            """
+            INSERT INTO schema_version (version, name) VALUES (1, 'init'), (2, 'shared_names');
+            INSERT INTO video_versions (video_id, version, fingerprint, submitted_at, distributed_at, undelivered) VALUES ('movie-1', 1, 'fp-1', '2026-11-25T10:00:00Z', '2026-11-25T10:00:01Z', 0);
+            INSERT INTO video_versions (video_id, version, fingerprint, submitted_at, undelivered) VALUES ('movie-1', 2, 'fp-2', '2026-11-25T10:00:02Z', 1);
+            INSERT INTO renditions VALUES ('movie-1', 1, '360p', 0, 'movie-1/360p.mp4', 'file', 'fp-1', 1000, 1);
+            INSERT INTO renditions VALUES ('movie-1', 2, '360p', 0, 'movie-1/360p.mp4', 'file', 'fp-2', 1000, 1);
+            INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, created_at, updated_at, delivered_at)
+            VALUES ('00000000-0000-0000-0000-000000000001', 'movie-1', 1, '360p', 'cdn', 'delivered', 1, '2026-11-25T10:00:00Z', '2026-11-25T10:00:01Z', '2026-11-25T10:00:01Z');
+            INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, next_attempt_at, created_at, updated_at)
+            VALUES ('00000000-0000-0000-0000-000000000002', 'movie-1', 2, '360p', 'cdn', 'queued', 1, '2026-11-25T11:00:00Z', '2026-11-25T10:00:02Z', '2026-11-25T10:00:03Z');
+            INSERT INTO attempts (delivery_id, target, mode, succeeded, bytes, duration_ms, started_at, node_id)
+            VALUES ('00000000-0000-0000-0000-000000000001', 'cdn', 'sync', true, 1000, 10, '2026-11-25T10:00:00Z', 'node-a');
+            """);
+
+        var store = await db.NewStoreAsync();
+
+        (await db.ListAsync("SELECT version FROM schema_version ORDER BY version", r => r.GetInt32(0))).ShouldBe(migrations.Select(m => m.Version).ToList());
+        var first = (await store.GetVideoVersionAsync("movie-1", 1, Ct)).ShouldNotBeNull();
+        first.Action.ShouldBe(DeliveryOperation.Push);
+        var kept = first.Deliveries.ShouldHaveSingleItem();
+        (kept.State, kept.Operation).ShouldBe((DeliveryState.Delivered, DeliveryOperation.Push));
+        (await store.GetStatisticsAsync(T0, Ct)).Attempts.ShouldBe([new AttemptTally(AttemptMode.Sync, "cdn", 1, 0, 1000)]);
+
+        var rollback = await store.SubmitAsync(Video("movie-1", ["360p"], ["cdn"], fingerprint: "fp-1"), "node-a", T0.AddMinutes(1), Ct);
+
+        (rollback.Version, rollback.IsNewVersion).ShouldBe((3, true), "one fingerprint may now name several versions");
+        rollback.Claimed.ShouldHaveSingleItem().Version.ShouldBe(3);
+        var superseded = (await store.GetVideoVersionAsync("movie-1", 2, Ct)).ShouldNotBeNull().Deliveries.ShouldHaveSingleItem();
+        superseded.State.ShouldBe(DeliveryState.Superseded);
+        (await db.ScalarAsync<int>("SELECT undelivered FROM video_versions WHERE version = 2")).ShouldBe(0, "superseded work is no longer counted as work to do");
+    }
+
+    [Fact]
+    public async Task Nodes_claiming_while_newer_versions_are_submitted_never_hold_two_versions_of_one_video_and_target()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        const int Videos = 60;
+        for (var n = 0; n < Videos; n++)
+        {
+            await db.Store.SubmitAsync(Video($"movie-{n}", ["360p"], ["cdn"]), "seed", T0, Ct);
+        }
+
+        await db.Store.ReleaseNodeAsync("seed", T0, Ct);
+        var nodes = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => db.NewStoreAsync()));
+        var submitter = await db.NewStoreAsync();
+        var submitting = Task.Run(async () =>
+        {
+            var claims = new List<ClaimedDelivery>();
+            for (var n = 0; n < Videos; n++)
+            {
+                claims.AddRange((await submitter.SubmitAsync(Video($"movie-{n}", ["360p"], ["cdn"], fingerprint: "fp-2"), "submitter", T0, Ct)).Claimed);
+            }
+
+            return claims;
+        }, Ct);
+        var claiming = nodes.Select((store, i) => Task.Run(async () =>
+        {
+            var mine = new List<ClaimedDelivery>();
+            while (true)
+            {
+                var finished = submitting.IsCompleted;
+                var batch = await store.ClaimDueAsync($"node-{i}", 2, T0, [], Ct);
+                mine.AddRange(batch);
+                if (batch.Count == 0 && finished)
+                {
+                    return mine;
+                }
+            }
+        }, Ct)).ToList();
+
+        var all = (await Task.WhenAll(claiming)).SelectMany(c => c).Concat(await submitting).ToList();
+
+        foreach (var video in all.GroupBy(c => c.VideoId))
+        {
+            video.Select(c => c.Version).ShouldHaveSingleItem($"{video.Key}: version 1 and version 2 must never both be handed out while version 1's lease is held");
+        }
+
+        all.Select(c => c.VideoId).Distinct().Count().ShouldBe(Videos, "each video's newest work, or the push it waits for, was handed out once");
+        (await db.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE version = 1 AND state <> 'superseded'")).ShouldBe(0);
+        (await db.ScalarAsync<long>(
+            """
+            SELECT count(*) FROM deliveries v2 JOIN deliveries v1 ON v1.video_id = v2.video_id AND v1.target = v2.target AND v1.version = 1
+            WHERE v2.version = 2 AND v2.state = 'in_flight' AND v1.lease_token IS NOT NULL
+            """)).ShouldBe(0, "no version 2 push is in flight while version 1's push still holds the keys");
+    }
+
+    [Fact]
     public async Task Each_store_keeps_to_its_own_schema()
     {
         await using var first = await PostgresTestSchema.CreateAsync();

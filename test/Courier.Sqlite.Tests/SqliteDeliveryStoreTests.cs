@@ -115,6 +115,59 @@ public sealed class SqliteDeliveryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_ledger_written_at_schema_version_2_moves_forward_to_versions_that_supersede_with_its_rows_and_references_whole()
+    {
+        var at = T0.ToUnixTimeMilliseconds();
+        var delivered = Guid.NewGuid();
+        var queued = Guid.NewGuid();
+        using (var raw = _database.OpenRaw())
+        using (var old = raw.CreateCommand())
+        {
+            old.CommandText =
+                "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL);" +
+                SqliteDeliveryStore.Migrations[0].Sql + ";" + SqliteDeliveryStore.Migrations[1].Sql +
+                $"""
+                ;
+                INSERT INTO schema_version (version, name) VALUES (1, 'init'), (2, 'shared_names');
+                INSERT INTO video_versions (video_id, version, fingerprint, submitted_at, distributed_at) VALUES ('movie-1', 1, 'fp-1', {at}, {at + 1000});
+                INSERT INTO video_versions (video_id, version, fingerprint, submitted_at) VALUES ('movie-1', 2, 'fp-2', {at + 2000});
+                INSERT INTO renditions VALUES ('movie-1', 1, '360p', 'movie-1/360p.mp4', 'file', 'fp-1', 1000, 1);
+                INSERT INTO renditions VALUES ('movie-1', 2, '360p', 'movie-1/360p.mp4', 'file', 'fp-2', 1000, 1);
+                INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, created_at, updated_at, delivered_at)
+                VALUES ('{delivered}', 'movie-1', 1, '360p', 'cdn', 'delivered', 1, {at}, {at + 1000}, {at + 1000});
+                INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, next_attempt_at, created_at, updated_at)
+                VALUES ('{queued}', 'movie-1', 2, '360p', 'cdn', 'queued', 1, {at + 3_600_000}, {at + 2000}, {at + 3000});
+                INSERT INTO attempts (delivery_id, target, mode, succeeded, bytes, duration_ms, started_at, node_id)
+                VALUES ('{delivered}', 'cdn', 'sync', 1, 1000, 10, {at}, 'node-a');
+                """;
+            old.ExecuteNonQuery();
+        }
+
+        using var store = _database.OpenStore();
+        await store.MigrateAsync(Ct);
+
+        var first = (await store.GetVideoVersionAsync("movie-1", 1, Ct)).ShouldNotBeNull();
+        (first.Action, first.DistributedAt).ShouldBe((DeliveryOperation.Push, T0 + TimeSpan.FromSeconds(1)));
+        var kept = first.Deliveries.ShouldHaveSingleItem();
+        (kept.Id, kept.State, kept.Operation, kept.DeliveredAt).ShouldBe((delivered, DeliveryState.Delivered, DeliveryOperation.Push, T0 + TimeSpan.FromSeconds(1)));
+        (await store.GetDeliveryAsync(queued, Ct)).ShouldNotBeNull().State.ShouldBe(DeliveryState.Queued);
+        (await store.GetStatisticsAsync(T0, Ct)).Attempts.ShouldBe([new AttemptTally(AttemptMode.Sync, "cdn", 1, 0, 1000)], "the attempts still refer to their delivery");
+        await using (var connection = await store.OpenAsync(Ct))
+        await using (var check = connection.CreateCommand())
+        {
+            check.CommandText = "PRAGMA foreign_key_check";
+            await using var reader = await check.ExecuteReaderAsync(Ct);
+            (await reader.ReadAsync(Ct)).ShouldBeFalse("every reference of the rebuilt tables holds");
+        }
+
+        var rollback = await store.SubmitAsync(new NewVideoVersion("movie-1", "fp-1", [new NewRendition("360p", "movie-1/360p.mp4", RenditionKind.File, "fp-1", 1000, 1)], ["cdn"]), "node-a", T0 + TimeSpan.FromMinutes(1), Ct);
+
+        (rollback.Version, rollback.IsNewVersion).ShouldBe((3, true), "version 1's content again is a new version: one fingerprint may now name several");
+        rollback.Claimed.ShouldHaveSingleItem().Version.ShouldBe(3);
+        (await store.GetDeliveryAsync(queued, Ct)).ShouldNotBeNull().State.ShouldBe(DeliveryState.Superseded);
+    }
+
+    [Fact]
     public async Task Two_processes_migrating_one_new_file_at_once_both_succeed_and_apply_each_migration_once()
     {
         using var first = _database.OpenStore();

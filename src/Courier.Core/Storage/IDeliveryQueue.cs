@@ -13,8 +13,11 @@ public interface IDeliveryQueue
     /// Committing version V for a target supersedes every delivery of an older version of the video to that target that is
     /// <c>queued</c>, <c>in_flight</c> or <c>dead</c>: it becomes <c>superseded</c>; an <c>in_flight</c> one keeps its lease
     /// (its node is still writing) until the node completes it (refused) or the lease is released or reclaimed.
-    /// Renditions an older version had and V lacks get a <see cref="DeliveryOperation.Remove"/> delivery per target, held
-    /// until V's pushes there are all delivered.
+    /// Renditions an older version pushed to a target (and no later removal took away) and V lacks get a
+    /// <see cref="DeliveryOperation.Remove"/> delivery there when V is first committed for that target, held until V's pushes
+    /// there are all delivered; its rendition row copies the older version's (source path, kind). When a later submission
+    /// of the same version adds such a rendition, V's removal of it at those targets is superseded by the push.
+    /// V's distributed time and <c>video.distributed</c> wait for its pushes only, not for these removals.
     /// In the same transaction, records <paramref name="nodeId"/>'s heartbeat and claims for it, each under a fresh
     /// lease token, the deliveries of this version to the given targets that are new or <c>queued</c> and that the claim
     /// rules allow (see <see cref="ClaimDueAsync"/>); the others stay <c>queued</c>, due now.
@@ -59,7 +62,9 @@ public interface IDeliveryQueue
     /// Reconcile found a <c>delivered</c> delivery's files missing or wrong at its target: it becomes <c>queued</c>, due at
     /// <paramref name="now"/>, attempts reset to 0, last error <paramref name="reason"/>, error kind <paramref name="errorKind"/>
     /// (<c>drifted</c>); its video version's distributed time is cleared (set again, with another <c>video.distributed</c>,
-    /// when it is delivered again). Only while it is still <c>delivered</c>: returns false otherwise.
+    /// when it is delivered again). Only while it is still <c>delivered</c> (or, for a removal whose
+    /// files are found at its target again, <c>removed</c>: then its removal version's time is cleared, and set again with
+    /// another <c>video.removed</c> when it is removed again): returns false otherwise.
     /// </summary>
     Task<bool> ReopenDeliveredAsync(Guid deliveryId, string reason, string errorKind, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -69,7 +74,8 @@ public interface IDeliveryQueue
     /// version of the video ever had × asked target; supersedes every older delivery of the video to those targets that is not
     /// done (<c>queued</c>, <c>in_flight</c>, <c>dead</c> → <c>superseded</c>); and claims for <paramref name="nodeId"/> the
     /// removals the claim rules allow. When the newest version is already a removal covering every asked target, it is
-    /// idempotent: the same version, its queued removals claimed. Returns null when the video is unknown.
+    /// idempotent: the same version, its queued removals claimed. No targets means every target any version of the video
+    /// was committed for. Returns null when the video is unknown (nothing is stored).
     /// </summary>
     Task<SubmitResult?> RemoveAsync(string videoId, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken);
 
