@@ -81,7 +81,7 @@ internal sealed class ResubmitBenchmark : IBenchmark
         var report = await distributor.DistributeAsync(request, null, cancellationToken);
         if (report.Video.State != VideoState.Distributed || report.Video.Version != version)
         {
-            throw new InvalidOperationException($"{request.VideoId}: version {report.Video.Version} {report.Video.State}, expected version {version} distributed: {report.Video.Deliveries.FirstOrDefault()?.LastError}");
+            throw new InvalidOperationException($"{request.VideoId}: version {report.Video.Version} {report.Video.State}, expected version {version} distributed: {(report.Video.Deliveries.Count > 0 ? report.Video.Deliveries[0].LastError : null)}");
         }
     }
 
