@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Courier.Core.Distribution;
 using Courier.Core.Domain;
 using Courier.Server.Hosting;
@@ -29,7 +28,7 @@ internal sealed class ResubmitBenchmark : IBenchmark
             BenchFiles.WriteRandom(source, size);
             output.WriteLine($"   file {size >> 20} MiB; Courier: SQLite store, filesystem target, durable submit, push, SHA-256 read-back");
 
-            var rawCopy = await TimeAsync(() => RawCopyAsync(source, Path.Combine(directory.FullName, "raw-copy.mp4"), cancellationToken));
+            var rawCopy = await DistributeBenchmark.TimeAsync(() => DistributeBenchmark.RawCopyAsync(source, Path.Combine(directory.FullName, "raw-copy.mp4"), cancellationToken));
             await using var services = await ComposeAsync(directory.FullName, media, cancellationToken);
             var distributor = services.GetRequiredService<Distributor>();
 
@@ -40,12 +39,12 @@ internal sealed class ResubmitBenchmark : IBenchmark
             await DistributeAsync(distributor, warmUp, 1, cancellationToken);
 
             var request = new SubmitRequest("movie", [new RenditionRequest("2160p", "movie/2160p.mp4")], null);
-            var first = await TimeAsync(() => DistributeAsync(distributor, request, 1, cancellationToken));
-            var unchanged = await TimeAsync(() => DistributeAsync(distributor, request, 1, cancellationToken));
+            var first = await DistributeBenchmark.TimeAsync(() => DistributeAsync(distributor, request, 1, cancellationToken));
+            var unchanged = await DistributeBenchmark.TimeAsync(() => DistributeAsync(distributor, request, 1, cancellationToken));
 
             // New content of the same size: the push finds a file of that size at the key, so it hashes it before sending.
             BenchFiles.WriteRandom(source, size, seed: 43);
-            var newVersion = await TimeAsync(() => DistributeAsync(distributor, request, 2, cancellationToken));
+            var newVersion = await DistributeBenchmark.TimeAsync(() => DistributeAsync(distributor, request, 2, cancellationToken));
             var atTarget = Path.Combine(directory.FullName, "targets", "archive", "movie", "2160p", "2160p.mp4");
             if (!BenchFiles.SameBytes(source, atTarget))
             {
@@ -83,25 +82,6 @@ internal sealed class ResubmitBenchmark : IBenchmark
         {
             throw new InvalidOperationException($"{request.VideoId}: version {report.Video.Version} {report.Video.State}, expected version {version} distributed: {(report.Video.Deliveries.Count > 0 ? report.Video.Deliveries[0].LastError : null)}");
         }
-    }
-
-    private static async Task RawCopyAsync(string source, string destination, CancellationToken cancellationToken)
-    {
-        await using (var input = File.OpenRead(source))
-        await using (var outputFile = File.Create(destination))
-        {
-            await input.CopyToAsync(outputFile, 1 << 20, cancellationToken);
-            outputFile.Flush(flushToDisk: true);
-        }
-
-        File.Delete(destination);
-    }
-
-    private static async Task<TimeSpan> TimeAsync(Func<Task> action)
-    {
-        var watch = Stopwatch.StartNew();
-        await action();
-        return watch.Elapsed;
     }
 
     private static void Print(TextWriter output, string what, TimeSpan took, TimeSpan first) =>
