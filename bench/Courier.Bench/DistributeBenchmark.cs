@@ -87,7 +87,8 @@ internal sealed class DistributeBenchmark : IBenchmark
         }
     }
 
-    private static async Task RawCopyAsync(string source, string destination, CancellationToken cancellationToken)
+    /// <summary>The raw baseline of a filesystem push: a stream copy and an fsync (the copy is deleted afterwards).</summary>
+    internal static async Task RawCopyAsync(string source, string destination, CancellationToken cancellationToken)
     {
         await using (var input = File.OpenRead(source))
         await using (var outputFile = File.Create(destination))
@@ -108,7 +109,7 @@ internal sealed class DistributeBenchmark : IBenchmark
         response.EnsureSuccessStatusCode();
     }
 
-    private static async Task<TimeSpan> TimeAsync(Func<Task> action)
+    internal static async Task<TimeSpan> TimeAsync(Func<Task> action)
     {
         var watch = Stopwatch.StartNew();
         await action();

@@ -145,10 +145,12 @@ internal sealed partial class PostgresDeliveryStore
     /// <summary>
     /// The claim a submission or removal makes for its node: the queued deliveries of <paramref name="version"/> to
     /// <paramref name="targets"/> that the claim rules allow, each under a fresh lease token. The ones an older push still
-    /// holds the keys for say so in their last error; all others blocked stay queued, due now.
+    /// holds the keys for say so in their last error; all others blocked stay queued, due now. With
+    /// <paramref name="dueOnly"/>, only the ones due at <paramref name="now"/> (a submission claims its queued ones whatever their due time).
     /// </summary>
-    private static async Task<List<ClaimedDelivery>> ClaimVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string videoId, int version, string[] targets, string[]? renditions, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<List<ClaimedDelivery>> ClaimVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string videoId, int version, string[] targets, string[]? renditions, string nodeId, DateTimeOffset now, CancellationToken cancellationToken, bool dueOnly = false)
     {
+        var due = dueOnly ? "AND d.next_attempt_at <= @now" : string.Empty;
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
@@ -156,7 +158,7 @@ internal sealed partial class PostgresDeliveryStore
                 -- Picked once, as ClaimDueAsync does: an "id IN (subquery)" here was planned as a semi join that ran the
                 -- claim rules again for every row (a minute for 500 deliveries).
                 SELECT d.id FROM deliveries d
-                WHERE d.video_id = @video AND d.version = @version AND d.target = ANY(@targets) AND d.state = 'queued'
+                WHERE d.video_id = @video AND d.version = @version AND d.target = ANY(@targets) AND d.state = 'queued' {due}
                   AND (@renditions::text[] IS NULL OR d.rendition = ANY(@renditions)) AND {ClaimRules}
                 FOR UPDATE SKIP LOCKED),
             taken AS (
@@ -188,6 +190,19 @@ internal sealed partial class PostgresDeliveryStore
             claimed.Add(ReadClaim(reader));
         }
 
+        return claimed;
+    }
+
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimVersionAsync(string videoId, int version, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // The video's lock orders this claim with a submission or removal committing a newer version at the same time.
+        await LockVideoAsync(connection, transaction, videoId, nodeId, now, cancellationToken).ConfigureAwait(false);
+        var claimed = await ClaimVersionAsync(connection, transaction, videoId, version, targets.Distinct(StringComparer.Ordinal).ToArray(), null, nodeId, now, cancellationToken, dueOnly: true).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return claimed;
     }
 

@@ -163,10 +163,12 @@ internal sealed partial class SqliteDeliveryStore
     /// <summary>
     /// The claim a submission or removal makes for its node: the queued deliveries of <paramref name="version"/> to
     /// <paramref name="targets"/> that the claim rules allow, each under a fresh lease token. The ones an older push still
-    /// holds the keys for say so in their last error; all others blocked stay queued, due now.
+    /// holds the keys for say so in their last error; all others blocked stay queued, due now. With
+    /// <paramref name="dueOnly"/>, only the ones due at <paramref name="at"/> (a submission claims its queued ones whatever their due time).
     /// </summary>
-    private static async Task<List<ClaimedDelivery>> ClaimVersionAsync(SqliteConnection connection, SqliteTransaction transaction, string videoId, int version, IReadOnlyList<string> targets, IReadOnlyList<string>? renditions, string nodeId, long at, CancellationToken cancellationToken)
+    private static async Task<List<ClaimedDelivery>> ClaimVersionAsync(SqliteConnection connection, SqliteTransaction transaction, string videoId, int version, IReadOnlyList<string> targets, IReadOnlyList<string>? renditions, string nodeId, long at, CancellationToken cancellationToken, bool dueOnly = false)
     {
+        var due = dueOnly ? "AND next_attempt_at <= @now" : string.Empty;
         (string, object?)[] parameters =
         [
             ("@video", videoId), ("@version", version), ("@targets", SqliteMapping.JsonArray(targets)),
@@ -178,7 +180,7 @@ internal sealed partial class SqliteDeliveryStore
             transaction,
             $"""
             SELECT id FROM deliveries
-            WHERE video_id = @video AND version = @version AND target IN (SELECT value FROM json_each(@targets)) AND state = 'queued'
+            WHERE video_id = @video AND version = @version AND target IN (SELECT value FROM json_each(@targets)) AND state = 'queued' {due}
               AND (@renditions IS NULL OR rendition IN (SELECT value FROM json_each(@renditions))) AND {ClaimRules}
             """,
             parameters))
@@ -244,6 +246,18 @@ internal sealed partial class SqliteDeliveryStore
             claim.Parameters["@id"].Value = id;
             await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimVersionAsync(string videoId, int version, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var at = SqliteMapping.Ms(now);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = BeginWrite(connection);
+        await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
+        var claimed = await ClaimVersionAsync(connection, transaction, videoId, version, targets.Distinct(StringComparer.Ordinal).ToList(), null, nodeId, at, cancellationToken, dueOnly: true).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return claimed;
     }
 
     public async Task<SubmitResult?> RemoveAsync(string videoId, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)

@@ -236,6 +236,69 @@ public sealed class LifecycleApiTests
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task Version_2_submitted_while_version_1_is_mid_upload_through_a_slow_link_wins_and_no_two_writes_to_the_key_overlap(string store)
+    {
+        await using var proxy = FaultProxy.Start(WebDav.Url);
+        var prefix = $"lifecycle-{Guid.NewGuid():N}";
+        var settings = Fast();
+        settings["Targets:cdn:Kind"] = "http";
+        settings["Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").ToString();
+        await using var host = CourierHost.Create(settings: settings).OnStore(store);
+        using var cleanUp = new SharedDirectory(Path.Combine(WebDav.Root, prefix));
+        var first = host.WriteSource("s/v1/720p.mp4", 3_000_000);
+        var second = host.WriteSource("s/v2/720p.mp4", 2_000_000);
+        using var client = host.CreateClient();
+        object Submit(string path) => new { videoId = "s", renditions = new[] { new { name = "720p", path } }, targets = new[] { "cdn" } };
+
+        // Version 1 crawls through a link of 1 MB/s: about three seconds of upload.
+        var slow = proxy.Add(FaultRule.For(Fault.Throttle(1_000_000)).OnMethod("PUT"));
+        var v1Post = SendAsync(client, HttpMethod.Post, "/api/videos", Submit("s/v1/720p.mp4"));
+        await Eventually.WaitForAsync(() => proxy.InProgress.Any(e => e.Method == "PUT"), TimeSpan.FromSeconds(20), "version 1's upload to start");
+        proxy.ClearRules();
+
+        var v2SubmittedAt = TimeProvider.System.GetUtcNow();
+        using var newer = await SendAsync(client, HttpMethod.Post, "/api/videos", Submit("s/v2/720p.mp4"));
+
+        var v2 = await Json.ReadAsync(newer);
+        v2.GetProperty("version").GetInt32().ShouldBe(2);
+        using var older = await v1Post;
+        var v1Id = (await Json.ReadAsync(older)).GetProperty("deliveries").EnumerateArray().Single().GetProperty("id").GetGuid();
+        var video = await Eventually.WaitAsync(
+            async () => await Json.ReadAsync(await client.GetAsync("/api/videos/s", Ct)),
+            v => v.GetProperty("state").GetString() == "distributed",
+            "the scanner to deliver version 2 once version 1's push let go of the key",
+            TimeSpan.FromSeconds(60));
+
+        File.ReadAllBytes(Path.Combine(WebDav.Root, prefix, "s/720p/720p.mp4")).ShouldBe(second, "the target ends with version 2's bytes");
+        video.GetProperty("version").GetInt32().ShouldBe(2);
+        video.GetProperty("targets").EnumerateArray().Single().GetProperty("liveVersion").GetInt32().ShouldBe(2);
+        (await Json.ReadAsync(await client.GetAsync($"/api/deliveries/{v1Id}", Ct))).GetProperty("state").GetString().ShouldBe("superseded");
+        slow.Fired.ShouldBe(1);
+
+        // The proxy's log: each write of the key is a PUT to a temp name and the MOVE of that temp name onto the key.
+        await proxy.DisposeAsync();
+        var log = proxy.Exchanges;
+        var writes = log.Where(e => e.Method == "PUT").Select(put =>
+        {
+            var move = log.SingleOrDefault(e => e.Method == "MOVE" && e.Target == put.Target);
+            return new
+            {
+                Version = put.BodyBytesRead == first.Length ? 1 : put.BodyBytesRead == second.Length ? 2 : 0,
+                Key = move?.Header("Destination") is { } destination ? new Uri(destination).AbsolutePath : null,
+                Start = put.StartedAt,
+                End = move?.EndedAt ?? put.EndedAt,
+            };
+        }).OrderBy(w => w.Start).ToList();
+        writes.ShouldAllBe(w => w.Version != 0 && w.Key != null && w.Key.EndsWith("/s/720p/720p.mp4", StringComparison.Ordinal), "every PUT carried one version's bytes and was moved onto the key");
+        writes.Select(w => w.Version).ShouldBe([1, 2], "one write of version 1, then one of version 2");
+        var (v1Write, v2Write) = (writes[0], writes[1]);
+        v1Write.End.ShouldBeGreaterThan(v2SubmittedAt, "version 1 was still being written when version 2 was submitted");
+        writes.Where(w => w.Version == 1).ShouldAllBe(w => w.Start < v2SubmittedAt, "no write of version 1 starts after version 2 was submitted");
+        v2Write.Start.ShouldBeGreaterThanOrEqualTo(v1Write.End, "version 2's write starts only once version 1's write (upload and move) has ended");
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task Removal_at_webdav_deletes_playlists_first_and_a_204_that_leaves_the_file_is_not_called_removed(string store)
     {
         await using var proxy = FaultProxy.Start(WebDav.Url);

@@ -23,6 +23,9 @@ public sealed class Distributor
     private readonly TimeProvider _time;
     private readonly DistributionOptions _options;
 
+    /// <summary>The most rounds one run makes: the claimed deliveries, then what their delivery unblocked (the removals of dropped renditions).</summary>
+    private const int MaxRounds = 4;
+
     public Distributor(IDeliveryStore store, TargetRegistry targets, SourceResolver sources, DeliveryRunner runner, NodeIdentity node, TimeProvider time, CourierOptions options)
     {
         _store = store;
@@ -109,11 +112,31 @@ public sealed class Distributor
         // The first version of a video the ledger never knew, claimed in the transaction that created it: nothing of it
         // was ever pushed anywhere (the ledger never forgets a video), so no target holds a file under its keys.
         var nothingPushedYet = submission.IsNewVersion && submission.Version == 1;
-        await Parallel.ForEachAsync(submission.Claimed, parallel, async (delivery, _) =>
+        var round = submission.Claimed;
+        for (var rounds = 0; round.Count > 0 && rounds < MaxRounds; rounds++)
         {
-            var content = submission.Renditions.GetValueOrDefault(delivery.Rendition);
-            results.Add(await _runner.RunAsync(delivery, Domain.AttemptMode.Sync, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false));
-        }).ConfigureAwait(false);
+            var roundResults = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
+            await Parallel.ForEachAsync(round, parallel, async (delivery, _) =>
+            {
+                var content = submission.Renditions.GetValueOrDefault(delivery.Rendition);
+                roundResults.Add(await _runner.RunAsync(delivery, Domain.AttemptMode.Sync, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false));
+            }).ConfigureAwait(false);
+            foreach (var result in roundResults)
+            {
+                results.Add(result);
+            }
+
+            // A push delivered may have completed the version at its target: the removals of the renditions it dropped,
+            // held by the claim rules until then, run now rather than wait for the scanner (so distribute ends with them).
+            var completedAt = roundResults.Where(r => r is { State: DeliveryState.Delivered, Accepted: true }).Select(r => r.Target).Distinct(StringComparer.Ordinal).ToList();
+            if (completedAt.Count == 0 || cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            round = await _store.ClaimVersionAsync(submission.VideoId, submission.Version, completedAt, _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            nothingPushedYet = false;
+        }
 
         var record = await _store.GetVideoVersionAsync(submission.VideoId, submission.Version, CancellationToken.None).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"video {submission.VideoId} version {submission.Version} vanished from the store");

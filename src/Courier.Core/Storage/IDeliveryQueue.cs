@@ -80,6 +80,15 @@ public interface IDeliveryQueue
     Task<SubmitResult?> RemoveAsync(string videoId, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Claims for <paramref name="nodeId"/>, each under a fresh lease token, the <c>queued</c> deliveries of
+    /// <paramref name="videoId"/> version <paramref name="version"/> to <paramref name="targets"/> that are due at
+    /// <paramref name="now"/> and that the claim rules allow (see <see cref="ClaimDueAsync"/>), and records the node's
+    /// heartbeat, in one transaction. The synchronous path calls it once a version's pushes are delivered, to run at once
+    /// the removals of the renditions the version dropped, which the claim rules held until then.
+    /// </summary>
+    Task<IReadOnlyList<ClaimedDelivery>> ClaimVersionAsync(string videoId, int version, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records the files a push put at its target and verified (upsert by key), while the delivery is still <c>in_flight</c>
     /// under <paramref name="leaseToken"/>. Returns false when refused (the lease was lost or the delivery superseded).
     /// </summary>

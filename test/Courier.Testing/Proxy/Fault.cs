@@ -30,6 +30,9 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
     /// <summary>Acknowledge a DELETE with 204 but forward nothing: the target keeps serving the object.</summary>
     public static Fault AckWithoutDeleting() => new(FaultKind.AckWithoutDeleting, 204);
 
+    /// <summary>Reads the body at <paramref name="bytesPerSecond"/> at most, then forwards it untouched.</summary>
+    public static Fault Throttle(long bytesPerSecond) => new(FaultKind.Throttle, Bytes: bytesPerSecond);
+
     /// <summary>A short label for logs and assertions: <c>status_503</c>, <c>reset</c>, <c>flip_byte</c>.</summary>
     public string Label => Kind switch
     {
@@ -43,6 +46,7 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
         FaultKind.OkWithoutStoring => "ok_without_storing",
         FaultKind.TruncateResponse => "truncate_response",
         FaultKind.AckWithoutDeleting => "ack_without_deleting",
+        FaultKind.Throttle => "throttle",
         _ => Kind.ToString(),
     };
 

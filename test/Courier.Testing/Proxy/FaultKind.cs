@@ -32,4 +32,7 @@ public enum FaultKind
 
     /// <summary>Answer 204 No Content without forwarding (for a DELETE: acknowledged, but the object is still there and served).</summary>
     AckWithoutDeleting,
+
+    /// <summary>Read the body no faster than <see cref="Fault.Bytes"/> bytes a second, then forward it: a slow link, a push that stays mid-upload.</summary>
+    Throttle,
 }

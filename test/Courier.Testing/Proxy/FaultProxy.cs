@@ -18,6 +18,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private const long MaxBody = 512L * 1024 * 1024;
     private readonly Uri _upstream;
     private readonly ConcurrentQueue<ProxyExchange> _exchanges = new();
+    private readonly ConcurrentDictionary<int, ProxyExchange> _inProgress = new();
     private readonly ConcurrentDictionary<Socket, byte> _clients = new();
     private readonly ConcurrentDictionary<Task, byte> _handlers = new();
     private readonly List<FaultRule> _rules = [];
@@ -50,6 +51,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Every request seen so far, in the order they were answered (or given up on).</summary>
     public IReadOnlyList<ProxyExchange> Exchanges => _exchanges.ToArray();
+
+    /// <summary>The requests whose head was read and whose exchange has not ended yet (a body still arriving, an answer pending).</summary>
+    public IReadOnlyList<ProxyExchange> InProgress => _inProgress.Values.OrderBy(e => e.Index).ToArray();
 
     /// <summary>How many requests the proxy has seen.</summary>
     public int RequestCount => Volatile.Read(ref _requests);
@@ -206,6 +210,7 @@ public sealed class FaultProxy : IAsyncDisposable
         long bodyRead = 0;
         int? status = null;
         var recorded = false;
+        var startedAt = TimeProvider.System.GetUtcNow();
         try
         {
             head = await RequestHead.ReadAsync(reader, cancellationToken).ConfigureAwait(false);
@@ -215,11 +220,13 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             index = Interlocked.Increment(ref _requests) - 1;
+            startedAt = TimeProvider.System.GetUtcNow();
             fault = Decide(index, head);
+            _inProgress[index] = new ProxyExchange(index, head.Method, head.Target, 0, fault, null, head.Headers) { StartedAt = startedAt };
             if (fault.Kind == FaultKind.Reset)
             {
                 // Recorded before the reset, so a client that sees its connection drop also sees the exchange.
-                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers));
+                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers) { StartedAt = startedAt, EndedAt = TimeProvider.System.GetUtcNow() });
                 recorded = true;
                 Abort(socket);
                 return;
@@ -230,7 +237,8 @@ public sealed class FaultProxy : IAsyncDisposable
                 await stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
             }
 
-            using var body = new MemoryStream();
+            using var buffer = new MemoryStream();
+            await using Stream body = fault.Kind == FaultKind.Throttle ? new ThrottledStream(buffer, fault.Bytes ?? long.MaxValue) : buffer;
             var declared = head.Header("Content-Length") is { } length ? long.Parse(length, System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
             var chunked = head.Header("Transfer-Encoding")?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true;
             if (fault.Kind == FaultKind.StallMidBody)
@@ -280,7 +288,7 @@ public sealed class FaultProxy : IAsyncDisposable
                     return;
             }
 
-            var bytes = body.ToArray();
+            var bytes = buffer.ToArray();
             if (fault.Kind == FaultKind.TruncateBody)
             {
                 bytes = bytes[..(int)Math.Min(bytes.Length, fault.Bytes ?? (bytes.Length / 2))];
@@ -316,8 +324,10 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             if (head is not null && index >= 0 && !recorded)
             {
-                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers));
+                _exchanges.Enqueue(new ProxyExchange(index, head.Method, head.Target, bodyRead, fault, status, head.Headers) { StartedAt = startedAt, EndedAt = TimeProvider.System.GetUtcNow() });
             }
+
+            _inProgress.TryRemove(index, out _);
 
             _clients.TryRemove(socket, out _);
             socket.Dispose();

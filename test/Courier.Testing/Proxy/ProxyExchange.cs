@@ -8,4 +8,14 @@ namespace Courier.Testing.Proxy;
 /// <param name="Fault">The fault injected (<see cref="Fault.Pass"/> when forwarded untouched).</param>
 /// <param name="Status">The status the client was answered, or null when it got none (reset, hang, stall).</param>
 /// <param name="Headers">The request headers as the client sent them.</param>
-public sealed record ProxyExchange(int Index, string Method, string Target, long BodyBytesRead, Fault Fault, int? Status, IReadOnlyList<KeyValuePair<string, string>> Headers);
+public sealed record ProxyExchange(int Index, string Method, string Target, long BodyBytesRead, Fault Fault, int? Status, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    /// <summary>When the proxy had read the request head (wall clock).</summary>
+    public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>When the exchange ended: the answer was sent, or the proxy gave up on it (wall clock).</summary>
+    public DateTimeOffset EndedAt { get; init; }
+
+    /// <summary>A request header as the client sent it, or null.</summary>
+    public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+}
