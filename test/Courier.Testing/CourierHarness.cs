@@ -12,17 +12,18 @@ using Microsoft.Extensions.Time.Testing;
 namespace Courier.Testing;
 
 /// <summary>
-/// Courier's core composed exactly as the CLI and server compose it (<c>OpenCourierAsync</c>), on a temp SQLite file and a
+/// Courier's core composed and opened exactly as the CLI and server open it (<c>OpenCourierAsync</c>: this node's session
+/// heartbeats while the harness lives and releases what it holds when disposed), on a temp SQLite file and a
 /// temp source root, with the settings a test gives: real store, real targets. The clock is the real one (with short retry
 /// delays, so the hang and stall faults meet the real stall watchdog), or a <see cref="FakeTimeProvider"/> when a test
 /// wants backoff and leases without waiting.
 /// </summary>
 public sealed class CourierHarness : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
+    private readonly CourierNode _services;
     private readonly TimeProvider _time;
 
-    private CourierHarness(TempDirectory directory, ServiceProvider services, CapturedLogs logs, TimeProvider time)
+    private CourierHarness(TempDirectory directory, CourierNode services, CapturedLogs logs, TimeProvider time)
     {
         Directory = directory;
         _services = services;
@@ -39,6 +40,9 @@ public sealed class CourierHarness : IAsyncDisposable
     public CapturedLogs Logs { get; }
 
     public IServiceProvider Services => _services;
+
+    /// <summary>This node's session, started when the harness was.</summary>
+    public NodeSession Session => _services.Session;
 
     public Distributor Distributor => _services.GetRequiredService<Distributor>();
 

@@ -63,20 +63,10 @@ internal static class DistributeCommand
             throw new BadInputException(e.Field, ForCommandLine(e, renditions, host.Get<Core.Sources.SourceResolver>().SourceRoot));
         }
 
-        // The submission is durable and claimed by this node: its session keeps the heartbeat fresh while pushing, so the
-        // work is never taken over while it moves, and is taken over if this process dies.
-        var session = host.Get<NodeSession>();
-        await session.StartAsync(CancellationToken.None).ConfigureAwait(false);
-        DistributionReport report;
+        // The submission is durable and claimed by this node: the host's session keeps the heartbeat fresh while pushing, so
+        // the work is never taken over while it moves, and is taken over if this process dies.
         var terminal = Terminal.Create();
-        try
-        {
-            report = await PushAsync(distributor, submission, terminal, json, host, signals.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        var report = await PushAsync(distributor, submission, terminal, json, host, signals.Token).ConfigureAwait(false);
 
         if (json)
         {

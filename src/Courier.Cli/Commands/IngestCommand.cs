@@ -67,10 +67,8 @@ internal static class IngestCommand
             throw new BadInputException(e.Field, ForCommandLine(e, sourceRoot));
         }
 
-        // Each rendition's submission is durable and claimed by this node: its session keeps the heartbeat fresh while
-        // pushing, so the work is taken over if this process dies.
-        var session = host.Get<NodeSession>();
-        await session.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        // Each rendition's submission is durable and claimed by this node: the host's session keeps the heartbeat fresh
+        // while pushing, so the work is taken over if this process dies.
         var terminal = Terminal.Create();
         IngestReport report;
         try
@@ -80,10 +78,6 @@ internal static class IngestCommand
         catch (BadInputException e)
         {
             throw new BadInputException(e.Field, ForCommandLine(e, sourceRoot));
-        }
-        finally
-        {
-            await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         if (json)

@@ -60,19 +60,9 @@ internal static class RemoveCommand
             throw new BadInputException("ID", $"no such video '{Names.Printable(videoId)}'");
         }
 
-        // Durable and claimed by this node: its session keeps the heartbeat fresh while removing; if this process dies,
-        // `courier serve` takes the removals over.
-        var session = host.Get<NodeSession>();
-        await session.StartAsync(CancellationToken.None).ConfigureAwait(false);
-        DistributionReport report;
-        try
-        {
-            report = await distributor.PushAsync(removal, json ? null : new PlainProgressObserver(Console.Out), signals.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        // Durable and claimed by this node: the host's session keeps the heartbeat fresh while removing; if this process
+        // dies, `courier serve` takes the removals over.
+        var report = await distributor.PushAsync(removal, json ? null : new PlainProgressObserver(Console.Out), signals.Token).ConfigureAwait(false);
 
         if (json)
         {
