@@ -30,6 +30,9 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
     /// <summary>Acknowledge a DELETE with 204 but forward nothing: the target keeps serving the object.</summary>
     public static Fault AckWithoutDeleting() => new(FaultKind.AckWithoutDeleting, 204);
 
+    /// <summary>Forward, and make the answer's <c>ETag</c> opaque (not the content's MD5); for S3 <c>HEAD</c>s.</summary>
+    public static Fault OpaqueETag() => new(FaultKind.OpaqueETag);
+
     /// <summary>A short label for logs and assertions: <c>status_503</c>, <c>reset</c>, <c>flip_byte</c>.</summary>
     public string Label => Kind switch
     {
@@ -43,6 +46,7 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
         FaultKind.OkWithoutStoring => "ok_without_storing",
         FaultKind.TruncateResponse => "truncate_response",
         FaultKind.AckWithoutDeleting => "ack_without_deleting",
+        FaultKind.OpaqueETag => "opaque_etag",
         _ => Kind.ToString(),
     };
 

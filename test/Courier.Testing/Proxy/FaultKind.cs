@@ -32,4 +32,10 @@ public enum FaultKind
 
     /// <summary>Answer 204 No Content without forwarding (for a DELETE: acknowledged, but the object is still there and served).</summary>
     AckWithoutDeleting,
+
+    /// <summary>
+    /// Forward, then answer with the <c>ETag</c> header's 32 hex digits replaced by 32 letters that are not hex (same
+    /// length), as S3 servers with SSE-KMS or some gateways answer: an ETag that proves nothing about the content.
+    /// </summary>
+    OpaqueETag,
 }

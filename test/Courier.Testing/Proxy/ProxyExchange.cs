@@ -8,4 +8,8 @@ namespace Courier.Testing.Proxy;
 /// <param name="Fault">The fault injected (<see cref="Fault.Pass"/> when forwarded untouched).</param>
 /// <param name="Status">The status the client was answered, or null when it got none (reset, hang, stall).</param>
 /// <param name="Headers">The request headers as the client sent them.</param>
-public sealed record ProxyExchange(int Index, string Method, string Target, long BodyBytesRead, Fault Fault, int? Status, IReadOnlyList<KeyValuePair<string, string>> Headers);
+public sealed record ProxyExchange(int Index, string Method, string Target, long BodyBytesRead, Fault Fault, int? Status, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    /// <summary>The value of the request header <paramref name="name"/> (case-insensitive), or null.</summary>
+    public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+}
