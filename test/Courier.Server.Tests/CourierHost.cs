@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -232,10 +231,4 @@ internal static class Json
             throw new InvalidOperationException($"not JSON ({(int)response.StatusCode}): {text}", e);
         }
     }
-}
-
-/// <summary>The token of the running test.</summary>
-internal static class TestToken
-{
-    public static CancellationToken Ct => TestContext.Current.CancellationToken;
 }

@@ -7,8 +7,6 @@ namespace Courier.Reliability.Tests.Faults;
 /// <summary>Faults of the machine rather than the network: a full disk at a filesystem target, a source file deleted after submit.</summary>
 public sealed class FileSystemFaultTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_full_disk_at_a_filesystem_target_queues_with_disk_full_and_delivers_once_space_is_freed()
     {

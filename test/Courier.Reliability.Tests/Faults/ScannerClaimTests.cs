@@ -7,8 +7,6 @@ namespace Courier.Reliability.Tests.Faults;
 /// <summary>The scanner claims only what it can start: the rest of the queue stays <c>queued</c>, for other nodes.</summary>
 public sealed class ScannerClaimTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_scan_claims_only_as_many_deliveries_as_it_has_free_workers_and_leaves_the_rest_to_other_nodes()
     {

@@ -13,8 +13,6 @@ namespace Courier.Reliability.Tests.Faults;
 /// </summary>
 public sealed class SqliteLockTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Distribution_waits_for_a_database_held_exclusively_elsewhere_and_then_completes()
     {

@@ -9,8 +9,6 @@ namespace Courier.Reliability.Tests.Faults;
 /// </summary>
 public sealed class UnknownTargetTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_scan_on_a_node_without_the_target_leaves_its_deliveries_queued_unattempted_for_a_node_that_has_it()
     {
