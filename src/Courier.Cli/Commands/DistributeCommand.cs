@@ -31,18 +31,13 @@ internal static class DistributeCommand
             targets,
             json,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(
-                result.GetValue(common.Config),
-                verbose,
-                result.GetRequiredValue(video),
-                result.GetValue(renditions) ?? [],
-                result.GetValue(targets) ?? [],
-                result.GetValue(json)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(
+            config,
+            verbose,
+            result.GetRequiredValue(video),
+            result.GetValue(renditions) ?? [],
+            result.GetValue(targets) ?? [],
+            result.GetValue(json)));
         return command;
     }
 

@@ -34,19 +34,14 @@ internal static class IngestCommand
             targets,
             json,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(
-                result.GetValue(common.Config),
-                verbose,
-                result.GetRequiredValue(source),
-                result.GetRequiredValue(video),
-                result.GetValue(ladder),
-                result.GetValue(targets) ?? [],
-                result.GetValue(json)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(
+            config,
+            verbose,
+            result.GetRequiredValue(source),
+            result.GetRequiredValue(video),
+            result.GetValue(ladder),
+            result.GetValue(targets) ?? [],
+            result.GetValue(json)));
         return command;
     }
 
