@@ -10,8 +10,6 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
     private FaultProxy _proxy = null!;
     private string _bucket = null!;
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     public async ValueTask InitializeAsync()
     {
         _proxy = S3TestServer.StartProxy();
@@ -35,16 +33,16 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         var large = _files.Random("1080p.mp4", 11L << 20, seed: 2);
         using var target = Target(o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; });
 
-        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", small, 100_000, "video/mp4"), Token);
-        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", large, 11L << 20, "video/mp4"), Token);
+        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", small, 100_000, "video/mp4"), Ct);
+        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", large, 11L << 20, "video/mp4"), Ct);
 
         var bodies = _proxy.Requests.Where(r => r.StartsWith("PUT /" + _bucket + "/movie-42/", StringComparison.Ordinal)).ToList();
         bodies.Count.ShouldBe(1 + 3, "one PUT and three parts");
         bodies.ShouldAllBe(r => r.Contains("\r\nContent-MD5: ", StringComparison.OrdinalIgnoreCase));
         bodies.ShouldAllBe(r => !r.Contains("aws-chunked", StringComparison.OrdinalIgnoreCase));
         bodies.ShouldAllBe(r => !r.Contains("STREAMING-", StringComparison.Ordinal));
-        (await S3TestServer.ReadAsync(_bucket, "movie-42/360p/360p.mp4")).ShouldBe(await File.ReadAllBytesAsync(small, Token));
-        (await S3TestServer.ReadAsync(_bucket, "movie-42/1080p/1080p.mp4")).ShouldBe(await File.ReadAllBytesAsync(large, Token));
+        (await S3TestServer.ReadAsync(_bucket, "movie-42/360p/360p.mp4")).ShouldBe(await File.ReadAllBytesAsync(small, Ct));
+        (await S3TestServer.ReadAsync(_bucket, "movie-42/1080p/1080p.mp4")).ShouldBe(await File.ReadAllBytesAsync(large, Ct));
     }
 
     [Fact]
@@ -55,7 +53,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         using var target = Target();
         _proxy.Inject(Fault.FlipByte()).OnMethod("PUT").OnPath($"^/{_bucket}/movie-42/");
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 100_000, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 100_000, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(ErrorKinds.Checksum);
@@ -69,7 +67,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         using var target = Target(o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; o.PartConcurrency = 1; });
         _proxy.Inject(Fault.FlipByte()).OnPath("partNumber=2&");
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, 11L << 20, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, 11L << 20, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(ErrorKinds.Checksum);
@@ -86,7 +84,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         using var target = Target(o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; });
         _proxy.Inject(Fault.Reset()).OnPath("partNumber=3&");
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, 16L << 20, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, 16L << 20, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeTrue($"{e.Kind}: {e.Message}");
         var abort = _proxy.Requests.SingleOrDefault(r => r.StartsWith("DELETE /" + _bucket + "/movie-42/1080p/1080p.mp4?uploadId=", StringComparison.Ordinal));
@@ -100,7 +98,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
     {
         var source = _files.Random("1080p.mp4", 30L << 20);
         using var target = Target(o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; o.PartConcurrency = 2; });
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var meter = new Courier.Target.Compliance.ActivityMeter(10L << 20, cancel.Cancel);
 
         await Should.ThrowAsync<OperationCanceledException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, 30L << 20, "video/mp4", meter), cancel.Token));
@@ -116,12 +114,12 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         var large = _files.Random("1080p.mp4", 9L << 20, seed: 2);
         using var target = Target(o => { o.StorageClass = "STANDARD_IA"; o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; });
 
-        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", small, 1_000, "video/mp4"), Token);
-        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", large, 9L << 20, "video/mp4"), Token);
+        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", small, 1_000, "video/mp4"), Ct);
+        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", large, 9L << 20, "video/mp4"), Ct);
 
         _proxy.Requests.Single(r => r.StartsWith($"PUT /{_bucket}/movie-42/360p/360p.mp4 ", StringComparison.Ordinal)).ShouldContain("x-amz-storage-class: STANDARD_IA", Case.Insensitive);
         _proxy.Requests.Single(r => r.StartsWith($"POST /{_bucket}/movie-42/1080p/1080p.mp4?uploads", StringComparison.Ordinal)).ShouldContain("x-amz-storage-class: STANDARD_IA", Case.Insensitive);
-        (await S3TestServer.ReadAsync(_bucket, "movie-42/1080p/1080p.mp4")).ShouldBe(await File.ReadAllBytesAsync(large, Token));
+        (await S3TestServer.ReadAsync(_bucket, "movie-42/1080p/1080p.mp4")).ShouldBe(await File.ReadAllBytesAsync(large, Ct));
     }
 
     [Fact]
@@ -131,7 +129,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         var source = _files.Random("360p.mp4", 200_000);
         using var target = Target();
 
-        var result = await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Token);
+        var result = await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Ct);
 
         result.Sha256.ShouldBe(TempFiles.Sha256Of(source));
         _proxy.Requests.ShouldContain(r => r.StartsWith($"GET /{_bucket}/movie-42/360p/360p.mp4 ", StringComparison.Ordinal), "the object is read back");
@@ -145,7 +143,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         using var target = Target();
         _proxy.Inject(Fault.FlipByte()).OnMethod("PUT").OnPath($"^/{_bucket}/movie-42/");
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(ErrorKinds.Checksum);
@@ -159,7 +157,7 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
         var source = _files.Random("360p.mp4", 200_000);
         using var target = Target(verify: VerifyMode.Size);
 
-        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Token);
+        await target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 200_000, "video/mp4"), Ct);
 
         _proxy.Requests.ShouldNotContain(r => r.StartsWith("GET ", StringComparison.Ordinal));
         _proxy.Requests.ShouldContain(r => r.StartsWith($"HEAD /{_bucket}/movie-42/360p/360p.mp4 ", StringComparison.Ordinal));

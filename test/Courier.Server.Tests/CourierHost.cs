@@ -53,6 +53,12 @@ internal sealed class CourierHost : IAsyncDisposable
     /// <summary>The services of the running server.</summary>
     public IServiceProvider Provider => _kestrel?.Services ?? _factory!.Services;
 
+    /// <summary>The API key of <see cref="CreateWithApiKey"/>.</summary>
+    public const string ApiKey = "s3cret-api-key-0123456789";
+
+    /// <summary>A host whose API wants <see cref="ApiKey"/> for every mutation.</summary>
+    public static CourierHost CreateWithApiKey() => Create(settings: new Dictionary<string, string?> { ["Api:ApiKey"] = ApiKey });
+
     /// <summary>
     /// A host with the filesystem targets <c>{Tag}-a</c> and <c>{Tag}-b</c>, and with <paramref name="withDownTarget"/>
     /// an http target <c>{Tag}-down</c> on a closed port. <paramref name="settings"/> are <c>Courier:</c>-relative overrides.

@@ -70,6 +70,36 @@ public sealed class CourierHarness : IAsyncDisposable
         ["Courier:Scan:BatchSize"] = "100",
     };
 
+    /// <summary><see cref="FastSettings"/> with one filesystem target, <c>archive</c>, at <c>targets/archive</c> in the harness directory.</summary>
+    public static Dictionary<string, string?> FastSettingsWithArchive()
+    {
+        var settings = FastSettings();
+        settings["Courier:Targets:archive:Kind"] = "filesystem";
+        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        return settings;
+    }
+
+    /// <summary><see cref="FastSettings"/> with one http target, <c>cdn</c>, at <paramref name="baseUrl"/>.</summary>
+    public static Dictionary<string, string?> FastSettingsWithCdn(Uri baseUrl)
+    {
+        var settings = FastSettings();
+        settings["Courier:Targets:cdn:Kind"] = "http";
+        settings["Courier:Targets:cdn:BaseUrl"] = baseUrl.AbsoluteUri;
+        return settings;
+    }
+
+    /// <summary>
+    /// Puts a file where the filesystem target <c>archive</c> needs the directory <paramref name="relative"/>, so its pushes
+    /// there fail (transient) until <see cref="File.Delete"/> takes the returned path away.
+    /// </summary>
+    public async Task<string> BlockArchiveAsync(string relative)
+    {
+        var blocker = Directory.Combine("targets/archive", relative);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        await File.WriteAllTextAsync(blocker, "a file where the target needs a directory", Ct);
+        return blocker;
+    }
+
     /// <summary>Starts Courier on the real clock with <paramref name="settings"/> (full keys: <c>Courier:Retry:MaxAttempts</c>).</summary>
     public static Task<CourierHarness> StartAsync(IDictionary<string, string?> settings) => ComposeAsync(_ => settings, TimeProvider.System);
 

@@ -12,9 +12,7 @@ public sealed class ScannerClaimTests
     {
         var prefix = $"claim-{Guid.NewGuid():N}";
         await using var proxy = FaultProxy.Start(TestEnvironment.WebDavUrl);
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:cdn:Kind"] = "http";
-        settings["Courier:Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").AbsoluteUri;
+        var settings = CourierHarness.FastSettingsWithCdn(new Uri(proxy.Url, prefix + "/"));
         settings["Courier:Distribution:MaxConcurrency"] = "2";
         settings["Courier:Distribution:StallTimeout"] = "00:00:05";
         settings["Courier:Retry:MaxAttempts"] = "10";
