@@ -63,7 +63,7 @@ internal sealed class DistributeBenchmark : IBenchmark
         }
     }
 
-    private static Task<ServiceProvider> ComposeAsync(string root, string media, string baseUrl, CancellationToken cancellationToken)
+    private static Task<CourierNode> ComposeAsync(string root, string media, string baseUrl, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string?>
         {

@@ -144,7 +144,7 @@ internal sealed class PackageBenchmark : IBenchmark
         return files;
     }
 
-    private static Task<ServiceProvider> ComposeAsync(string root, string media, Uri baseUrl, CancellationToken cancellationToken)
+    private static Task<CourierNode> ComposeAsync(string root, string media, Uri baseUrl, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string?>
         {

@@ -62,7 +62,7 @@ internal sealed class ResubmitBenchmark : IBenchmark
         }
     }
 
-    private static Task<ServiceProvider> ComposeAsync(string root, string media, CancellationToken cancellationToken)
+    private static Task<CourierNode> ComposeAsync(string root, string media, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string?>
         {

@@ -6,27 +6,28 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Cli;
 
 /// <summary>
-/// The composition of one CLI verb: the configuration, the one <c>AddCourier</c> composition, the targets checked and the
-/// store migrated. Anything wrong with the configuration is <see cref="Core.Domain.BadInputException"/>, before any work.
+/// The composition of one CLI verb: the configuration and the one <c>OpenCourierAsync</c> (targets checked, store migrated,
+/// this node's session started; disposing releases what the verb still holds). Anything wrong with the configuration is
+/// <see cref="Core.Domain.BadInputException"/>, before any work.
 /// </summary>
 internal sealed class CliHost : IAsyncDisposable
 {
-    private readonly ServiceProvider _provider;
+    private readonly CourierNode _node;
 
-    private CliHost(CourierConfiguration configuration, ServiceProvider provider, CompactLoggerProvider logs)
+    private CliHost(CourierConfiguration configuration, CourierNode node, CompactLoggerProvider logs)
     {
         Configuration = configuration;
-        _provider = provider;
+        _node = node;
         Logs = logs;
     }
 
     public CourierConfiguration Configuration { get; }
 
-    public IServiceProvider Services => _provider;
+    public IServiceProvider Services => _node;
 
     public CompactLoggerProvider Logs { get; }
 
-    /// <summary>Loads the configuration, composes Courier, checks the targets and migrates the store.</summary>
+    /// <summary>Loads the configuration and opens Courier as a node: targets checked, store migrated, session started.</summary>
     public static async Task<CliHost> OpenAsync(string? configPath, bool verbose, CancellationToken cancellationToken)
     {
         var configuration = CourierConfiguration.Load(configPath);
@@ -38,16 +39,17 @@ internal sealed class CliHost : IAsyncDisposable
             builder.AddProvider(logs);
             builder.SetMinimumLevel(logs.MinimumLevel);
         });
-        var provider = await services.OpenCourierAsync(configuration, cancellationToken).ConfigureAwait(false);
-        return new CliHost(configuration, provider, logs);
+        var node = await services.OpenCourierAsync(configuration, cancellationToken).ConfigureAwait(false);
+        return new CliHost(configuration, node, logs);
     }
 
     public T Get<T>()
-        where T : notnull => _provider.GetRequiredService<T>();
+        where T : notnull => _node.GetRequiredService<T>();
 
+    /// <summary>Stops this node's session (releasing what it still holds to the queue, unattempted), then the services.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _provider.DisposeAsync().ConfigureAwait(false);
+        await _node.DisposeAsync().ConfigureAwait(false);
         Logs.Dispose();
     }
 }

@@ -23,6 +23,21 @@ internal sealed class CommonOptions
         command.Options.Add(Verbose);
     }
 
+    /// <summary>
+    /// Adds the options to <paramref name="command"/> and makes <paramref name="run"/> its action, given the parse result,
+    /// <c>--config</c>, <c>--verbose</c> and the cancellation token, behind <see cref="Failures.GuardAsync"/> (a bad input
+    /// is exit 2 with one line, anything unexpected exit 1): one way for every verb to start.
+    /// </summary>
+    public void SetAction(Command command, Func<ParseResult, string?, bool, CancellationToken, Task<int>> run)
+    {
+        AddTo(command);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var verbose = result.GetValue(Verbose);
+            return Failures.GuardAsync(verbose, () => run(result, result.GetValue(Config), verbose, cancellationToken));
+        });
+    }
+
     /// <summary>A <c>--json</c> option: print the API's JSON shape instead of tables.</summary>
     public static Option<bool> Json(string what) => new("--json")
     {

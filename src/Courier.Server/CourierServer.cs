@@ -194,17 +194,18 @@ public static class CourierServer
     }
 
     /// <summary>
-    /// Migrates the store, then runs this node's <see cref="NodeSession"/> while the server runs. Started first and stopped
-    /// last, so the release of what this node still holds comes after every loop and push has stopped.
+    /// Opens this node (<see cref="CourierServiceCollectionExtensions.OpenCourierAsync(IServiceProvider, CancellationToken)"/>:
+    /// targets checked, store migrated, <see cref="NodeSession"/> started) and stops its session when the server stops.
+    /// Started first and stopped last, so the release of what this node still holds comes after every loop and push has
+    /// stopped.
     /// </summary>
-    private sealed class NodeSessionService(IStoreMaintenance store, NodeSession session) : IHostedService
+    private sealed class NodeSessionService(IServiceProvider services) : IHostedService
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            await session.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
+        private NodeSession? _session;
 
-        public Task StopAsync(CancellationToken cancellationToken) => session.StopAsync(CancellationToken.None);
+        public async Task StartAsync(CancellationToken cancellationToken) =>
+            _session = await services.OpenCourierAsync(cancellationToken).ConfigureAwait(false);
+
+        public Task StopAsync(CancellationToken cancellationToken) => _session?.StopAsync(CancellationToken.None) ?? Task.CompletedTask;
     }
 }

@@ -13,8 +13,7 @@ public sealed class DistributeTests
     {
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("distribute");
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         sandbox.WriteConfig(new Dictionary<string, JsonObject>
         {
             ["archive"] = Sandbox.FileSystem("./targets/archive"),

@@ -16,8 +16,7 @@ public sealed class RecoveryTests
     {
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("down");
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
         sandbox.Environment["Courier__Retry__FirstDelay"] = "00:00:01";
         var source = sandbox.WriteMedia("movie-42/360p.mp4", 2_000_000);
@@ -72,8 +71,7 @@ public sealed class RecoveryTests
     {
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("kill9");
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         var source = sandbox.WriteMedia("big/1080p.mp4", 300L * 1024 * 1024);
         await using var proxy = new CountingProxy(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });
@@ -111,8 +109,7 @@ public sealed class RecoveryTests
     {
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("sigterm");
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         sandbox.WriteMedia("big/1080p.mp4", 64L * 1024 * 1024);
         await using var proxy = new CountingProxy(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http($"http://127.0.0.1:{proxy.Port}/{prefix}/") });
@@ -139,8 +136,7 @@ public sealed class RecoveryTests
     {
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("serveterm");
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         sandbox.WriteMedia("big/1080p.mp4", 64L * 1024 * 1024);
         sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
         sandbox.Environment["Courier__Retry__FirstDelay"] = "00:00:01";

@@ -25,8 +25,7 @@ public sealed class RemoveTests
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("remove");
         sandbox.UseStore(store);
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         sandbox.Environment["COURIER_TEST_S3_KEY"] = "S3RVER";
         sandbox.Environment["COURIER_TEST_S3_SECRET"] = "S3RVER";
         sandbox.WriteConfig(new Dictionary<string, JsonObject>
@@ -74,8 +73,7 @@ public sealed class RemoveTests
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("remove-down");
         sandbox.UseStore(store);
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         await using var proxy = FaultProxy.Start(webdav);
         sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
         sandbox.Environment["Courier__Retry__FirstDelay"] = "00:00:01";
@@ -117,8 +115,7 @@ public sealed class RemoveTests
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = new Sandbox("remove-kill9");
         sandbox.UseStore(store);
-        var prefix = $"cli-{sandbox.Id}";
-        var atNginx = sandbox.Shared(webdavRoot, prefix);
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
         await using var proxy = FaultProxy.Start(webdav);
         sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http(new Uri(proxy.Url, prefix + "/").ToString()) });
         WritePackage(sandbox, "movie-5");

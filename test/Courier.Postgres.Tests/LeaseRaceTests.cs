@@ -10,8 +10,6 @@ public sealed class LeaseRaceTests
 {
     private static readonly TimeSpan LeaseTimeout = TimeSpan.FromSeconds(2);
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Node_whose_lease_was_taken_over_is_refused_when_it_completes()
     {

@@ -11,8 +11,6 @@ namespace Courier.Postgres.Tests;
 /// <summary>Retention keeps the ledger bounded on the shared store, and the statistics whole.</summary>
 public sealed class LedgerRetentionTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Attempts_older_than_the_retention_are_folded_into_totals_and_deleted()
     {

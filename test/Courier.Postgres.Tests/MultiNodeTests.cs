@@ -18,8 +18,6 @@ public sealed class MultiNodeTests
     private static readonly TimeSpan LeaseTimeout = TimeSpan.FromSeconds(2);
     private static readonly string[] Renditions = ["360p", "720p", "1080p"];
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Three_nodes_finish_3000_deliveries_with_none_lost_none_pushed_at_once_none_completed_twice()
     {

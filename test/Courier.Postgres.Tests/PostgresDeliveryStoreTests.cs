@@ -9,8 +9,6 @@ namespace Courier.Postgres.Tests;
 /// <summary>What is particular to PostgreSQL; the behaviour every store shares is held by the compliance suite.</summary>
 public sealed class PostgresDeliveryStoreTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Nodes_starting_at_once_apply_each_migration_exactly_once()
     {

@@ -3,18 +3,17 @@ using Courier.Core.Distribution;
 using Courier.Core.Domain;
 using Courier.Core.Sources;
 using Courier.Core.Storage;
+using Courier.Testing.Proxy;
 
 namespace Courier.S3.Tests;
 
-/// <summary>A package (HLS) pushed by the core's <see cref="RenditionPusher"/> to a real S3 server, seen through a recording proxy.</summary>
+/// <summary>A package (HLS) pushed by the core's <see cref="RenditionPusher"/> to a real S3 server, seen through the fault proxy, which records every request.</summary>
 public sealed class S3PackageTests
 {
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Package_arrives_with_segments_first_playlists_last_and_a_second_push_sends_nothing()
     {
-        using var proxy = new FaultProxy(S3TestServer.Url);
+        await using var proxy = S3TestServer.StartProxy();
         using var files = new TempFiles();
         files.Text("movie-42/hls/master.m3u8", "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=5000000\nv/index.m3u8\n");
         files.Text("movie-42/hls/v/index.m3u8", "#EXTM3U\n" + string.Concat(Enumerable.Range(0, 8).Select(i => $"#EXTINF:2,\nseg_{i:000}.ts\n")) + "#EXT-X-ENDLIST\n");
@@ -24,13 +23,13 @@ public sealed class S3PackageTests
         }
 
         var bucket = await S3TestServer.NewBucketAsync();
-        using var target = S3TestServer.Target(bucket, o => o.Prefix = "origin", serviceUrl: proxy.Url);
+        using var target = S3TestServer.Target(bucket, o => o.Prefix = "origin", serviceUrl: S3TestServer.ProxyUrl(proxy));
         var content = new SourceResolver(files.Root).Resolve("1080p", "movie-42/hls/", "renditions[0].path");
         var delivery = new ClaimedDelivery(Guid.NewGuid(), "movie-42", 1, "1080p", "movie-42/hls/", RenditionKind.Package, content.Fingerprint, "cdn-south", 0, Guid.NewGuid(), DateTimeOffset.UnixEpoch);
         var pusher = new RenditionPusher(new RetryPolicy(new RetryOptions()), TimeProvider.System);
-        using var watchdog = new StallWatchdog(TimeProvider.System, TimeSpan.FromMinutes(1), Token);
+        using var watchdog = new StallWatchdog(TimeProvider.System, TimeSpan.FromMinutes(1), Ct);
 
-        var pushed = await pusher.PushAsync(target, delivery, content, nothingPushedYet: true, olderKeys: new HashSet<string>(), watchdog, Token);
+        var pushed = await pusher.PushAsync(target, delivery, content, nothingPushedYet: true, olderKeys: new HashSet<string>(), watchdog, Ct);
 
         var puts = PutPaths(proxy, bucket);
         puts.Count.ShouldBe(10);
@@ -39,14 +38,14 @@ public sealed class S3PackageTests
         puts[^1].ShouldBe("origin/movie-42/1080p/master.m3u8", "the master playlist goes last");
         foreach (var file in content.Files)
         {
-            (await S3TestServer.ReadAsync(bucket, "origin/movie-42/1080p/" + file.RelativePath)).ShouldBe(await File.ReadAllBytesAsync(file.FullPath, Token), file.RelativePath);
+            (await S3TestServer.ReadAsync(bucket, "origin/movie-42/1080p/" + file.RelativePath)).ShouldBe(await File.ReadAllBytesAsync(file.FullPath, Ct), file.RelativePath);
         }
 
         (await S3TestServer.HeadAsync(bucket, "origin/movie-42/1080p/master.m3u8"))!.Headers.ContentType.ShouldBe("application/vnd.apple.mpegurl");
         (await S3TestServer.HeadAsync(bucket, "origin/movie-42/1080p/v/seg_000.ts"))!.Headers.ContentType.ShouldBe("video/mp2t");
         pushed.BytesSent.ShouldBe(content.TotalBytes);
 
-        var again = await pusher.PushAsync(target, delivery, content, nothingPushedYet: false, olderKeys: new HashSet<string>(), watchdog, Token);
+        var again = await pusher.PushAsync(target, delivery, content, nothingPushedYet: false, olderKeys: new HashSet<string>(), watchdog, Ct);
 
         again.FilesSkipped.ShouldBe(10, "the target already holds every file with the same size and SHA-256");
         again.BytesSent.ShouldBe(0);

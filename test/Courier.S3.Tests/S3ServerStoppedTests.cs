@@ -9,8 +9,6 @@ namespace Courier.S3.Tests;
 /// <summary>An S3 server that goes away mid-upload: the attempt is transient (queued), and a later attempt delivers.</summary>
 public sealed class S3ServerStoppedTests
 {
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     [Theory]
     [InlineData(6L << 20)]
     [InlineData(60L << 20)]
@@ -23,7 +21,7 @@ public sealed class S3ServerStoppedTests
         using var target = S3TestServer.Target("vod", o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; o.PartConcurrency = 2; }, serviceUrl: server.Url);
         var meter = new ActivityMeter(size / 3, server.Kill);
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, size, "video/mp4", meter), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, size, "video/mp4", meter), Ct));
 
         meter.Fired.ShouldBeTrue("the server was stopped a third of the way through the upload");
         e.IsTransient.ShouldBeTrue($"a server that went away is transient, got {e.Kind}: {e.Message}");
@@ -32,7 +30,7 @@ public sealed class S3ServerStoppedTests
         decision.NextAttemptAt.ShouldNotBeNull();
 
         await server.RestartAsync();
-        var held = await target.StatAsync("movie-42/1080p/1080p.mp4", withChecksum: true, Token);
+        var held = await target.StatAsync("movie-42/1080p/1080p.mp4", withChecksum: true, Ct);
         if (held?.Sha256 is { } claimed)
         {
             // s3rver writes a single PUT in place, its metadata last: a torn object has no SHA-256 to claim, and one
@@ -40,7 +38,7 @@ public sealed class S3ServerStoppedTests
             TestData.Sha256(await S3TestServer.ReadAsync("vod", "movie-42/1080p/1080p.mp4", server.Url)).ShouldBe(claimed);
         }
 
-        var result = await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, size, "video/mp4"), Token);
+        var result = await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, size, "video/mp4"), Ct);
 
         result.ShouldBe(new PutResult(size, TempFiles.Sha256Of(source)));
         TestData.Sha256(await S3TestServer.ReadAsync("vod", "movie-42/1080p/1080p.mp4", server.Url)).ShouldBe(TempFiles.Sha256Of(source));

@@ -18,8 +18,6 @@ public sealed class S3TargetDeleteTests : IAsyncLifetime
     private S3Target _target = null!;
     private string _bucket = string.Empty;
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     public async ValueTask InitializeAsync()
     {
         TestEnvironment.Require("COURIER_TEST_S3_URL");
@@ -27,8 +25,8 @@ public sealed class S3TargetDeleteTests : IAsyncLifetime
         _proxy = RuleProxy.Start(new Uri(S3TestServer.Url), preserveHost: true);
         _target = S3TestServer.Target(_bucket, serviceUrl: _proxy.Url.AbsoluteUri);
         var source = Path.Combine(_sources.FullName, "index.m3u8");
-        await File.WriteAllTextAsync(source, "#EXTM3U\nseg_000.ts\n", Token);
-        await _target.PutAsync(new ObjectPut(Key, source, new FileInfo(source).Length, ContentTypes.For(Key), null), Token);
+        await File.WriteAllTextAsync(source, "#EXTM3U\nseg_000.ts\n", Ct);
+        await _target.PutAsync(new ObjectPut(Key, source, new FileInfo(source).Length, ContentTypes.For(Key), null), Ct);
     }
 
     public async ValueTask DisposeAsync()
@@ -43,7 +41,7 @@ public sealed class S3TargetDeleteTests : IAsyncLifetime
     {
         var rule = _proxy.Add(FaultRule.For(Fault.AckWithoutDeleting()).OnMethod("DELETE"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Ct));
 
         rule.Fired.ShouldBe(1, "the DELETE was acknowledged by the proxy");
         e.IsTransient.ShouldBeTrue("a later try may remove it");
@@ -52,19 +50,19 @@ public sealed class S3TargetDeleteTests : IAsyncLifetime
         (await S3TestServer.ReadOrNullAsync(_bucket, Key)).ShouldNotBeNull("the server still holds the object");
 
         _proxy.ClearRules();
-        await _target.DeleteAsync(Key, Token);
+        await _target.DeleteAsync(Key, Ct);
 
         (await S3TestServer.ReadOrNullAsync(_bucket, Key)).ShouldBeNull("the retried delete removed the object");
-        (await _target.ProveAbsentAsync(Key, Token)).ShouldBeTrue();
+        (await _target.ProveAbsentAsync(Key, Ct)).ShouldBeTrue();
     }
 
     [Fact]
     public async Task A_head_answered_403_proves_nothing_and_says_why()
     {
-        await _target.DeleteAsync(Key, Token);
+        await _target.DeleteAsync(Key, Ct);
         _proxy.Add(FaultRule.For(Fault.Status(403)).OnMethod("HEAD"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => _target.ProveAbsentAsync(Key, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => _target.ProveAbsentAsync(Key, Ct));
 
         e.IsTransient.ShouldBeFalse("a missing permission does not come back by waiting");
         e.Kind.ShouldBe(ErrorKinds.Auth);
@@ -78,7 +76,7 @@ public sealed class S3TargetDeleteTests : IAsyncLifetime
     {
         _proxy.Add(FaultRule.For(Fault.Status(403)).OnMethod("DELETE"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.Auth);

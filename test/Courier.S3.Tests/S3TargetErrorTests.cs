@@ -8,8 +8,6 @@ namespace Courier.S3.Tests;
 
 public sealed class S3TargetErrorTests
 {
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     private static RetryDecision DecisionFor(Exception e) =>
         new RetryPolicy(new RetryOptions()).Decide(1, Failure.From(e), DateTimeOffset.UnixEpoch);
 
@@ -23,7 +21,7 @@ public sealed class S3TargetErrorTests
         var bucket = await S3TestServer.NewBucketAsync();
         using var target = S3TestServer.Target(bucket, accessKey: "AKIAWRONGKEY0000TEST");
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.Auth);
@@ -50,7 +48,7 @@ public sealed class S3TargetErrorTests
         var bucket = await S3TestServer.NewBucketAsync();
         using var target = S3TestServer.Target(bucket);
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut(key, source, 10_000, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut(key, source, 10_000, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.BadKey);
@@ -68,14 +66,14 @@ public sealed class S3TargetErrorTests
         var source = files.Random("360p.mp4", 10_000);
         using var target = S3TestServer.Target("no-such-bucket-" + Guid.NewGuid().ToString("N")[..12]);
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.NotFound);
         e.Message.ShouldContain("NoSuchBucket");
         e.Message.ShouldContain("the bucket does not exist");
         DecisionFor(e).State.ShouldBe(DeliveryState.Dead);
-        var probe = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Token));
+        var probe = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Ct));
         probe.IsTransient.ShouldBeFalse();
     }
 
@@ -87,7 +85,7 @@ public sealed class S3TargetErrorTests
         using var target = S3TestServer.Target("no-such-bucket-" + Guid.NewGuid().ToString("N")[..12], o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; });
         var meter = new ActivityMeter();
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, 12L << 20, "video/mp4", meter), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, 12L << 20, "video/mp4", meter), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.NotFound);
@@ -101,7 +99,7 @@ public sealed class S3TargetErrorTests
         var source = files.Random("360p.mp4", 10_000);
         using var target = S3TestServer.Target("vod", serviceUrl: "http://127.0.0.1:9");
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(ErrorKinds.Connection);
@@ -114,7 +112,7 @@ public sealed class S3TargetErrorTests
         var bucket = await S3TestServer.NewBucketAsync();
         using var target = S3TestServer.Target(bucket);
 
-        var e = await Should.ThrowAsync<Courier.Core.Sources.SourceMissingException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", "/nonexistent/360p.mp4", 10, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<Courier.Core.Sources.SourceMissingException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", "/nonexistent/360p.mp4", 10, "video/mp4"), Ct));
 
         Failure.From(e).Kind.ShouldBe(ErrorKinds.SourceMissing);
     }

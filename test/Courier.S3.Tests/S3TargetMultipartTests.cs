@@ -6,8 +6,6 @@ namespace Courier.S3.Tests;
 
 public sealed class S3TargetMultipartTests
 {
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task File_of_200_MB_goes_multipart_and_reads_back_byte_identical()
     {
@@ -18,7 +16,7 @@ public sealed class S3TargetMultipartTests
         using var target = S3TestServer.Target(bucket);
         var meter = new ActivityMeter();
 
-        var result = await target.PutAsync(new ObjectPut("movie-42/2160p/2160p.mp4", source, Size, "video/mp4", meter), Token);
+        var result = await target.PutAsync(new ObjectPut("movie-42/2160p/2160p.mp4", source, Size, "video/mp4", meter), Ct);
 
         var stored = await S3TestServer.ReadAsync(bucket, "movie-42/2160p/2160p.mp4");
         stored.LongLength.ShouldBe(Size);
@@ -43,7 +41,7 @@ public sealed class S3TargetMultipartTests
         byte[]? midway = [1];
         var meter = new ActivityMeter(Size / 2, () => midway = S3TestServer.ReadOrNullAsync(bucket, "movie-42/1080p/1080p.mp4").GetAwaiter().GetResult());
 
-        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, Size, "video/mp4", meter), Token);
+        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, Size, "video/mp4", meter), Ct);
 
         meter.Fired.ShouldBeTrue();
         midway.ShouldBeNull("half-way through the parts, the final key must hold nothing");
@@ -59,11 +57,11 @@ public sealed class S3TargetMultipartTests
         var source = files.Random("new.mp4", Size, seed: 2);
         var bucket = await S3TestServer.NewBucketAsync();
         using var target = S3TestServer.Target(bucket, o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; o.PartConcurrency = 2; });
-        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", old, 100_000, "video/mp4"), Token);
+        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", old, 100_000, "video/mp4"), Ct);
         byte[]? midway = null;
         var meter = new ActivityMeter(Size / 2, () => midway = S3TestServer.ReadOrNullAsync(bucket, "movie-42/1080p/1080p.mp4").GetAwaiter().GetResult());
 
-        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, Size, "video/mp4", meter), Token);
+        await target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, Size, "video/mp4", meter), Ct);
 
         meter.Fired.ShouldBeTrue();
         midway.ShouldNotBeNull();

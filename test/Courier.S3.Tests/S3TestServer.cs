@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Courier.Core.Targets;
+using Courier.Testing.Proxy;
 
 namespace Courier.S3.Tests;
 
@@ -16,6 +17,15 @@ public static class S3TestServer
         Environment.GetEnvironmentVariable("COURIER_TEST_S3_URL") is { Length: > 0 } url
             ? url
             : throw new InvalidOperationException("COURIER_TEST_S3_URL is not set: run `.ci/services start` and `source .ci/work/env` before the S3 tests");
+
+    /// <summary>
+    /// Starts the fault proxy in front of the shared s3rver; the Host header is part of the signature, so it goes through as
+    /// sent. Give a target <see cref="ProxyUrl"/> as its service URL.
+    /// </summary>
+    public static FaultProxy StartProxy() => FaultProxy.Start(new Uri(Url), preserveHost: true);
+
+    /// <summary>The service URL of <paramref name="proxy"/>: <c>http://127.0.0.1:PORT</c>.</summary>
+    public static string ProxyUrl(FaultProxy proxy) => proxy.Url.AbsoluteUri.TrimEnd('/');
 
     /// <summary>A plain AWSSDK client for <paramref name="serviceUrl"/> (path style, us-east-1, the s3rver keys).</summary>
     public static AmazonS3Client RawClient(string? serviceUrl = null) =>

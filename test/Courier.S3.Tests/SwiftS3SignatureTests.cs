@@ -14,8 +14,6 @@ public sealed class SwiftS3SignatureTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_wrong_secret_key_is_refused_as_auth_dead_at_once_and_nothing_is_stored()
     {
@@ -24,14 +22,14 @@ public sealed class SwiftS3SignatureTests
         var prefix = "wrong-secret-" + Guid.NewGuid().ToString("N")[..8];
         using var target = SwiftS3.Target(prefix, secretKey: "not-the-secret");
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(new ObjectPut("movie-42/360p/360p.mp4", source, 10_000, "video/mp4"), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.Auth);
         e.Message.ShouldContain("SignatureDoesNotMatch");
         e.Message.ShouldNotContain("not-the-secret");
         new RetryPolicy(new RetryOptions()).Decide(1, Failure.From(e), DateTimeOffset.UnixEpoch).State.ShouldBe(DeliveryState.Dead);
-        (await SwiftS3.ReadAsync($"{prefix}/movie-42/360p/360p.mp4", Token)).ShouldBeNull();
+        (await SwiftS3.ReadAsync($"{prefix}/movie-42/360p/360p.mp4", Ct)).ShouldBeNull();
     }
 
     [Fact]
@@ -44,21 +42,21 @@ public sealed class SwiftS3SignatureTests
         var key = $"{prefix}/movie-42/1080p/1080p.mp4";
         using var target = SwiftS3.Target(prefix, o => { o.MultipartThreshold = 8L << 20; o.PartSize = 5L << 20; o.PartConcurrency = 1; });
         using var raw = SwiftS3.RawClient();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
         var push = target.PutAsync(new ObjectPut("movie-42/1080p/1080p.mp4", source, Size, "video/mp4"), cancel.Token);
         var upload = await UntilAsync("Courier to start a multipart upload", async () =>
-            (await raw.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = SwiftS3.Bucket, Prefix = prefix }, Token)).MultipartUploads?.FirstOrDefault());
+            (await raw.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = SwiftS3.Bucket, Prefix = prefix }, Ct)).MultipartUploads?.FirstOrDefault());
         await cancel.CancelAsync();
         await Should.ThrowAsync<Exception>(() => push);
 
         await UntilAsync("the upload to be aborted", async () =>
-            (await raw.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = SwiftS3.Bucket, Prefix = prefix }, Token)).MultipartUploads is not { Count: > 0 } ? "none" : null);
+            (await raw.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = SwiftS3.Bucket, Prefix = prefix }, Ct)).MultipartUploads is not { Count: > 0 } ? "none" : null);
         var part = await Should.ThrowAsync<AmazonS3Exception>(() => raw.UploadPartAsync(
             new UploadPartRequest { BucketName = SwiftS3.Bucket, Key = key, UploadId = upload.UploadId, PartNumber = 1, InputStream = new MemoryStream(new byte[1024]), UseChunkEncoding = false },
-            Token));
+            Ct));
         part.ErrorCode.ShouldBe("NoSuchUpload");
-        (await SwiftS3.ReadAsync(key, Token)).ShouldBeNull();
+        (await SwiftS3.ReadAsync(key, Ct)).ShouldBeNull();
     }
 
     [Fact]
@@ -72,13 +70,13 @@ public sealed class SwiftS3SignatureTests
 
         var refused = await Should.ThrowAsync<AmazonS3Exception>(() => raw.PutObjectAsync(
             new PutObjectRequest { BucketName = SwiftS3.Bucket, Key = key, InputStream = new MemoryStream(new byte[4096]), MD5Digest = wrongMd5, UseChunkEncoding = false },
-            Token));
+            Ct));
 
         refused.ErrorCode.ShouldBe("BadDigest");
         var classified = S3Errors.From("cdn-swift", $"PUT {key}", refused, []);
         classified.IsTransient.ShouldBeTrue();
         classified.Kind.ShouldBe(ErrorKinds.Checksum);
-        (await SwiftS3.ReadAsync(key, Token)).ShouldBeNull();
+        (await SwiftS3.ReadAsync(key, Ct)).ShouldBeNull();
     }
 
     private static async Task<T> UntilAsync<T>(string what, Func<Task<T?>> probe)
@@ -97,7 +95,7 @@ public sealed class SwiftS3SignatureTests
                 throw new TimeoutException($"gave up waiting for {what}");
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(5), Token);
+            await Task.Delay(TimeSpan.FromMilliseconds(5), Ct);
         }
     }
 }

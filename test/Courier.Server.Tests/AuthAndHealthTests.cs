@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 using System.Net.Http.Headers;
 using Courier.Core.Distribution;
@@ -10,12 +9,12 @@ namespace Courier.Server.Tests;
 
 public sealed class AuthAndHealthTests
 {
-    private const string Key = "s3cret-api-key-0123456789";
+    private const string Key = CourierHost.ApiKey;
 
     [Fact]
     public async Task Mutations_need_the_api_key_when_one_is_set_and_reads_stay_open()
     {
-        await using var host = CourierHost.Create(settings: new Dictionary<string, string?> { ["Api:ApiKey"] = Key });
+        await using var host = CourierHost.CreateWithApiKey();
         host.WriteSource("k/360p.mp4");
         using var client = host.CreateClient();
         var body = new { videoId = "k", renditions = new[] { new { name = "360p", path = "k/360p.mp4" } } };

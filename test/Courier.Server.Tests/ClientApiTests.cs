@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 using Courier.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +7,7 @@ namespace Courier.Server.Tests;
 /// <summary>The API through <see cref="CourierClient"/>, the way a .NET caller uses it: if the client and the server drift apart, these fail.</summary>
 public sealed class ClientApiTests
 {
-    private const string Key = "s3cret-api-key-0123456789";
+    private const string Key = CourierHost.ApiKey;
 
     private static readonly Dictionary<string, string?> DeadAtFirstFailure = new()
     {
@@ -73,7 +72,7 @@ public sealed class ClientApiTests
     [Fact]
     public async Task Problem_answers_become_typed_exceptions()
     {
-        await using var host = CourierHost.Create(settings: new Dictionary<string, string?> { ["Api:ApiKey"] = Key });
+        await using var host = CourierHost.CreateWithApiKey();
         host.WriteSource("c2/360p.mp4");
         var client = Client(host);
         var anonymous = Client(host, key: null);
@@ -112,7 +111,7 @@ public sealed class ClientApiTests
     [Fact]
     public async Task AddCourierClient_registers_a_typed_client_with_the_key()
     {
-        await using var host = CourierHost.Create(settings: new Dictionary<string, string?> { ["Api:ApiKey"] = Key });
+        await using var host = CourierHost.CreateWithApiKey();
         var address = await host.StartKestrelAsync();
         host.WriteSource("c3/360p.mp4");
         var services = new ServiceCollection();

@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -53,6 +52,12 @@ internal sealed class CourierHost : IAsyncDisposable
 
     /// <summary>The services of the running server.</summary>
     public IServiceProvider Provider => _kestrel?.Services ?? _factory!.Services;
+
+    /// <summary>The API key of <see cref="CreateWithApiKey"/>.</summary>
+    public const string ApiKey = "s3cret-api-key-0123456789";
+
+    /// <summary>A host whose API wants <see cref="ApiKey"/> for every mutation.</summary>
+    public static CourierHost CreateWithApiKey() => Create(settings: new Dictionary<string, string?> { ["Api:ApiKey"] = ApiKey });
 
     /// <summary>
     /// A host with the filesystem targets <c>{Tag}-a</c> and <c>{Tag}-b</c>, and with <paramref name="withDownTarget"/>
@@ -232,10 +237,4 @@ internal static class Json
             throw new InvalidOperationException($"not JSON ({(int)response.StatusCode}): {text}", e);
         }
     }
-}
-
-/// <summary>The token of the running test.</summary>
-internal static class TestToken
-{
-    public static CancellationToken Ct => TestContext.Current.CancellationToken;
 }

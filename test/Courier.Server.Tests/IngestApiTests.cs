@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 using Courier.Client;
 
@@ -7,7 +6,7 @@ namespace Courier.Server.Tests;
 /// <summary><c>POST /api/ingest</c> with the real ffmpeg, through the raw API and through <see cref="CourierClient"/>.</summary>
 public sealed class IngestApiTests
 {
-    private const string Key = "s3cret-api-key-0123456789";
+    private const string Key = CourierHost.ApiKey;
 
     private static readonly Dictionary<string, string?> Settings = new() { ["Api:ApiKey"] = Key, ["Ingest:Ffmpeg:Preset"] = "ultrafast" };
 

@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,12 +8,12 @@ namespace Courier.Server.Tests;
 
 public sealed class OpenApiDocumentTests
 {
-    private const string Key = "s3cret-api-key-0123456789";
+    private const string Key = CourierHost.ApiKey;
 
     [Fact]
     public async Task The_document_is_valid_OpenAPI_3_and_describes_every_api_route()
     {
-        await using var host = CourierHost.Create(settings: new Dictionary<string, string?> { ["Api:ApiKey"] = Key });
+        await using var host = CourierHost.CreateWithApiKey();
         using var client = host.CreateClient();
 
         // Open without the key: the description is no secret.

@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Globalization;
 using System.Text.RegularExpressions;
 

@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 
 namespace Courier.Server.Tests;

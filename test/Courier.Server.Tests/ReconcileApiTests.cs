@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Net;
 using System.Net.Http.Headers;
 
@@ -6,12 +5,12 @@ namespace Courier.Server.Tests;
 
 public sealed class ReconcileApiTests
 {
-    private const string Key = "s3cret-api-key-0123456789";
+    private const string Key = CourierHost.ApiKey;
 
     [Fact]
     public async Task Reconcile_needs_the_api_key_and_requeues_a_file_missing_at_its_target_which_is_then_delivered_again()
     {
-        await using var host = CourierHost.Create(settings: new Dictionary<string, string?> { ["Api:ApiKey"] = Key });
+        await using var host = CourierHost.CreateWithApiKey();
         var source = host.WriteSource("r/360p.mp4");
         using var client = host.CreateClient();
         var body = new { videoId = "r", renditions = new[] { new { name = "360p", path = "r/360p.mp4" } }, targets = new[] { host.TargetA } };

@@ -1,4 +1,3 @@
-using static Courier.Server.Tests.TestToken;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;

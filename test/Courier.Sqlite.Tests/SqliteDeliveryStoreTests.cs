@@ -13,8 +13,6 @@ public sealed class SqliteDeliveryStoreTests : IDisposable
     private static readonly DateTimeOffset T0 = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
     private readonly TempDatabase _database = new();
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     public void Dispose() => _database.Dispose();
 
     private static NewVideoVersion Video(string videoId, int renditions, int targets) => new(

@@ -12,17 +12,18 @@ using Microsoft.Extensions.Time.Testing;
 namespace Courier.Testing;
 
 /// <summary>
-/// Courier's core composed exactly as the CLI and server compose it (<c>OpenCourierAsync</c>), on a temp SQLite file and a
+/// Courier's core composed and opened exactly as the CLI and server open it (<c>OpenCourierAsync</c>: this node's session
+/// heartbeats while the harness lives and releases what it holds when disposed), on a temp SQLite file and a
 /// temp source root, with the settings a test gives: real store, real targets. The clock is the real one (with short retry
 /// delays, so the hang and stall faults meet the real stall watchdog), or a <see cref="FakeTimeProvider"/> when a test
 /// wants backoff and leases without waiting.
 /// </summary>
 public sealed class CourierHarness : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
+    private readonly CourierNode _services;
     private readonly TimeProvider _time;
 
-    private CourierHarness(TempDirectory directory, ServiceProvider services, CapturedLogs logs, TimeProvider time)
+    private CourierHarness(TempDirectory directory, CourierNode services, CapturedLogs logs, TimeProvider time)
     {
         Directory = directory;
         _services = services;
@@ -39,6 +40,9 @@ public sealed class CourierHarness : IAsyncDisposable
     public CapturedLogs Logs { get; }
 
     public IServiceProvider Services => _services;
+
+    /// <summary>This node's session, started when the harness was.</summary>
+    public NodeSession Session => _services.Session;
 
     public Distributor Distributor => _services.GetRequiredService<Distributor>();
 
@@ -65,6 +69,36 @@ public sealed class CourierHarness : IAsyncDisposable
         ["Courier:Circuit:BreakDuration"] = "00:00:00.100",
         ["Courier:Scan:BatchSize"] = "100",
     };
+
+    /// <summary><see cref="FastSettings"/> with one filesystem target, <c>archive</c>, at <c>targets/archive</c> in the harness directory.</summary>
+    public static Dictionary<string, string?> FastSettingsWithArchive()
+    {
+        var settings = FastSettings();
+        settings["Courier:Targets:archive:Kind"] = "filesystem";
+        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        return settings;
+    }
+
+    /// <summary><see cref="FastSettings"/> with one http target, <c>cdn</c>, at <paramref name="baseUrl"/>.</summary>
+    public static Dictionary<string, string?> FastSettingsWithCdn(Uri baseUrl)
+    {
+        var settings = FastSettings();
+        settings["Courier:Targets:cdn:Kind"] = "http";
+        settings["Courier:Targets:cdn:BaseUrl"] = baseUrl.AbsoluteUri;
+        return settings;
+    }
+
+    /// <summary>
+    /// Puts a file where the filesystem target <c>archive</c> needs the directory <paramref name="relative"/>, so its pushes
+    /// there fail (transient) until <see cref="File.Delete"/> takes the returned path away.
+    /// </summary>
+    public async Task<string> BlockArchiveAsync(string relative)
+    {
+        var blocker = Directory.Combine("targets/archive", relative);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        await File.WriteAllTextAsync(blocker, "a file where the target needs a directory", Ct);
+        return blocker;
+    }
 
     /// <summary>Starts Courier on the real clock with <paramref name="settings"/> (full keys: <c>Courier:Retry:MaxAttempts</c>).</summary>
     public static Task<CourierHarness> StartAsync(IDictionary<string, string?> settings) => ComposeAsync(_ => settings, TimeProvider.System);

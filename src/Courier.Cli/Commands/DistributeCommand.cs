@@ -31,18 +31,13 @@ internal static class DistributeCommand
             targets,
             json,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(
-                result.GetValue(common.Config),
-                verbose,
-                result.GetRequiredValue(video),
-                result.GetValue(renditions) ?? [],
-                result.GetValue(targets) ?? [],
-                result.GetValue(json)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(
+            config,
+            verbose,
+            result.GetRequiredValue(video),
+            result.GetValue(renditions) ?? [],
+            result.GetValue(targets) ?? [],
+            result.GetValue(json)));
         return command;
     }
 
@@ -52,30 +47,18 @@ internal static class DistributeCommand
         var request = new SubmitRequest(videoId, renditions, targetArgs.Length == 0 ? null : targetArgs);
         using var signals = new ShutdownSignals(() => Console.Error.WriteLine("courier: interrupted: releasing in-flight deliveries to the queue (press Ctrl-C again to quit at once)"));
         await using var host = await CliHost.OpenAsync(config, verbose, signals.Token).ConfigureAwait(false);
-        var distributor = host.Get<Distributor>();
-        Submission submission;
+
+        // Once committed, the submission is claimed by this node: the host's session keeps the heartbeat fresh while
+        // pushing, so the work is never taken over while it moves, and is taken over if this process dies.
+        var terminal = Terminal.Create();
+        DistributionReport report;
         try
         {
-            submission = await distributor.SubmitAsync(request, signals.Token).ConfigureAwait(false);
+            report = await DistributeAsync(host.Get<Distributor>(), request, terminal, json, host, signals.Token).ConfigureAwait(false);
         }
         catch (BadInputException e)
         {
             throw new BadInputException(e.Field, ForCommandLine(e, renditions, host.Get<Core.Sources.SourceResolver>().SourceRoot));
-        }
-
-        // The submission is durable and claimed by this node: its session keeps the heartbeat fresh while pushing, so the
-        // work is never taken over while it moves, and is taken over if this process dies.
-        var session = host.Get<NodeSession>();
-        await session.StartAsync(CancellationToken.None).ConfigureAwait(false);
-        DistributionReport report;
-        var terminal = Terminal.Create();
-        try
-        {
-            report = await PushAsync(distributor, submission, terminal, json, host, signals.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         if (json)
@@ -84,7 +67,7 @@ internal static class DistributeCommand
         }
         else
         {
-            Print(terminal, submission, report);
+            Print(terminal, report);
         }
 
         if (signals.Token.IsCancellationRequested)
@@ -111,40 +94,32 @@ internal static class DistributeCommand
         return live.Count > 0 && live.TrueForAll(d => d.State is DeliveryState.Delivered or DeliveryState.Removed) ? ExitCodes.Ok : ExitCodes.Queued;
     }
 
-    private static async Task<DistributionReport> PushAsync(Distributor distributor, Submission submission, Terminal terminal, bool json, CliHost host, CancellationToken cancellationToken)
+    private static async Task<DistributionReport> DistributeAsync(Distributor distributor, SubmitRequest request, Terminal terminal, bool json, CliHost host, CancellationToken cancellationToken)
     {
-        if (json || submission.Claimed.Count == 0)
+        if (json)
         {
-            return await distributor.PushAsync(submission, null, cancellationToken).ConfigureAwait(false);
+            return await distributor.DistributeAsync(request, null, cancellationToken).ConfigureAwait(false);
         }
 
         if (!terminal.IsInteractive)
         {
-            return await distributor.PushAsync(submission, new PlainProgressObserver(Console.Out), cancellationToken).ConfigureAwait(false);
+            return await distributor.DistributeAsync(request, new PlainProgressObserver(Console.Out), cancellationToken).ConfigureAwait(false);
         }
 
-        var observer = new LiveProgressObserver();
+        // A row per delivery appears once the submission is committed (none when it was already submitted).
         using var held = host.Logs.Hold();
         return await terminal.Console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
-            .StartAsync(async context =>
-            {
-                foreach (var delivery in submission.Claimed.OrderBy(d => d.Rendition, StringComparer.Ordinal).ThenBy(d => d.Target, StringComparer.Ordinal))
-                {
-                    observer.Add(context, delivery, submission.Renditions[delivery.Rendition].TotalBytes);
-                }
-
-                return await distributor.PushAsync(submission, observer, cancellationToken).ConfigureAwait(false);
-            }).ConfigureAwait(false);
+            .StartAsync(context => distributor.DistributeAsync(request, new LiveProgressObserver(context), cancellationToken)).ConfigureAwait(false);
     }
 
-    private static void Print(Terminal terminal, Submission submission, DistributionReport report)
+    private static void Print(Terminal terminal, DistributionReport report)
     {
         var video = report.Video;
         var results = report.Results.ToDictionary(r => r.DeliveryId);
-        if (submission.Claimed.Count == 0)
+        if (results.Count == 0)
         {
             terminal.Line($"{video.VideoId} v{video.Version} was already submitted with the same content; nothing to push now.");
         }

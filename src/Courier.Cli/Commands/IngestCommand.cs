@@ -34,19 +34,14 @@ internal static class IngestCommand
             targets,
             json,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(
-                result.GetValue(common.Config),
-                verbose,
-                result.GetRequiredValue(source),
-                result.GetRequiredValue(video),
-                result.GetValue(ladder),
-                result.GetValue(targets) ?? [],
-                result.GetValue(json)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(
+            config,
+            verbose,
+            result.GetRequiredValue(source),
+            result.GetRequiredValue(video),
+            result.GetValue(ladder),
+            result.GetValue(targets) ?? [],
+            result.GetValue(json)));
         return command;
     }
 
@@ -67,10 +62,8 @@ internal static class IngestCommand
             throw new BadInputException(e.Field, ForCommandLine(e, sourceRoot));
         }
 
-        // Each rendition's submission is durable and claimed by this node: its session keeps the heartbeat fresh while
-        // pushing, so the work is taken over if this process dies.
-        var session = host.Get<NodeSession>();
-        await session.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        // Each rendition's submission is durable and claimed by this node: the host's session keeps the heartbeat fresh
+        // while pushing, so the work is taken over if this process dies.
         var terminal = Terminal.Create();
         IngestReport report;
         try
@@ -80,10 +73,6 @@ internal static class IngestCommand
         catch (BadInputException e)
         {
             throw new BadInputException(e.Field, ForCommandLine(e, sourceRoot));
-        }
-        finally
-        {
-            await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         if (json)

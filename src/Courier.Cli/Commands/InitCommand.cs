@@ -16,12 +16,7 @@ internal static class InitCommand
         {
             force,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => Task.FromResult(Run(result.GetValue(common.Config), result.GetValue(force))));
-        });
+        common.SetAction(command, (result, config, verbose, _) => Task.FromResult(Run(config, result.GetValue(force))));
         return command;
     }
 

@@ -42,12 +42,7 @@ internal static class QueueCommand
             limit,
             json,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(result.GetValue(common.Config), verbose, result.GetValue(state), result.GetValue(target), result.GetValue(limit), result.GetValue(json)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(config, verbose, result.GetValue(state), result.GetValue(target), result.GetValue(limit), result.GetValue(json)));
         return command;
     }
 

@@ -26,17 +26,12 @@ internal static class RemoveCommand
             targets,
             json,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(
-                result.GetValue(common.Config),
-                verbose,
-                result.GetRequiredValue(video),
-                result.GetValue(targets) ?? [],
-                result.GetValue(json)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(
+            config,
+            verbose,
+            result.GetRequiredValue(video),
+            result.GetValue(targets) ?? [],
+            result.GetValue(json)));
         return command;
     }
 
@@ -60,19 +55,9 @@ internal static class RemoveCommand
             throw new BadInputException("ID", $"no such video '{Names.Printable(videoId)}'");
         }
 
-        // Durable and claimed by this node: its session keeps the heartbeat fresh while removing; if this process dies,
-        // `courier serve` takes the removals over.
-        var session = host.Get<NodeSession>();
-        await session.StartAsync(CancellationToken.None).ConfigureAwait(false);
-        DistributionReport report;
-        try
-        {
-            report = await distributor.PushAsync(removal, json ? null : new PlainProgressObserver(Console.Out), signals.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await session.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        // Durable and claimed by this node: the host's session keeps the heartbeat fresh while removing; if this process
+        // dies, `courier serve` takes the removals over.
+        var report = await distributor.PushAsync(removal, json ? null : new PlainProgressObserver(Console.Out), signals.Token).ConfigureAwait(false);
 
         if (json)
         {

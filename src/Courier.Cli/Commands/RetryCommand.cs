@@ -26,7 +26,6 @@ internal static class RetryCommand
             dead,
             target,
         };
-        common.AddTo(command);
         command.Validators.Add(result =>
         {
             var ids = result.GetValue(delivery) ?? [];
@@ -44,11 +43,7 @@ internal static class RetryCommand
                 result.AddError("--target goes with --dead, not with --delivery");
             }
         });
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(result.GetValue(common.Config), verbose, result.GetValue(delivery) ?? [], result.GetValue(target)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(config, verbose, result.GetValue(delivery) ?? [], result.GetValue(target)));
         return command;
     }
 

@@ -30,12 +30,7 @@ internal static class SampleCommand
             video,
             synthetic,
         };
-        common.AddTo(command);
-        command.SetAction((result, ct) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(result.GetValue(common.Config), result.GetValue(dir), result.GetRequiredValue(video), result.GetValue(synthetic), ct));
-        });
+        common.SetAction(command, (result, config, verbose, cancellationToken) => RunAsync(config, result.GetValue(dir), result.GetRequiredValue(video), result.GetValue(synthetic), cancellationToken));
         return command;
     }
 

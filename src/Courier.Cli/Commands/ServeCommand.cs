@@ -15,12 +15,7 @@ internal static class ServeCommand
     {
         var common = new CommonOptions();
         var command = new Command("serve", "Run the server: the HTTP API (Courier:Api:Urls), the scanner that retries the failure queue every Courier:Scan:Interval and takes over the work of nodes that died, and this node's heartbeat. Stops cleanly on Ctrl-C or SIGTERM, releasing in-flight work to the queue.");
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(result.GetValue(common.Config), verbose));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(config, verbose));
         return command;
     }
 

@@ -19,12 +19,7 @@ internal static class StatsCommand
         {
             json,
         };
-        common.AddTo(command);
-        command.SetAction((result, _) =>
-        {
-            var verbose = result.GetValue(common.Verbose);
-            return Failures.GuardAsync(verbose, () => RunAsync(result.GetValue(common.Config), verbose, result.GetValue(json)));
-        });
+        common.SetAction(command, (result, config, verbose, _) => RunAsync(config, verbose, result.GetValue(json)));
         return command;
     }
 

@@ -7,9 +7,23 @@ using Spectre.Console;
 namespace Courier.Cli.Output;
 
 /// <summary>Drives a live Spectre.Console progress display: one row per rendition × target, bytes moved and state.</summary>
-internal sealed class LiveProgressObserver : IDistributionObserver
+internal sealed class LiveProgressObserver(ProgressContext? context = null) : IDistributionObserver
 {
     private readonly ConcurrentDictionary<Guid, ProgressTask> _tasks = new();
+
+    /// <summary>With a context: adds a row per claimed delivery, by rendition then target, waiting to start.</summary>
+    public void Submitted(Submission submission)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        foreach (var delivery in submission.Claimed.OrderBy(d => d.Rendition, StringComparer.Ordinal).ThenBy(d => d.Target, StringComparer.Ordinal))
+        {
+            Add(context, delivery, submission.Renditions[delivery.Rendition].TotalBytes);
+        }
+    }
 
     /// <summary>Adds a row for <paramref name="delivery"/>, waiting to start.</summary>
     public void Add(ProgressContext context, ClaimedDelivery delivery, long totalBytes)

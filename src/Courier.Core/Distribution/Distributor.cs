@@ -37,10 +37,16 @@ public sealed class Distributor
         _options = options.Distribution;
     }
 
-    /// <summary>Validates, commits, pushes and reports: the whole synchronous path.</summary>
+    /// <summary>
+    /// Validates, commits, pushes and reports: the whole synchronous path, as <c>courier distribute</c>,
+    /// <c>POST /api/videos</c> and the tests take it. <paramref name="observer"/> hears of the committed submission
+    /// (<see cref="IDistributionObserver.Submitted"/>) before the pushes start, then of each push. Throws
+    /// <see cref="BadInputException"/> (nothing stored) when any part of the request is refused.
+    /// </summary>
     public async Task<DistributionReport> DistributeAsync(SubmitRequest request, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var submission = await SubmitAsync(request, cancellationToken).ConfigureAwait(false);
+        observer?.Submitted(submission);
         return await PushAsync(submission, observer, cancellationToken).ConfigureAwait(false);
     }
 

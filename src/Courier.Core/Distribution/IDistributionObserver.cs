@@ -2,9 +2,17 @@ using Courier.Core.Storage;
 
 namespace Courier.Core.Distribution;
 
-/// <summary>Follows pushes as they happen (the CLI's progress display). Called from several threads at once.</summary>
+/// <summary>Follows a distribution as it happens (the CLI's progress display). Called from several threads at once.</summary>
 public interface IDistributionObserver
 {
+    /// <summary>
+    /// The submission is committed and its deliveries claimed by this node; the pushes start next. Called once by
+    /// <see cref="Distributor.DistributeAsync"/>, before any other method.
+    /// </summary>
+    void Submitted(Submission submission)
+    {
+    }
+
     /// <summary>A delivery's push started; <paramref name="totalBytes"/> is the rendition's size.</summary>
     void Started(ClaimedDelivery delivery, long totalBytes);
 

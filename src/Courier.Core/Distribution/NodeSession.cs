@@ -8,7 +8,8 @@ namespace Courier.Core.Distribution;
 /// This node's time on the ledger, from <see cref="StartAsync"/> to <see cref="StopAsync"/>: keeps its heartbeat fresh
 /// (every quarter of the lease timeout) while it may hold in-flight deliveries, so a long upload is never taken over;
 /// on a clean stop releases what it still holds to the queue, unattempted. When the process dies, the heartbeat stops
-/// and other nodes take the work back. Every host (the server, <c>courier distribute</c>) runs its work inside one.
+/// and other nodes take the work back. Every host (the server, each CLI verb, the test harnesses) runs its work inside
+/// one, started when the host opens Courier (<c>OpenCourierAsync</c>) and stopped when it closes.
 /// </summary>
 public sealed partial class NodeSession : IAsyncDisposable
 {

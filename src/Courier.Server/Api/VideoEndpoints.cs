@@ -42,20 +42,21 @@ internal static class VideoEndpoints
         }
 
         var submitRequest = new SubmitRequest(body!.VideoId, body.Renditions?.Select(r => r!).ToList(), body.Targets?.Select(t => t!).ToList());
-        var submission = await distributor.SubmitAsync(submitRequest, cancellationToken).ConfigureAwait(false);
-        var location = $"/api/videos/{Uri.EscapeDataString(submission.VideoId)}";
         if (body.Wait == false)
         {
-            pushes.Start(submission);
+            var submission = await pushes.DistributeAsync(submitRequest).ConfigureAwait(false);
             var record = await store.GetVideoVersionAsync(submission.VideoId, submission.Version, cancellationToken).ConfigureAwait(false);
-            return Results.Accepted(location, record is null ? null : VideoReport.From(record, targets));
+            return Results.Accepted(Location(submission.VideoId), record is null ? null : VideoReport.From(record, targets));
         }
 
-        var report = await distributor.PushAsync(submission, null, pushes.Stopping).ConfigureAwait(false);
+        // Pushes go on when the client hangs up, but not past shutdown.
+        var report = await distributor.DistributeAsync(submitRequest, null, pushes.Stopping).ConfigureAwait(false);
         return report.Video.State == VideoState.Distributed
             ? Results.Json(report.Video, CourierJson.Options, statusCode: StatusCodes.Status200OK)
             : Results.Json(report.Video, CourierJson.Options, statusCode: StatusCodes.Status202Accepted);
     }
+
+    private static string Location(string videoId) => $"/api/videos/{Uri.EscapeDataString(videoId)}";
 
     /// <summary>
     /// Takes a video down from the targets named by <c>?target=NAME</c> (repeatable; default: every configured target it was

@@ -72,23 +72,38 @@ public static class CourierServiceCollectionExtensions
     public static void ValidateCourier(this IServiceProvider services) => services.GetRequiredService<TargetRegistry>();
 
     /// <summary>
-    /// Composes Courier on <paramref name="services"/> (which may already hold logging or a clock), builds it, checks the
-    /// targets and migrates the store: what every process that works on the ledger does first. A configuration that does not
-    /// hold is <see cref="Core.Domain.BadInputException"/>; nothing is left open when anything fails.
+    /// Composes Courier on <paramref name="services"/> (which may already hold logging or a clock), builds it and opens it
+    /// (<see cref="OpenCourierAsync(IServiceProvider, CancellationToken)"/>): what every process that works on the ledger
+    /// does first. Disposing the node releases what it still holds. A configuration that does not hold is
+    /// <see cref="Core.Domain.BadInputException"/>; nothing is left open when anything fails.
     /// </summary>
-    public static async Task<ServiceProvider> OpenCourierAsync(this IServiceCollection services, CourierConfiguration configuration, CancellationToken cancellationToken)
+    public static async Task<CourierNode> OpenCourierAsync(this IServiceCollection services, CourierConfiguration configuration, CancellationToken cancellationToken)
     {
         var provider = services.AddCourier(configuration).BuildServiceProvider();
         try
         {
-            provider.ValidateCourier();
-            await provider.GetRequiredService<Core.Storage.IDeliveryStore>().MigrateAsync(cancellationToken).ConfigureAwait(false);
-            return provider;
+            var session = await provider.OpenCourierAsync(cancellationToken).ConfigureAwait(false);
+            return new CourierNode(provider, session);
         }
         catch
         {
             await provider.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens a composed Courier as one node on the ledger: checks the targets, migrates the store and starts this node's
+    /// <see cref="NodeSession"/> (heartbeat). The host stops the session when it stops, which releases what the node still
+    /// holds. The CLI, the benchmarks and the test harnesses come here through the <see cref="IServiceCollection"/>
+    /// overload; the server, whose host builds the services, calls this at start.
+    /// </summary>
+    public static async Task<NodeSession> OpenCourierAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        services.ValidateCourier();
+        await services.GetRequiredService<Core.Storage.IStoreMaintenance>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+        var session = services.GetRequiredService<NodeSession>();
+        await session.StartAsync(cancellationToken).ConfigureAwait(false);
+        return session;
     }
 }

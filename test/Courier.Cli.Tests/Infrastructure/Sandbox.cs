@@ -111,6 +111,13 @@ public sealed class Sandbox : IDisposable
         return JsonDocument.Parse(result.Stdout).RootElement.Clone();
     }
 
+    /// <summary>This sandbox's prefix at the shared WebDAV server (<c>cli-{Id}</c>) and where its files show on disk there (cleaned up).</summary>
+    public (string Prefix, string AtServer) SharedWebDav(string webdavRoot)
+    {
+        var prefix = $"cli-{Id}";
+        return (prefix, Shared(webdavRoot, prefix));
+    }
+
     /// <summary>
     /// A directory of this test at a shared server (its prefix under nginx's document root), removed with the sandbox.
     /// </summary>

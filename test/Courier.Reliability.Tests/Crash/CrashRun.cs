@@ -30,8 +30,6 @@ internal sealed class CrashRun
         _prefix = $"crash-{seed}-{Guid.NewGuid():N}";
     }
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     public async Task<CrashOutcome> RunAsync(TempDirectory directory)
     {
         var outcome = new CrashOutcome { Seed = _seed };

@@ -7,8 +7,6 @@ namespace Courier.Reliability.Tests.Faults;
 /// <summary>Faults of the machine rather than the network: a full disk at a filesystem target, a source file deleted after submit.</summary>
 public sealed class FileSystemFaultTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_full_disk_at_a_filesystem_target_queues_with_disk_full_and_delivers_once_space_is_freed()
     {
@@ -57,9 +55,7 @@ public sealed class FileSystemFaultTests
     [Fact]
     public async Task A_source_file_deleted_after_submit_is_dead_with_source_missing_at_once()
     {
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:archive:Kind"] = "filesystem";
-        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        var settings = CourierHarness.FastSettingsWithArchive();
         await using var courier = await CourierHarness.StartAsync(settings);
         courier.WriteSource("gone/360p.mp4", 64 * 1024);
         var submission = await courier.Distributor.SubmitAsync(new SubmitRequest("gone", [new RenditionRequest("360p", "gone/360p.mp4")]), Ct);
@@ -79,14 +75,10 @@ public sealed class FileSystemFaultTests
     [Fact]
     public async Task A_source_deleted_while_its_delivery_waits_in_the_queue_is_dead_with_source_missing()
     {
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:archive:Kind"] = "filesystem";
-        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        var settings = CourierHarness.FastSettingsWithArchive();
         await using var courier = await CourierHarness.StartAsync(settings);
         courier.WritePackage("pkg/hls", 10_000);
-        var blocker = courier.Directory.Combine("targets/archive/pkg");
-        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
-        await File.WriteAllTextAsync(blocker, "a file where the target needs a directory", Ct);
+        var blocker = await courier.BlockArchiveAsync("pkg");
 
         var report = await courier.DistributeAsync("pkg", ("hls", "pkg/hls"));
         report.Video.Deliveries.Single().State.ShouldBe(DeliveryState.Queued);
@@ -104,15 +96,11 @@ public sealed class FileSystemFaultTests
     [Fact]
     public async Task A_source_root_that_is_away_while_a_delivery_waits_is_transient_and_the_delivery_goes_out_once_it_is_back()
     {
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:archive:Kind"] = "filesystem";
-        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        var settings = CourierHarness.FastSettingsWithArchive();
         settings["Courier:Retry:MaxAttempts"] = "20";
         await using var courier = await CourierHarness.StartAsync(settings);
         courier.WriteSource("mnt/360p.mp4", 10_000);
-        var blocker = courier.Directory.Combine("targets/archive/mnt");
-        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
-        await File.WriteAllTextAsync(blocker, "a file where the target needs a directory", Ct);
+        var blocker = await courier.BlockArchiveAsync("mnt");
         var report = await courier.DistributeAsync("mnt", ("360p", "mnt/360p.mp4"));
         report.Video.Deliveries.Single().State.ShouldBe(DeliveryState.Queued);
         File.Delete(blocker);

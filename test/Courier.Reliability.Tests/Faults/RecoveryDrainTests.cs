@@ -16,8 +16,6 @@ public sealed class RecoveryDrainTests
     private const int RenditionsPerVideo = 10;
     private const int Deliveries = Videos * RenditionsPerVideo;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_backlog_of_300_deliveries_behind_a_target_that_was_down_is_delivered_within_seconds_of_its_return_with_30_s_scans()
     {

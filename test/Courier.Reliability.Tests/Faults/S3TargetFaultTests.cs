@@ -21,8 +21,6 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
 
     public static TheoryData<string> OnceFaults => new(["status_500", "status_503", "reset", "hang_after_body", "truncate_body", "flip_byte", "ok_without_storing"]);
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     public async ValueTask InitializeAsync()
     {
         Environment.SetEnvironmentVariable("COURIER_RELIABILITY_S3_KEY", "S3RVER");

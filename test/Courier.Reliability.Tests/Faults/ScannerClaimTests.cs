@@ -7,16 +7,12 @@ namespace Courier.Reliability.Tests.Faults;
 /// <summary>The scanner claims only what it can start: the rest of the queue stays <c>queued</c>, for other nodes.</summary>
 public sealed class ScannerClaimTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_scan_claims_only_as_many_deliveries_as_it_has_free_workers_and_leaves_the_rest_to_other_nodes()
     {
         var prefix = $"claim-{Guid.NewGuid():N}";
         await using var proxy = FaultProxy.Start(TestEnvironment.WebDavUrl);
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:cdn:Kind"] = "http";
-        settings["Courier:Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").AbsoluteUri;
+        var settings = CourierHarness.FastSettingsWithCdn(new Uri(proxy.Url, prefix + "/"));
         settings["Courier:Distribution:MaxConcurrency"] = "2";
         settings["Courier:Distribution:StallTimeout"] = "00:00:05";
         settings["Courier:Retry:MaxAttempts"] = "10";

@@ -13,14 +13,10 @@ namespace Courier.Reliability.Tests.Faults;
 /// </summary>
 public sealed class SqliteLockTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Distribution_waits_for_a_database_held_exclusively_elsewhere_and_then_completes()
     {
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:archive:Kind"] = "filesystem";
-        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        var settings = CourierHarness.FastSettingsWithArchive();
         await using var courier = await CourierHarness.StartAsync(settings);
         courier.WriteSource("locked/360p.mp4", 100_000);
         await using var holder = new SqliteConnection($"Data Source={courier.DatabasePath};Pooling=False");
@@ -54,9 +50,7 @@ public sealed class SqliteLockTests
     [Fact]
     public async Task An_outcome_refused_by_a_lock_held_past_the_busy_timeout_is_written_once_it_is_released_and_the_batch_goes_on()
     {
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:archive:Kind"] = "filesystem";
-        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        var settings = CourierHarness.FastSettingsWithArchive();
         settings["Courier:Store:BusyTimeout"] = "00:00:00.500";
         // Only the store is locked here: a loaded machine must not turn a slow local copy into a stall.
         settings["Courier:Distribution:StallTimeout"] = "00:00:30";
@@ -96,9 +90,7 @@ public sealed class SqliteLockTests
     {
         var prefix = $"lock-{Guid.NewGuid():N}";
         await using var proxy = FaultProxy.Start(TestEnvironment.WebDavUrl);
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:cdn:Kind"] = "http";
-        settings["Courier:Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").AbsoluteUri;
+        var settings = CourierHarness.FastSettingsWithCdn(new Uri(proxy.Url, prefix + "/"));
         settings["Courier:Store:BusyTimeout"] = "00:00:00.500";
         settings["Courier:Distribution:MaxConcurrency"] = "1";
         settings["Courier:Retry:MaxAttempts"] = "10";

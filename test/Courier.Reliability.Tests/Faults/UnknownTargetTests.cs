@@ -9,14 +9,10 @@ namespace Courier.Reliability.Tests.Faults;
 /// </summary>
 public sealed class UnknownTargetTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task A_scan_on_a_node_without_the_target_leaves_its_deliveries_queued_unattempted_for_a_node_that_has_it()
     {
-        var settings = CourierHarness.FastSettings();
-        settings["Courier:Targets:archive:Kind"] = "filesystem";
-        settings["Courier:Targets:archive:Root"] = "targets/archive";
+        var settings = CourierHarness.FastSettingsWithArchive();
         await using var courier = await CourierHarness.StartAsync(settings);
         courier.WriteSource("other/360p.mp4", 10_000);
 

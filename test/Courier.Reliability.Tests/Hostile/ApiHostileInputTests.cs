@@ -15,8 +15,6 @@ public sealed class ApiHostileInputTests : IClassFixture<ApiServerFixture>
 
     public ApiHostileInputTests(ApiServerFixture fixture) => _fixture = fixture;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private static string Json(object value) => JsonSerializer.Serialize(value);
 
     private static string Submit(string? videoId = "v1", object? renditions = null, object? targets = null) =>

@@ -23,8 +23,6 @@ public sealed class FaultProxyTests : IAsyncLifetime
         await _proxy.DisposeAsync();
     }
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private string Stored(string name) => Path.Combine(TestEnvironment.WebDavRoot, _prefix, name);
 
     private static byte[] Payload(int length, int seed = 7)

@@ -18,8 +18,6 @@ public sealed class SecurityTests
     private const string CdnToken = "Bearer cdn-token-SECRET-0b8e4d2a9f17";
     private const string InlineSecret = "inline-header-SECRET-5c2f81d0e3";
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private static StringContent SubmitBody(string videoId) =>
         new(JsonSerializer.Serialize(new { videoId, renditions = new[] { new { name = "360p", path = "v/360p.mp4" } } }), Encoding.UTF8, "application/json");
 

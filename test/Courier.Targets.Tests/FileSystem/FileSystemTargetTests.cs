@@ -18,8 +18,6 @@ public sealed class FileSystemTargetTests : IDisposable
         Directory.CreateDirectory(Media);
     }
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     /// <summary>The source root.</summary>
     private string Media => Path.Combine(_place.FullName, "media");
 
@@ -122,7 +120,7 @@ public sealed class FileSystemTargetTests : IDisposable
     {
         var target = Make(Archive());
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf(key, WriteRandom("src.mp4", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf(key, WriteRandom("src.mp4", 1_000)), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe("bad_key");
@@ -145,11 +143,11 @@ public sealed class FileSystemTargetTests : IDisposable
             resume.Wait(TimeSpan.FromSeconds(60));
         });
 
-        var put = Task.Run(() => target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", source, meter), Token), Token);
+        var put = Task.Run(() => target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", source, meter), Ct), Ct);
         string[] during;
         try
         {
-            (await midway.WaitAsync(TimeSpan.FromSeconds(60), Token)).ShouldBeTrue("the put never got half-way");
+            (await midway.WaitAsync(TimeSpan.FromSeconds(60), Ct)).ShouldBeTrue("the put never got half-way");
             during = Directory.GetFiles(directory).Select(Path.GetFileName).ToArray()!;
         }
         finally
@@ -176,7 +174,7 @@ public sealed class FileSystemTargetTests : IDisposable
         File.WriteAllText(leftover, "half a segment");
         File.WriteAllText(otherFiles, "half of another segment");
 
-        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Token);
+        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Ct);
 
         File.Exists(leftover).ShouldBeFalse();
         File.Exists(otherFiles).ShouldBeTrue("a temp of another file may belong to a push under way");
@@ -188,13 +186,13 @@ public sealed class FileSystemTargetTests : IDisposable
     {
         var target = (FileSystemTarget)Make(Archive());
         var source = WriteRandom("1080p.mp4", 8 * 1024 * 1024);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var meter = new ActivityMeter(4 * 1024 * 1024, cancel.Cancel);
-        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Token);
+        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Ct);
 
         await Should.ThrowAsync<OperationCanceledException>(() => target.PutAsync(PutOf("movie-42/1080p/seg_002.ts", source, meter), cancel.Token));
         var gone = new ObjectPut("movie-42/1080p/seg_003.ts", Path.Combine(Media, "gone.ts"), 1_000, "video/mp2t");
-        await Should.ThrowAsync<SourceMissingException>(() => target.PutAsync(gone, Token));
+        await Should.ThrowAsync<SourceMissingException>(() => target.PutAsync(gone, Ct));
 
         Directory.GetFiles(target.Root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(target.Root, f))
@@ -210,7 +208,7 @@ public sealed class FileSystemTargetTests : IDisposable
         {
             var target = Make(new() { ["Kind"] = "filesystem", ["Root"] = "small" });
 
-            var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", WriteRandom("1080p.mp4", 3 * 1024 * 1024)), Token));
+            var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", WriteRandom("1080p.mp4", 3 * 1024 * 1024)), Ct));
 
             e.Kind.ShouldBe(ErrorKinds.DiskFull);
             e.IsTransient.ShouldBeTrue();
@@ -255,29 +253,29 @@ public sealed class FileSystemTargetTests : IDisposable
     public async Task A_key_under_an_existing_file_is_a_transient_io_failure_and_stat_finds_nothing_there()
     {
         var target = Make(Archive());
-        await target.PutAsync(PutOf("movie-42/720p.mp4", WriteRandom("720p.mp4", 1_000)), Token);
+        await target.PutAsync(PutOf("movie-42/720p.mp4", WriteRandom("720p.mp4", 1_000)), Ct);
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p.mp4/seg_001.ts", WriteRandom("seg.ts", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p.mp4/seg_001.ts", WriteRandom("seg.ts", 1_000)), Ct));
 
         e.Kind.ShouldBe(ErrorKinds.Io);
         e.IsTransient.ShouldBeTrue();
-        (await target.StatAsync("movie-42/720p.mp4/seg_001.ts", withChecksum: true, Token)).ShouldBeNull();
+        (await target.StatAsync("movie-42/720p.mp4/seg_001.ts", withChecksum: true, Ct)).ShouldBeNull();
     }
 
     [Fact]
     public async Task Probe_fails_transiently_while_the_root_is_gone_and_leaves_nothing_behind()
     {
         var target = (FileSystemTarget)Make(Archive());
-        await target.ProbeAsync(Token);
+        await target.ProbeAsync(Ct);
         Directory.GetFileSystemEntries(target.Root).ShouldBeEmpty("the probe cleans up after itself");
 
         Directory.Delete(target.Root);
-        var e = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(ErrorKinds.Io);
         Directory.CreateDirectory(target.Root);
-        await target.ProbeAsync(Token);
+        await target.ProbeAsync(Ct);
     }
 
     // ---- helpers ----

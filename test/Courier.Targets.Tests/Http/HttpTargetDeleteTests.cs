@@ -25,8 +25,6 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
         }, _sources.FullName, _sources.FullName);
     }
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     private string AtOrigin => Path.Combine(TestEnvironment.Require("COURIER_TEST_WEBDAV_ROOT"), _prefix, Key);
 
     public async ValueTask DisposeAsync()
@@ -44,8 +42,8 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
     private async Task PushAsync()
     {
         var source = Path.Combine(_sources.FullName, "index.m3u8");
-        await File.WriteAllTextAsync(source, "#EXTM3U\nseg_000.ts\n", Token);
-        await _target.PutAsync(new ObjectPut(Key, source, new FileInfo(source).Length, ContentTypes.For(Key), null), Token);
+        await File.WriteAllTextAsync(source, "#EXTM3U\nseg_000.ts\n", Ct);
+        await _target.PutAsync(new ObjectPut(Key, source, new FileInfo(source).Length, ContentTypes.For(Key), null), Ct);
         File.Exists(AtOrigin).ShouldBeTrue("the playlist was not pushed");
     }
 
@@ -55,7 +53,7 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
         await PushAsync();
         var rule = _proxy.Add(FaultRule.For(Fault.AckWithoutDeleting()).OnMethod("DELETE"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Ct));
 
         rule.Fired.ShouldBe(1, "the DELETE was acknowledged by the proxy");
         // The proxy records an exchange once its answer is written, which can be after the client has read it.
@@ -65,13 +63,13 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
         e.Message.ShouldContain("deleted but still served");
         e.Target.ShouldBe("cdn-north");
         File.Exists(AtOrigin).ShouldBeTrue("the origin still holds the file");
-        (await _target.ProveAbsentAsync(Key, Token)).ShouldBeFalse();
+        (await _target.ProveAbsentAsync(Key, Ct)).ShouldBeFalse();
 
         _proxy.ClearRules();
-        await _target.DeleteAsync(Key, Token);
+        await _target.DeleteAsync(Key, Ct);
 
         File.Exists(AtOrigin).ShouldBeFalse("the retried delete removed the file");
-        (await _target.ProveAbsentAsync(Key, Token)).ShouldBeTrue();
+        (await _target.ProveAbsentAsync(Key, Ct)).ShouldBeTrue();
     }
 
     [Fact]
@@ -80,7 +78,7 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
         await PushAsync();
         _proxy.Add(FaultRule.For(Fault.Status(403)).OnMethod("DELETE"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.Auth);
@@ -94,7 +92,7 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
         await PushAsync();
         _proxy.Add(FaultRule.For(Fault.Status(503, retryAfterSeconds: 2)).OnMethod("DELETE"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(ErrorKinds.Http(503));
@@ -108,7 +106,7 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
         await PushAsync();
         _proxy.Add(FaultRule.For(Fault.Status(503)).OnMethod("HEAD"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => _target.DeleteAsync(Key, Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(ErrorKinds.Http(503));
@@ -118,7 +116,7 @@ public sealed class HttpTargetDeleteTests : IAsyncDisposable
     [Fact]
     public async Task A_delete_the_origin_answers_404_is_success()
     {
-        await _target.DeleteAsync(Key, Token);
+        await _target.DeleteAsync(Key, Ct);
 
         await Eventually.WaitForAsync(() => _proxy.Exchanges.Any(x => x.Method == "DELETE" && x.Status == 404) && _proxy.Exchanges.Any(x => x.Method == "HEAD" && x.Status == 404), TimeSpan.FromSeconds(5), "the proxy to record the DELETE and the HEAD, both 404");
     }

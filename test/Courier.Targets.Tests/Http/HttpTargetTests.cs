@@ -19,8 +19,6 @@ public sealed class HttpTargetTests : IDisposable
     private readonly string _prefix = $"http-tests-{Guid.NewGuid():N}";
     private readonly List<ITarget> _targets = [];
 
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
     public void Dispose()
     {
         foreach (var target in _targets)
@@ -148,7 +146,7 @@ public sealed class HttpTargetTests : IDisposable
         var target = Make(Settings(server, "vod/"));
         var source = WriteRandom("src.mp4", 100_000);
 
-        var result = await target.PutAsync(PutOf("movie 42/720p/ü.mp4", source), Token);
+        var result = await target.PutAsync(PutOf("movie 42/720p/ü.mp4", source), Ct);
 
         var requests = server.Requests.ToList();
         requests.Select(r => r.Method).ShouldBe(["PUT", "MOVE", "GET"]);
@@ -175,7 +173,7 @@ public sealed class HttpTargetTests : IDisposable
         var target = Make(Settings(server, "vod/", upload: "put"));
         var source = WriteRandom("src.mp4", 10_000);
 
-        await target.PutAsync(PutOf("movie-42/720p/720p.mp4", source), Token);
+        await target.PutAsync(PutOf("movie-42/720p/720p.mp4", source), Ct);
 
         server.Requests.Select(r => (r.Method, r.Path)).ShouldBe([("PUT", "/vod/movie-42/720p/720p.mp4"), ("GET", "/vod/movie-42/720p/720p.mp4")]);
     }
@@ -188,7 +186,7 @@ public sealed class HttpTargetTests : IDisposable
         var target = Make(Settings(server, "", verify: "size"));
         var source = WriteRandom("src.mp4", 10_000);
 
-        await target.PutAsync(PutOf("movie-42/720p/720p.mp4", source), Token);
+        await target.PutAsync(PutOf("movie-42/720p/720p.mp4", source), Ct);
 
         server.Requests.Select(r => r.Method).ShouldBe(["PUT", "MOVE", "HEAD"]);
     }
@@ -206,8 +204,8 @@ public sealed class HttpTargetTests : IDisposable
             settings["Headers:X-Origin-Key"] = "secret-from-config-456";
             var target = Make(settings);
 
-            var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Token));
-            var stat = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Token));
+            var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Ct));
+            var stat = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Ct));
 
             server.Requests.Count.ShouldBeGreaterThanOrEqualTo(2);
             server.Requests.ShouldAllBe(r => r.Headers["Authorization"] == "Bearer secret-from-env-123" && r.Headers["X-Origin-Key"] == "secret-from-config-456");
@@ -232,7 +230,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(origin.With(r => r.Method is "PUT" or "MOVE" ? new CannedResponse(201) : null));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Ct));
 
         e.Kind.ShouldBe(ErrorKinds.NotStored);
         e.IsTransient.ShouldBeTrue();
@@ -256,7 +254,7 @@ public sealed class HttpTargetTests : IDisposable
         }));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Ct));
 
         e.Kind.ShouldBe(ErrorKinds.Checksum);
         e.IsTransient.ShouldBeTrue();
@@ -270,7 +268,7 @@ public sealed class HttpTargetTests : IDisposable
             r.Method == "HEAD" && origin.Objects.TryGetValue(r.Path, out var held) ? new CannedResponse(200, held[..^1]) : null));
         var target = Make(Settings(server, "", verify: "size"));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Ct));
 
         e.Kind.ShouldBe(ErrorKinds.SizeMismatch);
         e.IsTransient.ShouldBeTrue();
@@ -283,7 +281,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(origin.With(r => r.Method == "MOVE" ? new CannedResponse(502) : null));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 5_000)), Ct));
 
         e.Kind.ShouldBe("http_502");
         e.IsTransient.ShouldBeTrue();
@@ -304,7 +302,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(_ => new CannedResponse(status));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe(kind);
@@ -319,7 +317,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(_ => new CannedResponse(status));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe(ErrorKinds.Auth);
@@ -335,7 +333,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(_ => new CannedResponse(status));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe($"http_{status}");
@@ -347,7 +345,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(_ => new CannedResponse(503, null, new Dictionary<string, string> { ["Retry-After"] = "7" }));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Ct));
 
         e.RetryAfter.ShouldBe(TimeSpan.FromSeconds(7));
     }
@@ -362,7 +360,7 @@ public sealed class HttpTargetTests : IDisposable
         }));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Ct));
 
         e.Kind.ShouldBe(ErrorKinds.Throttled);
         e.RetryAfter.ShouldBe(TimeSpan.FromSeconds(90));
@@ -377,8 +375,8 @@ public sealed class HttpTargetTests : IDisposable
         var target = Make(settings);
         var clock = Stopwatch.StartNew();
 
-        var put = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 200_000)), Token));
-        var stat = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Token));
+        var put = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 200_000)), Ct));
+        var stat = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Ct));
 
         clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(20));
         foreach (var e in new[] { put, stat })
@@ -399,9 +397,9 @@ public sealed class HttpTargetTests : IDisposable
         listener.Stop();
         var target = Make(new() { ["Kind"] = "http", ["BaseUrl"] = $"http://127.0.0.1:{port}/vod/" });
 
-        var put = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Token));
-        var stat = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: true, Token));
-        var probe = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Token));
+        var put = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/720p/720p.mp4", WriteRandom("src.mp4", 1_000)), Ct));
+        var stat = await Should.ThrowAsync<TargetException>(() => target.StatAsync("movie-42/720p/720p.mp4", withChecksum: true, Ct));
+        var probe = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Ct));
 
         foreach (var e in new[] { put, stat, probe })
         {
@@ -420,7 +418,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(_ => new CannedResponse(status));
         var target = Make(Settings(server, "vod/"));
 
-        await target.ProbeAsync(Token);
+        await target.ProbeAsync(Ct);
 
         server.Requests.Single().Path.ShouldBe("/vod/");
     }
@@ -431,7 +429,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(_ => new CannedResponse(503));
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.ProbeAsync(Ct));
 
         e.IsTransient.ShouldBeTrue();
         e.Kind.ShouldBe("http_503");
@@ -448,7 +446,7 @@ public sealed class HttpTargetTests : IDisposable
         await using var server = new LoopbackHttpServer(new MemoryOrigin().Answer);
         var target = Make(Settings(server, ""));
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf(key, WriteRandom("src.mp4", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf(key, WriteRandom("src.mp4", 1_000)), Ct));
 
         e.IsTransient.ShouldBeFalse();
         e.Kind.ShouldBe("bad_key");
@@ -462,7 +460,7 @@ public sealed class HttpTargetTests : IDisposable
         var target = Make(Settings(server, ""));
         var gone = new ObjectPut("movie-42/720p/720p.mp4", Path.Combine(_sources.FullName, "gone.mp4"), 1_000, "video/mp4");
 
-        await Should.ThrowAsync<SourceMissingException>(() => target.PutAsync(gone, Token));
+        await Should.ThrowAsync<SourceMissingException>(() => target.PutAsync(gone, Ct));
 
         server.Requests.ShouldBeEmpty();
     }
@@ -478,7 +476,7 @@ public sealed class HttpTargetTests : IDisposable
         {
             var target = Make(NginxSettings(upload));
 
-            var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("locked/movie-42/720p.mp4", WriteRandom("src.mp4", 1_000)), Token));
+            var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("locked/movie-42/720p.mp4", WriteRandom("src.mp4", 1_000)), Ct));
 
             e.Kind.ShouldBe("http_500", upload);
             e.IsTransient.ShouldBeTrue(upload);
@@ -493,9 +491,9 @@ public sealed class HttpTargetTests : IDisposable
     public async Task Nginx_refusing_an_object_over_a_directory_is_a_permanent_409_that_leaves_no_temp_object(string upload)
     {
         var target = Make(NginxSettings(upload));
-        await target.PutAsync(PutOf("movie-42/hls/seg_001.ts", WriteRandom("seg.ts", 1_000)), Token);
+        await target.PutAsync(PutOf("movie-42/hls/seg_001.ts", WriteRandom("seg.ts", 1_000)), Ct);
 
-        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/hls", WriteRandom("hls.bin", 1_000)), Token));
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/hls", WriteRandom("hls.bin", 1_000)), Ct));
 
         e.Kind.ShouldBe("http_409");
         e.IsTransient.ShouldBeFalse();
@@ -509,12 +507,12 @@ public sealed class HttpTargetTests : IDisposable
     {
         var target = Make(NginxSettings(upload));
         var source = WriteRandom("1080p.mp4", 8 * 1024 * 1024);
-        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Token);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        await target.PutAsync(PutOf("movie-42/1080p/seg_001.ts", source), Ct);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var meter = new ActivityMeter(4 * 1024 * 1024, cancel.Cancel);
 
         await Should.ThrowAsync<OperationCanceledException>(() => target.PutAsync(PutOf("movie-42/1080p/seg_002.ts", source, meter), cancel.Token));
-        await target.PutAsync(PutOf("movie-42/1080p/seg_003.ts", source), Token);
+        await target.PutAsync(PutOf("movie-42/1080p/seg_003.ts", source), Ct);
 
         meter.Fired.ShouldBeTrue();
         NginxFiles().ShouldBe(["movie-42/1080p/seg_001.ts", "movie-42/1080p/seg_003.ts"]);
@@ -525,9 +523,9 @@ public sealed class HttpTargetTests : IDisposable
     {
         var target = Make(NginxSettings("move"));
 
-        (await target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Token)).ShouldBeNull();
-        (await target.StatAsync("movie-42/720p/720p.mp4", withChecksum: true, Token)).ShouldBeNull();
-        await target.ProbeAsync(Token);
+        (await target.StatAsync("movie-42/720p/720p.mp4", withChecksum: false, Ct)).ShouldBeNull();
+        (await target.StatAsync("movie-42/720p/720p.mp4", withChecksum: true, Ct)).ShouldBeNull();
+        await target.ProbeAsync(Ct);
     }
 
     // ---- helpers ----

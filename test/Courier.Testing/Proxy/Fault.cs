@@ -33,6 +33,9 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
     /// <summary>Reads the body at <paramref name="bytesPerSecond"/> at most, then forwards it untouched.</summary>
     public static Fault Throttle(long bytesPerSecond) => new(FaultKind.Throttle, Bytes: bytesPerSecond);
 
+    /// <summary>Forward, and make the answer's <c>ETag</c> opaque (not the content's MD5); for S3 <c>HEAD</c>s.</summary>
+    public static Fault OpaqueETag() => new(FaultKind.OpaqueETag);
+
     /// <summary>A short label for logs and assertions: <c>status_503</c>, <c>reset</c>, <c>flip_byte</c>.</summary>
     public string Label => Kind switch
     {
@@ -47,6 +50,7 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
         FaultKind.TruncateResponse => "truncate_response",
         FaultKind.AckWithoutDeleting => "ack_without_deleting",
         FaultKind.Throttle => "throttle",
+        FaultKind.OpaqueETag => "opaque_etag",
         _ => Kind.ToString(),
     };
 

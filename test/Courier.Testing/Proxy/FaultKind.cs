@@ -35,4 +35,10 @@ public enum FaultKind
 
     /// <summary>Read the body no faster than <see cref="Fault.Bytes"/> bytes a second, then forward it: a slow link, a push that stays mid-upload.</summary>
     Throttle,
+
+    /// <summary>
+    /// Forward, then answer with the <c>ETag</c> header's 32 hex digits replaced by 32 letters that are not hex (same
+    /// length), as S3 servers with SSE-KMS or some gateways answer: an ETag that proves nothing about the content.
+    /// </summary>
+    OpaqueETag,
 }

@@ -8,8 +8,9 @@ namespace Courier.Testing.Proxy;
 /// <summary>
 /// An HTTP/1.1 proxy on 127.0.0.1 in front of one upstream (nginx WebDAV, s3rver) that injects faults by rule: error
 /// statuses with <c>Retry-After</c>, connection resets, a body accepted and then no answer, a stall mid-body, a
-/// truncated or byte-flipped body stored upstream, a success answered without storing, a response cut off — and the
-/// whole proxy going down (connections refused) and up again on the same port.
+/// truncated or byte-flipped body stored upstream, a success answered without storing, a response cut off, an opaque
+/// S3 <c>ETag</c> — and the whole proxy going down (connections refused) and up again on the same port. It records every
+/// request: its head as it arrives (<see cref="Requests"/>), and what was done with it once answered (<see cref="Exchanges"/>).
 /// Each client connection carries one request (the proxy answers <c>Connection: close</c>), which keeps framing simple
 /// and every fault faithful at the TCP level.
 /// </summary>
@@ -19,6 +20,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Uri _upstream;
     private readonly ConcurrentQueue<ProxyExchange> _exchanges = new();
     private readonly ConcurrentDictionary<int, ProxyExchange> _inProgress = new();
+    private readonly ConcurrentQueue<string> _requests = new();
     private readonly ConcurrentDictionary<Socket, byte> _clients = new();
     private readonly ConcurrentDictionary<Task, byte> _handlers = new();
     private readonly List<FaultRule> _rules = [];
@@ -28,7 +30,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private CancellationTokenSource _generation = new();
     private Task _acceptLoop = Task.CompletedTask;
     private readonly bool _preserveHost;
-    private int _requests;
+    private int _requestCount;
 
     private FaultProxy(Uri upstream, int port, bool preserveHost)
     {
@@ -55,8 +57,14 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>The requests whose head was read and whose exchange has not ended yet (a body still arriving, an answer pending).</summary>
     public IReadOnlyList<ProxyExchange> InProgress => _inProgress.Values.OrderBy(e => e.Index).ToArray();
 
+    /// <summary>
+    /// The head (request line and headers, as text) of every request seen, in the order they arrived; recorded before the
+    /// request goes on, so complete as soon as the client has its answers.
+    /// </summary>
+    public IReadOnlyList<string> Requests => _requests.ToArray();
+
     /// <summary>How many requests the proxy has seen.</summary>
-    public int RequestCount => Volatile.Read(ref _requests);
+    public int RequestCount => Volatile.Read(ref _requestCount);
 
     /// <summary>Starts a proxy to <paramref name="upstream"/> on a free loopback port.</summary>
     /// <param name="upstream">Where requests go.</param>
@@ -219,7 +227,8 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
 
-            index = Interlocked.Increment(ref _requests) - 1;
+            index = Interlocked.Increment(ref _requestCount) - 1;
+            _requests.Enqueue(head.Text);
             startedAt = TimeProvider.System.GetUtcNow();
             fault = Decide(index, head);
             _inProgress[index] = new ProxyExchange(index, head.Method, head.Target, 0, fault, null, head.Headers) { StartedAt = startedAt };
@@ -309,6 +318,11 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
 
+            if (fault.Kind == FaultKind.OpaqueETag)
+            {
+                MakeETagsOpaque(response);
+            }
+
             await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
             socket.Shutdown(SocketShutdown.Send);
         }
@@ -394,6 +408,20 @@ public sealed class FaultProxy : IAsyncDisposable
         }
 
         return value;
+    }
+
+    /// <summary>Replaces the 32 hex digits of every <c>ETag: "…"</c> in the answer's head by as many <c>z</c>s.</summary>
+    private static void MakeETagsOpaque(byte[] response)
+    {
+        var end = response.AsSpan().IndexOf("\r\n\r\n"u8);
+        var head = response.AsSpan(0, end < 0 ? response.Length : end);
+        var marker = "ETag: \""u8;
+        for (var at = head.IndexOf(marker); at >= 0 && at + marker.Length + 32 <= head.Length;)
+        {
+            head.Slice(at + marker.Length, 32).Fill((byte)'z');
+            var next = head[(at + 1)..].IndexOf(marker);
+            at = next < 0 ? -1 : at + 1 + next;
+        }
     }
 
     private static int? StatusOf(byte[] response)

@@ -16,6 +16,6 @@ public sealed record ProxyExchange(int Index, string Method, string Target, long
     /// <summary>When the exchange ended: the answer was sent, or the proxy gave up on it (wall clock).</summary>
     public DateTimeOffset EndedAt { get; init; }
 
-    /// <summary>A request header as the client sent it, or null.</summary>
+    /// <summary>The value of the request header <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 }

@@ -5,6 +5,9 @@ internal sealed record RequestHead(string Method, string Target, string Version,
 {
     public string? Header(string name) => Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
+    /// <summary>The head as text: <c>PUT /path HTTP/1.1\r\nName: value\r\n…\r\n</c>.</summary>
+    public string Text => $"{Method} {Target} {Version}\r\n{string.Concat(Headers.Select(h => $"{h.Key}: {h.Value}\r\n"))}\r\n";
+
     public static async Task<RequestHead?> ReadAsync(HttpReader reader, CancellationToken cancellationToken)
     {
         var line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
