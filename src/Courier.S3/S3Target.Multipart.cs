@@ -15,10 +15,10 @@ internal sealed partial class S3Target
     /// A multipart upload in one pass over the file. The parts are read by offset, at most
     /// <see cref="S3TargetOptions.PartConcurrency"/> in flight, while one sequential read alongside them hashes the file:
     /// its SHA-256 (for the ledger), each part's MD5 (sent as <c>Content-MD5</c>, and AWS's <c>md5-of-part-md5s-N</c> ETag)
-    /// and, where the server's multipart ETag is the whole-object MD5 (s3rver), that MD5. Once the server is known to give
-    /// the whole-object MD5, parts go without <c>Content-MD5</c> (the signed payload hash still covers each body) and the
-    /// ETag check proves the stored bytes. The SHA-256 is not in the object's metadata: it is known only after the upload
-    /// has started. Any failure, cancellation included, aborts the upload.
+    /// and, where the server's multipart ETag is the whole-object MD5 (s3rver), that MD5. Every part waits only for its own
+    /// MD5 and goes with <c>Content-MD5</c>, so the server refuses a damaged part and the old object stays whole. The
+    /// SHA-256 is not in the object's metadata: it is known only after the upload has started. Any failure, cancellation
+    /// included, aborts the upload.
     /// </summary>
     private async Task<PutResult> PutMultipartAsync(ObjectPut put, SafeFileHandle source, long length, string objectKey, CancellationToken cancellationToken)
     {
@@ -26,7 +26,6 @@ internal sealed partial class S3Target
         var partCount = (int)((length + partSize - 1) / partSize);
         var form = Volatile.Read(ref _multipartETagForm);
         var wantWholeMd5 = Verify == VerifyMode.Full && form != FormParts;
-        var wantPartMd5s = form != FormWholeMd5;
 
         var initiate = new InitiateMultipartUploadRequest
         {
@@ -42,7 +41,7 @@ internal sealed partial class S3Target
         var completed = false;
         FileHashes hashes;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var hashing = MultipartHashes.Start(source, length, partSize, partCount, wantWholeMd5, wantPartMd5s, ActivityOnly(put.Activity), stop.Token);
+        var hashing = MultipartHashes.Start(source, length, partSize, partCount, wantWholeMd5, partMd5s: true, ActivityOnly(put.Activity), stop.Token);
         try
         {
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.PartConcurrency, CancellationToken = cancellationToken };
@@ -76,11 +75,7 @@ internal sealed partial class S3Target
             }
         }
 
-        var proving = new List<string>();
-        if (wantPartMd5s)
-        {
-            proving.Add(S3ETags.OfParts(hashing.PartMd5s));
-        }
+        var proving = new List<string> { S3ETags.OfParts(hashing.PartMd5s) };
 
         if (hashes.Md5 is not null)
         {
@@ -97,7 +92,7 @@ internal sealed partial class S3Target
         }
         catch (TargetException)
         {
-            // Learn the server's ETag form again: the next try sends Content-MD5 and hashes for every form.
+            // Learn the server's ETag form again: the next try hashes for every form.
             Volatile.Write(ref _multipartETagForm, FormUnknown);
             throw;
         }
