@@ -2,9 +2,15 @@ using Courier.Bench;
 
 // courier-bench [--smoke] [--only NAME ...]
 // Full sizes by default; --smoke runs a tiny size of every benchmark quickly (CI). Exit code 0 when every benchmark ran.
+// (--memory-child DIR is the child process MemoryBenchmark starts.)
+if (args is [MemoryBenchmark.ChildFlag, var childRoot])
+{
+    return await MemoryBenchmark.ChildAsync(childRoot, CancellationToken.None);
+}
+
 var smoke = args.Contains("--smoke");
 var only = args.SkipWhile(a => a != "--only").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
-IBenchmark[] benchmarks = [new PackageBenchmark(), new DistributeBenchmark(), new ResubmitBenchmark(), new S3UploadBenchmark(), new StoreBenchmark()];
+IBenchmark[] benchmarks = [new PackageBenchmark(), new DistributeBenchmark(), new ResubmitBenchmark(), new S3UploadBenchmark(), new StoreBenchmark(), new DrainBenchmark(), new MemoryBenchmark()];
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -1,5 +1,6 @@
 using Courier.Core.Domain;
 using Courier.Core.Storage;
+using Npgsql;
 using static Courier.Postgres.PostgresMapping;
 
 namespace Courier.Postgres;
@@ -7,7 +8,8 @@ namespace Courier.Postgres;
 internal sealed partial class PostgresDeliveryStore
 {
     /// <summary>
-    /// One statement, one round trip, atomic on its own (an implicit transaction): the outcome guarded by
+    /// One statement, atomic on its own (an implicit transaction), pipelined with the other writes this store sends at the
+    /// same time (<see cref="PostgresStatementBatcher"/>): the outcome guarded by
     /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>, its attempt, the version's counters, and the events.
     /// The version's row is updated (and so locked) by every delivered or dead outcome: of two last deliveries finishing at
     /// once, the second waits, re-reads the counter the first left, and is the one that sees it reach 0 and writes
@@ -24,36 +26,45 @@ internal sealed partial class PostgresDeliveryStore
             throw new ArgumentException($"a completion cannot leave a delivery {State(completion.State)}", nameof(completion));
         }
 
-        var attempt = completion.Attempt;
-        await using var command = _dataSource.CreateCommand(CompleteSql);
-        command.Parameters.Add(P("id", completion.DeliveryId));
-        command.Parameters.Add(P("token", completion.LeaseToken));
-        command.Parameters.Add(P("state", State(completion.State)));
-        command.Parameters.Add(P("counts", completion.CountsAsAttempt));
-        command.Parameters.Add(Time("next", completion.State == DeliveryState.Queued ? completion.NextAttemptAt ?? completion.Now : null));
-        command.Parameters.Add(P("error", completion.State == DeliveryState.Delivered ? null : completion.LastError));
-        command.Parameters.Add(P("kind", completion.State == DeliveryState.Delivered ? null : completion.ErrorKind));
-        command.Parameters.Add(P("bytes", completion.Bytes));
-        command.Parameters.Add(P("sha", completion.Sha256));
-        command.Parameters.Add(Time("now", completion.Now));
-        command.Parameters.Add(P("has_attempt", attempt is not null));
-        command.Parameters.Add(P("mode", attempt is null ? AttemptModes.Async : Mode(attempt.Mode)));
-        command.Parameters.Add(P("succeeded", attempt?.Succeeded ?? false));
-        command.Parameters.Add(P("attempt_error", attempt?.Error));
-        command.Parameters.Add(P("attempt_kind", attempt?.ErrorKind));
-        command.Parameters.Add(P("attempt_bytes", attempt?.Bytes ?? 0L));
-        command.Parameters.Add(P("duration", attempt is null ? (long?)null : (long)Math.Round(attempt.Duration.TotalMilliseconds)));
-        command.Parameters.Add(Time("started", attempt?.StartedAt ?? completion.Now));
-        command.Parameters.Add(P("attempt_node", attempt?.NodeId ?? string.Empty));
-        command.Parameters.Add(P("event_key", EventLockKey));
-        if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1)
+        var batched = new NpgsqlBatchCommand(CompleteSql);
+        batched.Parameters.AddRange(CompletionParameters(completion));
+        if ((long)(await _writes.ScalarAsync(batched, cancellationToken).ConfigureAwait(false))! == 1)
         {
             return true;
         }
 
-        command.CommandText = LetGoSql;
+        await using var command = _dataSource.CreateCommand(LetGoSql);
+        command.Parameters.AddRange(CompletionParameters(completion));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return false;
+    }
+
+    private NpgsqlParameter[] CompletionParameters(DeliveryCompletion completion)
+    {
+        var attempt = completion.Attempt;
+        return
+        [
+            P("id", completion.DeliveryId),
+            P("token", completion.LeaseToken),
+            P("state", State(completion.State)),
+            P("counts", completion.CountsAsAttempt),
+            Time("next", completion.State == DeliveryState.Queued ? completion.NextAttemptAt ?? completion.Now : null),
+            P("error", completion.State == DeliveryState.Delivered ? null : completion.LastError),
+            P("kind", completion.State == DeliveryState.Delivered ? null : completion.ErrorKind),
+            P("bytes", completion.Bytes),
+            P("sha", completion.Sha256),
+            Time("now", completion.Now),
+            P("has_attempt", attempt is not null),
+            P("mode", attempt is null ? AttemptModes.Async : Mode(attempt.Mode)),
+            P("succeeded", attempt?.Succeeded ?? false),
+            P("attempt_error", attempt?.Error),
+            P("attempt_kind", attempt?.ErrorKind),
+            P("attempt_bytes", attempt?.Bytes ?? 0L),
+            P("duration", attempt is null ? (long?)null : (long)Math.Round(attempt.Duration.TotalMilliseconds)),
+            Time("started", attempt?.StartedAt ?? completion.Now),
+            P("attempt_node", attempt?.NodeId ?? string.Empty),
+            P("event_key", EventLockKey),
+        ];
     }
 
     private const string LetGoSql =

@@ -275,7 +275,7 @@ internal sealed partial class PostgresDeliveryStore
         ArgumentNullException.ThrowIfNull(files);
         // One row per key (the last one given wins): an upsert may not touch a row twice in one statement.
         var byKey = files.GroupBy(f => f.Key, StringComparer.Ordinal).Select(g => g.Last()).ToList();
-        await using var command = _dataSource.CreateCommand(
+        var command = new NpgsqlBatchCommand(
             """
             WITH held AS (SELECT id FROM deliveries WHERE id = @id AND state = 'in_flight' AND lease_token = @token),
             written AS (
@@ -289,7 +289,7 @@ internal sealed partial class PostgresDeliveryStore
         command.Parameters.Add(P("keys", byKey.Select(f => f.Key).ToArray()));
         command.Parameters.Add(P("bytes", byKey.Select(f => f.Bytes).ToArray()));
         command.Parameters.Add(P("shas", byKey.Select(f => f.Sha256).ToArray()));
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
+        return (long)(await _writes.ScalarAsync(command, cancellationToken).ConfigureAwait(false))! == 1;
     }
 
     public async Task<IReadOnlyList<DeliveredFile>> GetFilesAsync(string videoId, string rendition, string target, int beforeVersion, CancellationToken cancellationToken)

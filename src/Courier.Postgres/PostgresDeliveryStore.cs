@@ -16,6 +16,7 @@ namespace Courier.Postgres;
 internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresStatementBatcher _writes;
 
     public PostgresDeliveryStore(PostgresStoreOptions options)
     {
@@ -34,6 +35,7 @@ internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisp
         }
 
         _dataSource = NpgsqlDataSource.Create(builder);
+        _writes = new PostgresStatementBatcher(_dataSource);
     }
 
     /// <summary>The schema Courier's tables live in.</summary>

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using Amazon.S3.Model;
 using Courier.Core.Targets;
 using Microsoft.Extensions.Logging;
@@ -14,17 +12,20 @@ internal sealed partial class S3Target
         Math.Max(configured, (length + S3TargetDefaults.MaxParts - 1) / S3TargetDefaults.MaxParts);
 
     /// <summary>
-    /// A multipart upload. The file's SHA-256 (and, while the server is not known to use AWS's ETag form, its MD5) is
-    /// computed first by a sequential read, because it goes into the object's metadata when the upload starts. Then the
-    /// parts are read by offset, at most <see cref="S3TargetOptions.PartConcurrency"/> in memory and in flight, each sent
-    /// with its Content-MD5. Any failure, cancellation included, aborts the upload.
+    /// A multipart upload in one pass over the file. The parts are read by offset, at most
+    /// <see cref="S3TargetOptions.PartConcurrency"/> in flight, while one sequential read alongside them hashes the file:
+    /// its SHA-256 (for the ledger), each part's MD5 (sent as <c>Content-MD5</c>, and AWS's <c>md5-of-part-md5s-N</c> ETag)
+    /// and, where the server's multipart ETag is the whole-object MD5 (s3rver), that MD5. Every part waits only for its own
+    /// MD5 and goes with <c>Content-MD5</c>, so the server refuses a damaged part and the old object stays whole. The
+    /// SHA-256 is not in the object's metadata: it is known only after the upload has started. Any failure, cancellation
+    /// included, aborts the upload.
     /// </summary>
     private async Task<PutResult> PutMultipartAsync(ObjectPut put, SafeFileHandle source, long length, string objectKey, CancellationToken cancellationToken)
     {
         var partSize = PartSizeFor(length, _options.PartSize);
         var partCount = (int)((length + partSize - 1) / partSize);
-        var wantWholeMd5 = Volatile.Read(ref _multipartETagForm) != FormParts;
-        var hashes = await FileHashes.ComputeAsync(source, length, wantWholeMd5, ActivityOnly(put.Activity), cancellationToken).ConfigureAwait(false);
+        var form = Volatile.Read(ref _multipartETagForm);
+        var wantWholeMd5 = Verify == VerifyMode.Full && form != FormParts;
 
         var initiate = new InitiateMultipartUploadRequest
         {
@@ -33,17 +34,14 @@ internal sealed partial class S3Target
             ContentType = put.ContentType,
             StorageClass = _storageClass,
         };
-        initiate.Metadata.Add(Sha256Metadata, hashes.Sha256);
-        if (hashes.Md5 is { } wholeMd5)
-        {
-            initiate.Metadata.Add(Md5Metadata, Convert.ToHexStringLower(wholeMd5));
-        }
         var uploadId = (await _client.InitiateMultipartUploadAsync(initiate, cancellationToken).ConfigureAwait(false)).UploadId;
         LogMultipartStarted(Name, objectKey, length, partCount, partSize);
 
-        var partMd5s = new byte[partCount][];
         var partETags = new PartETag[partCount];
         var completed = false;
+        FileHashes hashes;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hashing = MultipartHashes.Start(source, length, partSize, partCount, wantWholeMd5, partMd5s: true, ActivityOnly(put.Activity), stop.Token);
         try
         {
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.PartConcurrency, CancellationToken = cancellationToken };
@@ -51,10 +49,11 @@ internal sealed partial class S3Target
             {
                 var offset = (number - 1) * partSize;
                 var size = (int)Math.Min(partSize, length - offset);
-                var (md5, etag) = await UploadPartAsync(put, source, objectKey, uploadId, number, offset, size, token).ConfigureAwait(false);
-                partMd5s[number - 1] = md5;
+                var md5 = await hashing.PartMd5Async(number, token).ConfigureAwait(false);
+                var etag = await UploadPartAsync(put, source, objectKey, uploadId, number, offset, size, md5, token).ConfigureAwait(false);
                 partETags[number - 1] = new PartETag(number, etag);
             }).ConfigureAwait(false);
+            hashes = await hashing.Whole.ConfigureAwait(false);
 
             var complete = new CompleteMultipartUploadRequest
             {
@@ -70,11 +69,14 @@ internal sealed partial class S3Target
         {
             if (!completed)
             {
+                await stop.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAny(hashing.Whole).ConfigureAwait(false);
                 await AbortAsync(objectKey, uploadId).ConfigureAwait(false);
             }
         }
 
-        var proving = new List<string> { S3ETags.OfParts(partMd5s) };
+        var proving = new List<string> { S3ETags.OfParts(hashing.PartMd5s) };
+
         if (hashes.Md5 is not null)
         {
             proving.Add(Convert.ToHexStringLower(hashes.Md5));
@@ -83,7 +85,18 @@ internal sealed partial class S3Target
         async Task<string> WholeMd5Async(CancellationToken token) =>
             Convert.ToHexStringLower(await FileHashes.Md5Async(source, length, ActivityOnly(put.Activity), token).ConfigureAwait(false));
 
-        var etag = await VerifyAsync(put, objectKey, length, hashes.Sha256, proving, WholeMd5Async, cancellationToken).ConfigureAwait(false);
+        string etag;
+        try
+        {
+            etag = await VerifyAsync(put, objectKey, length, hashes.Sha256, proving, WholeMd5Async, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TargetException)
+        {
+            // Learn the server's ETag form again: the next try hashes for every form.
+            Volatile.Write(ref _multipartETagForm, FormUnknown);
+            throw;
+        }
+
         if (Verify == VerifyMode.Full)
         {
             Volatile.Write(ref _multipartETagForm, S3ETags.IsMultipart(etag) ? FormParts : S3ETags.IsMd5(etag) ? FormWholeMd5 : FormUnknown);
@@ -92,41 +105,13 @@ internal sealed partial class S3Target
         return new PutResult(length, hashes.Sha256);
     }
 
-    private async Task<(byte[] Md5, string ETag)> UploadPartAsync(ObjectPut put, SafeFileHandle source, string objectKey, string uploadId, int number, long offset, int size, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one part from a seekable window onto the file (memory stays flat whatever the part size), with
+    /// <c>Content-MD5</c> when <paramref name="md5"/> is known, and checks a part ETag that is an MD5 against it.
+    /// </summary>
+    private async Task<string> UploadPartAsync(ObjectPut put, SafeFileHandle source, string objectKey, string uploadId, int number, long offset, int size, byte[]? md5, CancellationToken cancellationToken)
     {
-        // The part is read from the file (page cache) to hash it and again by the SDK to sign and send it: memory stays flat
-        // whatever the part size, instead of holding PartConcurrency parts in buffers.
         await using var body = new FileSegmentStream(source, offset, size);
-        byte[] md5;
-#pragma warning disable CA5351 // Content-MD5 and ETags are MD5 by protocol; integrity, not security.
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
-#pragma warning restore CA5351
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
-            try
-            {
-                long filled = 0;
-                int read;
-                while ((read = await body.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    filled += read;
-                }
-
-                if (filled != size)
-                {
-                    throw new TargetException(Name, $"{Describe("PUT", objectKey)}: the source file ended at {offset + filled} bytes while part {number} was read (it changed while it was pushed)", true, ErrorKinds.SizeMismatch);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            md5 = hash.GetHashAndReset();
-        }
-
-        body.Position = 0;
         var request = new UploadPartRequest
         {
             BucketName = _options.Bucket,
@@ -135,7 +120,7 @@ internal sealed partial class S3Target
             PartNumber = number,
             PartSize = size,
             InputStream = body,
-            MD5Digest = Convert.ToBase64String(md5),
+            MD5Digest = md5 is null ? null : Convert.ToBase64String(md5),
             UseChunkEncoding = false,
         };
         using var progress = new TransferActivity(put.Activity);
@@ -143,12 +128,12 @@ internal sealed partial class S3Target
         var response = await _client.UploadPartAsync(request, cancellationToken).ConfigureAwait(false);
         progress.Finish(size);
         var etag = S3ETags.Normalize(response.ETag);
-        if (S3ETags.IsMd5(etag) && !string.Equals(etag, Convert.ToHexStringLower(md5), StringComparison.Ordinal))
+        if (md5 is not null && S3ETags.IsMd5(etag) && !string.Equals(etag, Convert.ToHexStringLower(md5), StringComparison.Ordinal))
         {
             throw new TargetException(Name, $"{Describe("PUT", objectKey)}: part {number} stored with ETag {etag}, its MD5 is {Convert.ToHexStringLower(md5)}", true, ErrorKinds.Checksum);
         }
 
-        return (md5, response.ETag);
+        return response.ETag;
     }
 
     /// <summary>Aborts an unfinished upload so no parts are left behind; a failure to abort is logged, never thrown over the cause.</summary>

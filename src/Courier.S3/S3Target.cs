@@ -15,8 +15,8 @@ namespace Courier.S3;
 /// <summary>
 /// An S3-compatible bucket as a target. Objects are written by one PUT (below the multipart threshold) or a multipart
 /// upload with parallel parts and bounded memory; a multipart upload that fails is aborted. Every body is sent with
-/// <c>Content-MD5</c> (the server refuses a corrupted body) and without AWSSDK's <c>aws-chunked</c> framing (which many
-/// S3-compatible servers store verbatim). The source SHA-256 is kept as object metadata (<c>x-amz-meta-sha256</c>).
+/// <c>Content-MD5</c> (the server refuses a corrupted body) and without AWSSDK's <c>aws-chunked</c> framing (which many S3-compatible servers store verbatim). The source SHA-256 of a
+/// single PUT is kept as object metadata (<c>x-amz-meta-sha256</c>); a multipart object's is in the ledger only.
 /// Full verification: HEAD size plus the ETag (MD5, <c>md5-of-part-md5s-N</c>, or a whole-object MD5); where the ETag
 /// proves nothing, the object is read back and hashed.
 /// </summary>

@@ -14,12 +14,16 @@ internal sealed partial class SqliteDeliveryStore
             throw new ArgumentException($"a completion must leave the delivery delivered, removed, queued or dead, not {completion.State}", nameof(completion));
         }
 
+        return await _writes.RunAsync((connection, transaction, token) => CompleteInAsync(connection, transaction, completion, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One outcome, inside a write transaction the caller commits (a group of outcomes share one, see <see cref="SqliteWriteGroup"/>).</summary>
+    private static async Task<bool> CompleteInAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, CancellationToken cancellationToken)
+    {
         var at = SqliteMapping.Ms(completion.Now);
         var delivered = completion.State == DeliveryState.Delivered;
         var done = delivered || completion.State == DeliveryState.Removed;
         var attempt = completion.Attempt;
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = BeginWrite(connection);
 
         // The lease-token guard: the outcome is written only by the holder of the current claim. A push ends delivered and a
         // removal removed, never the other way round.
@@ -116,13 +120,13 @@ internal sealed partial class SqliteDeliveryStore
             }
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>
     /// Rule 3: a delivery superseded while in flight is refused, but its node's completion lets go of the lease (and its
-    /// attempt is recorded), so the newer work the lease held back may start. Nothing else of the row changes.
+    /// attempt is recorded, committed with the group), so the newer work the lease held back may start. Nothing else of the
+    /// row changes.
     /// </summary>
     private static async Task LetGoAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, CancellationToken cancellationToken)
     {
@@ -144,7 +148,6 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         await RecordAttemptAsync(connection, transaction, completion, target, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task RecordAttemptAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, string target, CancellationToken cancellationToken)

@@ -337,8 +337,11 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<bool> RecordFilesAsync(Guid deliveryId, Guid leaseToken, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = BeginWrite(connection);
+        return await _writes.RunAsync((connection, transaction, token) => RecordFilesInAsync(connection, transaction, deliveryId, leaseToken, files, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> RecordFilesInAsync(SqliteConnection connection, SqliteTransaction transaction, Guid deliveryId, Guid leaseToken, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
+    {
         await using (var held = SqliteMapping.Command(
             connection,
             transaction,
@@ -373,7 +376,6 @@ internal sealed partial class SqliteDeliveryStore
             }
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -18,6 +18,7 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly int _busyTimeoutMs;
+    private readonly SqliteWriteGroup _writes;
 
     public SqliteDeliveryStore(SqliteStoreOptions options)
     {
@@ -30,6 +31,7 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
         };
         _connectionString = builder.ConnectionString;
         _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
+        _writes = new SqliteWriteGroup(OpenAsync);
     }
 
     /// <summary>Opens a pooled connection with this store's per-connection settings.</summary>

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using Courier.Core.Distribution;
+using Courier.Core.Domain;
+using Courier.Core.Storage;
+using Courier.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Courier.Bench;
+
+/// <summary>
+/// The backlog of a target that was down: 10,000 queued deliveries of one small file each (64 KiB; smoke: 200 of 16 KiB)
+/// to nginx WebDAV, made due at once as a recovered target's are (<c>MakeDueAsync</c>), drained by the node's
+/// <see cref="RetryScanner"/> with the default settings (SQLite store). Compared in the same run with Courier pushing a
+/// package of 2,000 files of the same size to the same target (the sync path): files per second of each, and the ratio.
+/// </summary>
+internal sealed class DrainBenchmark : IBenchmark
+{
+    private const string Target = "cdn";
+    private const int RenditionsPerVideo = 10;
+
+    public string Name => "drain";
+
+    public async Task RunAsync(bool smoke, TextWriter output, CancellationToken cancellationToken)
+    {
+        var webdav = Environment.GetEnvironmentVariable("COURIER_TEST_WEBDAV_URL");
+        if (string.IsNullOrEmpty(webdav))
+        {
+            throw new InvalidOperationException("COURIER_TEST_WEBDAV_URL is not set: run `.ci/services start` and `source .ci/work/env` first");
+        }
+
+        var deliveries = smoke ? 200 : 10_000;
+        var packageFiles = smoke ? 50 : 2_000;
+        var size = smoke ? 16 << 10 : 64 << 10;
+        var directory = Directory.CreateTempSubdirectory("courier-bench-drain-");
+        var prefix = "bench-" + Guid.NewGuid().ToString("N")[..12];
+        var baseUrl = new Uri(new Uri(webdav), prefix + "/");
+        try
+        {
+            var media = Directory.CreateDirectory(Path.Combine(directory.FullName, "media")).FullName;
+            var package = Directory.CreateDirectory(Path.Combine(media, "hls")).FullName;
+            for (var i = 0; i < packageFiles; i++)
+            {
+                BenchFiles.WriteRandom(Path.Combine(package, $"segment_{i:00000}.ts"), size);
+            }
+
+            for (var r = 0; r < RenditionsPerVideo; r++)
+            {
+                BenchFiles.WriteRandom(Path.Combine(media, $"r{r}.ts"), size);
+            }
+
+            await using var services = await ComposeAsync(directory.FullName, media, baseUrl, cancellationToken);
+            var distributor = services.GetRequiredService<Distributor>();
+            var store = services.GetRequiredService<IDeliveryStore>();
+            var node = services.GetRequiredService<NodeIdentity>();
+            var scanner = services.GetRequiredService<RetryScanner>();
+            output.WriteLine($"   {deliveries} queued deliveries of one {size >> 10} KiB file each to nginx WebDAV (Verify: size), drained by RetryScanner (MaxConcurrency {services.GetRequiredService<Core.Configuration.CourierOptions>().Distribution.MaxConcurrency}, batch {services.GetRequiredService<Core.Configuration.CourierOptions>().Scan.BatchSize}); against a package of {packageFiles} files of the same size to the same target");
+
+            // Warm-up: JIT, connections, the database file.
+            await CheckAsync(distributor.DistributeAsync(new SubmitRequest("warm-up", [new RenditionRequest("r0", "r0.ts")], [Target]), null, cancellationToken));
+
+            var packageTime = await PackageBenchmark.TimeAsync(() => CheckAsync(distributor.DistributeAsync(new SubmitRequest("package", [new RenditionRequest("hls", "hls")], [Target]), null, cancellationToken)));
+
+            // The backlog: submitted (as the sync path does when the target is down, it stays queued), then due at once.
+            var seeding = Stopwatch.StartNew();
+            var videos = (deliveries + RenditionsPerVideo - 1) / RenditionsPerVideo;
+            await Parallel.ForEachAsync(Enumerable.Range(0, videos), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (v, token) =>
+            {
+                var renditions = Enumerable.Range(0, Math.Min(RenditionsPerVideo, deliveries - (v * RenditionsPerVideo))).Select(r => new RenditionRequest($"r{r}", $"r{r}.ts")).ToList();
+                await distributor.SubmitAsync(new SubmitRequest($"backlog-{v:00000}", renditions, [Target]), token);
+            });
+            await store.ReleaseNodeAsync(node.Id, DateTimeOffset.UtcNow, cancellationToken);
+            await store.MakeDueAsync(Target, DateTimeOffset.UtcNow, cancellationToken);
+            output.WriteLine($"   backlog of {deliveries} submitted in {seeding.Elapsed.TotalSeconds:0.0} s (not measured)");
+
+            var drained = 0;
+            var drainTime = await PackageBenchmark.TimeAsync(async () =>
+            {
+                while (true)
+                {
+                    var scan = await scanner.RunDueAsync(cancellationToken);
+                    if (scan.Claimed == 0)
+                    {
+                        break;
+                    }
+
+                    drained += scan.Delivered;
+                }
+            });
+            if (drained != deliveries)
+            {
+                throw new InvalidOperationException($"{drained} of {deliveries} deliveries drained");
+            }
+
+            var packageRate = packageFiles / packageTime.TotalSeconds;
+            var drainRate = deliveries / drainTime.TotalSeconds;
+            output.WriteLine($"   package (sync push)  : {packageRate,8:0} files/s ({packageTime.TotalSeconds:0.00} s)");
+            output.WriteLine($"   drain (RetryScanner) : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s)");
+            output.WriteLine($"   ratio drain/package  : {drainRate / packageRate,8:0.00}");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+            try
+            {
+                using var http = new HttpClient();
+                using var response = await http.DeleteAsync(baseUrl, CancellationToken.None);
+            }
+            catch (HttpRequestException)
+            {
+                // Leftovers in the test server's root are harmless.
+            }
+        }
+    }
+
+    private static Task<CourierNode> ComposeAsync(string root, string media, Uri baseUrl, CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Courier:SourceRoot"] = media,
+            ["Courier:Store:ConnectionString"] = $"Data Source={Path.Combine(root, "courier.db")}",
+            [$"Courier:Targets:{Target}:Kind"] = "http",
+            [$"Courier:Targets:{Target}:BaseUrl"] = baseUrl.ToString(),
+            [$"Courier:Targets:{Target}:Verify"] = "size",
+        };
+        var configuration = CourierConfiguration.Load(null, settings);
+        return new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).OpenCourierAsync(configuration, cancellationToken);
+    }
+
+    private static async Task CheckAsync(Task<Core.Reports.DistributionReport> distribution)
+    {
+        var report = await distribution;
+        if (report.Video.State != VideoState.Distributed)
+        {
+            var failed = report.Video.Deliveries.FirstOrDefault(d => d.LastError is not null);
+            throw new InvalidOperationException($"{report.Video.VideoId}: {report.Video.State}: {failed?.LastError}");
+        }
+    }
+}
