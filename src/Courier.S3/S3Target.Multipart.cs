@@ -24,7 +24,7 @@ internal sealed partial class S3Target
         var partSize = PartSizeFor(length, _options.PartSize);
         var partCount = (int)((length + partSize - 1) / partSize);
         var wantWholeMd5 = Volatile.Read(ref _multipartETagForm) != FormParts;
-        var hashes = await FileHashes.ComputeAsync(source, length, wantWholeMd5, ActivityOnly(put.Activity), cancellationToken).ConfigureAwait(false);
+        var hashes = await FileHashes.ComputeAsync(source, length, wantWholeMd5, TargetActivity.WithoutBytes(put.Activity), cancellationToken).ConfigureAwait(false);
 
         var initiate = new InitiateMultipartUploadRequest
         {
@@ -81,7 +81,7 @@ internal sealed partial class S3Target
         }
 
         async Task<string> WholeMd5Async(CancellationToken token) =>
-            Convert.ToHexStringLower(await FileHashes.Md5Async(source, length, ActivityOnly(put.Activity), token).ConfigureAwait(false));
+            Convert.ToHexStringLower(await FileHashes.Md5Async(source, length, TargetActivity.WithoutBytes(put.Activity), token).ConfigureAwait(false));
 
         var etag = await VerifyAsync(put, objectKey, length, hashes.Sha256, proving, WholeMd5Async, cancellationToken).ConfigureAwait(false);
         if (Verify == VerifyMode.Full)

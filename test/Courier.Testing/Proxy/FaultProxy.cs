@@ -301,7 +301,20 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
 
-            await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+            if (fault.Kind == FaultKind.SlowResponse)
+            {
+                var step = (int)Math.Max(1, fault.Bytes ?? 1);
+                for (var at = 0; at < response.Length; at += step)
+                {
+                    await stream.WriteAsync(response.AsMemory(at, Math.Min(step, response.Length - at)), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false); // the throttle of a slow link
+                }
+            }
+            else
+            {
+                await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+            }
+
             socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or FormatException)
