@@ -130,6 +130,13 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
 
             return new StoredObject(head.ContentLength, Sha256Of(head), S3ETags.Normalize(head.ETag));
         }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            // Credentials without s3:ListBucket get 403, not 404, for a key the bucket does not hold: not known to be held,
+            // so the push goes on and sends it. A real refusal shows on the PUT (403 there is auth).
+            LogHeadForbidden(Name, objectKey);
+            return null;
+        }
         catch (Exception e) when (!IsCancellation(e, cancellationToken))
         {
             throw S3Errors.From(Name, Describe("HEAD", objectKey), e, _secrets);
@@ -390,6 +397,9 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
     private string Describe(string verb, string objectKey) => $"{verb} s3://{_options.Bucket}/{objectKey}";
 
     public void Dispose() => _client.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Target {Target}: HEAD of {ObjectKey} answered 403 (credentials without s3:ListBucket answer so for a missing key); taken as not held")]
+    private partial void LogHeadForbidden(string target, string objectKey);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Target {Target}: ETag {ETag} of {ObjectKey} proves nothing; reading it back")]
     private partial void LogReadingBack(string target, string objectKey, string etag);

@@ -31,6 +31,9 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
     /// <summary>Forward the request, then send the response at <paramref name="bytesPerSecond"/> (in tenths of a second): a slow link.</summary>
     public static Fault SlowResponse(long bytesPerSecond) => new(FaultKind.SlowResponse, Bytes: Math.Max(1, bytesPerSecond / 10));
 
+    /// <summary>Forward, but answer 403 Forbidden where the target answers 404, as S3 does for a missing key without <c>s3:ListBucket</c>.</summary>
+    public static Fault MissingAsForbidden() => new(FaultKind.MissingAsForbidden);
+
     /// <summary>Acknowledge a DELETE with 204 but forward nothing: the target keeps serving the object.</summary>
     public static Fault AckWithoutDeleting() => new(FaultKind.AckWithoutDeleting, 204);
 
@@ -48,6 +51,7 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
         FaultKind.TruncateResponse => "truncate_response",
         FaultKind.AckWithoutDeleting => "ack_without_deleting",
         FaultKind.SlowResponse => "slow_response",
+        FaultKind.MissingAsForbidden => "missing_as_forbidden",
         _ => Kind.ToString(),
     };
 

@@ -293,6 +293,13 @@ public sealed class FaultProxy : IAsyncDisposable
             var hasBody = declared is not null || chunked;
             var response = await ForwardAsync(head, hasBody ? bytes : null, cancellationToken).ConfigureAwait(false);
             status = StatusOf(response);
+            if (fault.Kind == FaultKind.MissingAsForbidden && status == 404)
+            {
+                var endOfLine = Array.IndexOf(response, (byte)'\r');
+                response = [.. "HTTP/1.1 403 Forbidden"u8, .. response.AsSpan(endOfLine)];
+                status = 403;
+            }
+
             if (fault.Kind == FaultKind.TruncateResponse)
             {
                 await stream.WriteAsync(response.AsMemory(0, response.Length / 2), cancellationToken).ConfigureAwait(false);
