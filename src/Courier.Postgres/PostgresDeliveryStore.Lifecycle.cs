@@ -314,6 +314,20 @@ internal sealed partial class PostgresDeliveryStore
         return files;
     }
 
+    public async Task<IReadOnlyList<DeliveredFile>> GetDeliveryFilesAsync(Guid deliveryId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT key, bytes, sha256 FROM delivery_files WHERE delivery_id = @id ORDER BY key");
+        command.Parameters.Add(P("id", deliveryId));
+        var files = new List<DeliveredFile>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            files.Add(new DeliveredFile(reader.GetString(0), reader.GetInt64(1), NullableString(reader, 2)));
+        }
+
+        return files;
+    }
+
     public async Task<IReadOnlyList<TargetVersion>> GetTargetVersionsAsync(string videoId, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(

@@ -47,9 +47,11 @@ internal sealed partial class PostgresDeliveryStore
             """
             WITH reopened AS (
                 UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, last_error = @reason, error_kind = @kind,
-                       lease_owner = NULL, lease_token = NULL, updated_at = @now
+                       lease_owner = NULL, lease_token = NULL, updated_at = @now, created_at = @now, deadline_missed_at = NULL
                 WHERE id = @id AND state IN ('delivered', 'removed')
-                RETURNING video_id, version, operation),
+                RETURNING id, video_id, version, operation),
+            forgotten AS (
+                DELETE FROM delivery_files f USING reopened WHERE f.delivery_id = reopened.id),
             version AS (
                 UPDATE video_versions v SET undelivered = v.undelivered + 1, distributed_at = NULL
                 FROM reopened WHERE v.video_id = reopened.video_id AND v.version = reopened.version AND v.action = reopened.operation

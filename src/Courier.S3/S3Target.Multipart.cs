@@ -41,7 +41,7 @@ internal sealed partial class S3Target
         var completed = false;
         FileHashes hashes;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var hashing = MultipartHashes.Start(source, length, partSize, partCount, wantWholeMd5, partMd5s: true, ActivityOnly(put.Activity), stop.Token);
+        var hashing = MultipartHashes.Start(source, length, partSize, partCount, wantWholeMd5, partMd5s: true, TargetActivity.WithoutBytes(put.Activity), stop.Token);
         try
         {
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.PartConcurrency, CancellationToken = cancellationToken };
@@ -83,7 +83,7 @@ internal sealed partial class S3Target
         }
 
         async Task<string> WholeMd5Async(CancellationToken token) =>
-            Convert.ToHexStringLower(await FileHashes.Md5Async(source, length, ActivityOnly(put.Activity), token).ConfigureAwait(false));
+            Convert.ToHexStringLower(await FileHashes.Md5Async(source, length, TargetActivity.WithoutBytes(put.Activity), token).ConfigureAwait(false));
 
         string etag;
         try

@@ -113,7 +113,11 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
         return _options.Prefix.Length == 0 ? key : $"{_options.Prefix}/{key}";
     }
 
-    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken)
+    public Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken) =>
+        StatAsync(key, withChecksum, null, cancellationToken);
+
+    /// <remarks>A HEAD: S3 proves the checksum by the ETag and metadata, never by reading the object, so nothing to report.</remarks>
+    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, IProgress<long>? activity, CancellationToken cancellationToken)
     {
         var objectKey = ObjectKey(key);
         try
@@ -125,6 +129,13 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
             }
 
             return new StoredObject(head.ContentLength, Sha256Of(head), S3ETags.Normalize(head.ETag));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            // Credentials without s3:ListBucket get 403, not 404, for a key the bucket does not hold: not known to be held,
+            // so the push goes on and sends it. A real refusal shows on the PUT (403 there is auth).
+            LogHeadForbidden(Name, objectKey);
+            return null;
         }
         catch (Exception e) when (!IsCancellation(e, cancellationToken))
         {
@@ -264,7 +275,7 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
     {
         // Content-MD5 goes in a header before the body, so the file is hashed first (one sequential read), then sent;
         // a change of the file in between shows as an ETag that is not this MD5 (or, on AWS, as BadDigest).
-        var quiet = ActivityOnly(put.Activity);
+        var quiet = TargetActivity.WithoutBytes(put.Activity);
         var hashes = await FileHashes.ComputeAsync(source, length, md5: true, quiet, cancellationToken).ConfigureAwait(false);
         var md5Hex = Convert.ToHexStringLower(hashes.Md5!);
 
@@ -336,7 +347,7 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
     private async Task ReadBackAsync(ObjectPut put, string objectKey, long length, string sha256, CancellationToken cancellationToken)
     {
         using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _options.Bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
-        var (readLength, readSha) = await ContentHash.Sha256Async(response.ResponseStream, ActivityOnly(put.Activity), cancellationToken).ConfigureAwait(false);
+        var (readLength, readSha) = await ContentHash.Sha256Async(response.ResponseStream, TargetActivity.WithoutBytes(put.Activity), cancellationToken).ConfigureAwait(false);
         if (readLength != length || !string.Equals(readSha, sha256, StringComparison.Ordinal))
         {
             throw new TargetException(Name, $"{Describe("GET", objectKey)}: read back {readLength} bytes with SHA-256 {readSha}, sent {length} bytes with SHA-256 {sha256}", true, ErrorKinds.Checksum);
@@ -380,9 +391,6 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
         }
     }
 
-    /// <summary>Passes activity on without counting bytes: hashing and reading back show the push is alive, not sent bytes.</summary>
-    private static IProgress<long>? ActivityOnly(IProgress<long>? activity) => activity is null ? null : new ActivityWithoutBytes(activity);
-
     private static bool IsCancellation(Exception e, CancellationToken cancellationToken) =>
         e is OperationCanceledException && cancellationToken.IsCancellationRequested;
 
@@ -390,10 +398,8 @@ internal sealed partial class S3Target : ITarget, ITargetListing, IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    private sealed class ActivityWithoutBytes(IProgress<long> inner) : IProgress<long>
-    {
-        public void Report(long value) => inner.Report(0);
-    }
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Target {Target}: HEAD of {ObjectKey} answered 403 (credentials without s3:ListBucket answer so for a missing key); taken as not held")]
+    private partial void LogHeadForbidden(string target, string objectKey);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Target {Target}: ETag {ETag} of {ObjectKey} proves nothing; reading it back")]
     private partial void LogReadingBack(string target, string objectKey, string etag);

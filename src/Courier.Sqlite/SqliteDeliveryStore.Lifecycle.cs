@@ -408,6 +408,24 @@ internal sealed partial class SqliteDeliveryStore
         return files;
     }
 
+    public async Task<IReadOnlyList<DeliveredFile>> GetDeliveryFilesAsync(Guid deliveryId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var select = SqliteMapping.Command(
+            connection,
+            null,
+            "SELECT key, bytes, sha256 FROM delivery_files WHERE delivery_id = @id ORDER BY key",
+            ("@id", SqliteMapping.Id(deliveryId)));
+        var files = new List<DeliveredFile>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            files.Add(new DeliveredFile(reader.GetString(0), reader.GetInt64(1), SqliteMapping.NullableString(reader, 2)));
+        }
+
+        return files;
+    }
+
     public async Task<IReadOnlyList<TargetVersion>> GetTargetVersionsAsync(string videoId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

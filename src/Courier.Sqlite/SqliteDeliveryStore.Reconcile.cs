@@ -52,7 +52,7 @@ internal sealed partial class SqliteDeliveryStore
             transaction,
             """
             UPDATE deliveries SET state = 'queued', next_attempt_at = @now, attempts = 0, last_error = @reason, error_kind = @kind,
-                lease_owner = NULL, lease_token = NULL, updated_at = @now
+                lease_owner = NULL, lease_token = NULL, updated_at = @now, created_at = @now, deadline_missed_at = NULL
             WHERE id = @id AND state IN ('delivered', 'removed')
             RETURNING video_id, version, operation
             """,
@@ -74,6 +74,12 @@ internal sealed partial class SqliteDeliveryStore
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return false;
+        }
+
+        // What the delivery recorded no longer proves anything: the next push checks every file again.
+        await using (var forget = SqliteMapping.Command(connection, transaction, "DELETE FROM delivery_files WHERE delivery_id = @id", ("@id", SqliteMapping.Id(deliveryId))))
+        {
+            await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using (var undistribute = SqliteMapping.Command(

@@ -112,6 +112,21 @@ public sealed class SourceResolverTests : IDisposable
     }
 
     [Fact]
+    public void Symbolic_link_to_a_single_file_is_published_under_the_link_s_own_name()
+    {
+        // A media library that keeps content-addressed blobs and links readable names to them.
+        _root.Write("blobs/3f9a0c.bin", "video");
+        Directory.CreateDirectory(System.IO.Path.Combine(_root.Path, "movie-42"));
+        File.CreateSymbolicLink(System.IO.Path.Combine(_root.Path, "movie-42", "720p.mp4"), System.IO.Path.Combine(_root.Path, "blobs", "3f9a0c.bin"));
+
+        var file = Resolver.Resolve("720p", "movie-42/720p.mp4", "path").Files.ShouldHaveSingleItem();
+
+        file.RelativePath.ShouldBe("720p.mp4", "the key at the target is the name the caller gave, not the blob's");
+        file.FullPath.ShouldBe(System.IO.Path.Combine(_root.Path, "blobs", "3f9a0c.bin"));
+        file.Length.ShouldBe(5);
+    }
+
+    [Fact]
     public void Empty_package_directory_is_refused()
     {
         Directory.CreateDirectory(System.IO.Path.Combine(_root.Path, "empty"));

@@ -11,6 +11,8 @@ internal static class TestEnvironment
 
     public static string S3Dir => Required("COURIER_TEST_S3_DIR");
 
+    public static string PostgresConnectionString => Required("COURIER_TEST_POSTGRES");
+
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value

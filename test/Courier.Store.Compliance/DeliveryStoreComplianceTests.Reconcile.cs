@@ -67,6 +67,39 @@ public abstract partial class DeliveryStoreComplianceTests
     }
 
     [Fact]
+    public async Task A_reopened_delivery_counts_its_deadline_from_the_reopen_and_forgets_the_files_it_recorded()
+    {
+        var claim = await OneAsync("movie-1", "cdn-a");
+        var file = new DeliveredFile("movie-1/720p/720p.mp4", 5, null);
+        (await Store.RecordFilesAsync(claim.Id, claim.LeaseToken, [file], Ct)).ShouldBeTrue();
+        (await Store.GetDeliveryFilesAsync(claim.Id, Ct)).ShouldBe([file]);
+        await CompleteAsync(Delivered(claim, T0 + TimeSpan.FromSeconds(1)));
+        var reopenedAt = T0 + TimeSpan.FromHours(1);
+
+        (await Store.ReopenDeliveredAsync(claim.Id, "movie-1/720p/720p.mp4 is missing at cdn-a", ErrorKinds.Drifted, reopenedAt, Ct)).ShouldBeTrue();
+
+        // Submitted an hour before, but reopened just now: not late until 15 minutes after the reopen.
+        var soon = reopenedAt + TimeSpan.FromMinutes(5);
+        (await Store.MarkDeadlineMissedAsync(soon - TimeSpan.FromMinutes(15), soon, 100, Ct)).ShouldBeEmpty("the deadline counts from the reopen");
+        var late = reopenedAt + TimeSpan.FromMinutes(20);
+        (await Store.MarkDeadlineMissedAsync(late - TimeSpan.FromMinutes(15), late, 100, Ct)).ShouldHaveSingleItem().Id.ShouldBe(claim.Id);
+        (await Store.GetDeliveryFilesAsync(claim.Id, Ct)).ShouldBeEmpty("what the drifted delivery recorded proves nothing now: its next push checks every file");
+    }
+
+    [Fact]
+    public async Task The_files_a_delivery_recorded_are_listed_for_that_delivery_only()
+    {
+        var result = await SubmitAsync("movie-1", ["720p", "1080p"], ["cdn-a"]);
+        var first = result.Claimed[0];
+        var files = new[] { new DeliveredFile($"movie-1/{first.Rendition}/a.ts", 3, "ab"), new DeliveredFile($"movie-1/{first.Rendition}/b.ts", 4, null) };
+        (await Store.RecordFilesAsync(first.Id, first.LeaseToken, files, Ct)).ShouldBeTrue();
+
+        (await Store.GetDeliveryFilesAsync(first.Id, Ct)).ShouldBe(files);
+        (await Store.GetDeliveryFilesAsync(result.Claimed[1].Id, Ct)).ShouldBeEmpty();
+        (await Store.GetDeliveryFilesAsync(Guid.NewGuid(), Ct)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Only_delivered_deliveries_can_be_reopened()
     {
         var queued = await QueueAsync("movie-1", [3600]);

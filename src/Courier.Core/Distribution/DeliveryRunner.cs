@@ -146,6 +146,8 @@ public sealed partial class DeliveryRunner
         {
             OnProgress = observer is null ? null : bytes => observer.Progressed(delivery, bytes),
         };
+        IReadOnlyList<DeliveredFile> verified = [];
+        var files = new System.Collections.Concurrent.ConcurrentDictionary<string, DeliveredFile>(StringComparer.Ordinal);
         try
         {
             if (delivery.Operation == DeliveryOperation.Remove)
@@ -166,7 +168,11 @@ public sealed partial class DeliveryRunner
             LogPushing(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Attempts + 1, CourierTelemetry.Tag(mode));
             var older = await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, watchdog.Token).ConfigureAwait(false);
             var olderKeys = older.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, olderKeys, watchdog, watchdog.Token).ConfigureAwait(false);
+            verified = delivery.Attempts == 0 && !delivery.Resubmitted && nothingPushedYet
+                ? []
+                : await _store.GetDeliveryFilesAsync(delivery.Id, watchdog.Token).ConfigureAwait(false);
+            var verifiedByKey = verified.ToDictionary(f => f.Key, StringComparer.Ordinal);
+            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, olderKeys, verifiedByKey, files, watchdog, watchdog.Token).ConfigureAwait(false);
 
             // Refused when this push was superseded or its lease lost: then the completion below is refused too, and lets
             // the lease go; the files older versions left are for the newer version's push to delete.
@@ -193,11 +199,39 @@ public sealed partial class DeliveryRunner
         catch (Exception) when (watchdog.Fired)
         {
             var stalled = new Failure($"no progress for {_options.StallTimeout.TotalSeconds:0.#} s (target stalled)", ErrorKinds.Timeout, true);
-            return await FailAsync(delivery, mode, stalled, watchdog.Bytes, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
+            var progressed = await RecordProgressAsync(delivery, verified, files).ConfigureAwait(false);
+            return await FailAsync(delivery, mode, stalled, watchdog.Bytes, progressed, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            return await FailAsync(delivery, mode, Failure.From(e), watchdog.Bytes, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
+            var progressed = await RecordProgressAsync(delivery, verified, files).ConfigureAwait(false);
+            return await FailAsync(delivery, mode, Failure.From(e), watchdog.Bytes, progressed, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After a failed push: records the files it verified at the target (under the lease), so the next attempt neither sends
+    /// nor reads them back again, and returns how many of them no earlier attempt had recorded: its progress. Progress
+    /// counts only once recorded, so every attempt that counts as progress shrinks what is left for good.
+    /// </summary>
+    private async Task<int> RecordProgressAsync(ClaimedDelivery delivery, IReadOnlyList<DeliveredFile> verified, System.Collections.Concurrent.ConcurrentDictionary<string, DeliveredFile> files)
+    {
+        var known = verified.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+        var fresh = files.Values.Where(f => !known.Contains(f.Key)).ToList();
+        if (fresh.Count == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return await _store.RecordFilesAsync(delivery.Id, delivery.LeaseToken, fresh, CancellationToken.None).ConfigureAwait(false) ? fresh.Count : 0;
+        }
+        catch (Exception e)
+        {
+            // Not remembered: the next attempt checks these files again, and this attempt counts as one without progress.
+            LogProgressNotRecorded(e, delivery.VideoId, delivery.Rendition, delivery.Target);
+            return 0;
         }
     }
 
@@ -313,19 +347,25 @@ public sealed partial class DeliveryRunner
         return keys.Count;
     }
 
-    private async Task<DeliveryResult> FailAsync(ClaimedDelivery delivery, AttemptMode mode, Failure failure, long bytes, DateTimeOffset startedAt, long started, IDistributionObserver? observer, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> FailAsync(ClaimedDelivery delivery, AttemptMode mode, Failure failure, long bytes, int filesVerified, DateTimeOffset startedAt, long started, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var duration = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
         var attempts = delivery.Attempts + 1;
-        var decision = _policy.Decide(attempts, failure, now);
+        var decision = _policy.Decide(attempts, failure, now, madeProgress: filesVerified > 0);
+        if (!decision.CountsAsAttempt)
+        {
+            attempts = delivery.Attempts;
+            LogProgress(delivery.VideoId, delivery.Rendition, delivery.Target, filesVerified);
+        }
+
         if (decision.State == DeliveryState.Queued && _policy.ExceedsCap(failure.RetryAfter))
         {
             LogRetryAfterCapped(delivery.Target, failure.RetryAfter!.Value.TotalSeconds, _policy.Options.MaxDelay.TotalSeconds);
         }
 
         var attempt = new AttemptRecord(mode, false, failure.Message, failure.Kind, bytes, duration, startedAt, _node.Id);
-        var completion = DeliveryCompletion.Failed(delivery, decision.State, decision.NextAttemptAt, decision.Reason, failure.Kind, attempt, now);
+        var completion = DeliveryCompletion.Failed(delivery, decision.State, decision.NextAttemptAt, decision.Reason, failure.Kind, attempt, now, decision.CountsAsAttempt);
         var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
         var region = _targets.Find(delivery.Target)?.Region ?? delivery.Target;
         Record(mode, delivery.Target, region, false, bytes, duration);
@@ -494,6 +534,12 @@ public sealed partial class DeliveryRunner
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release {VideoId}/{Rendition} to {Target} on shutdown; it is handed back by this node's release or after the lease timeout")]
     private partial void LogReleaseFailed(Exception exception, string videoId, string rendition, string target);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{VideoId}/{Rendition} to {Target} verified {Files} more files before failing: progress, not counted against the attempt budget")]
+    private partial void LogProgress(string videoId, string rendition, string target, int files);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the files {VideoId}/{Rendition} to {Target} verified before failing; the next attempt checks them again")]
+    private partial void LogProgressNotRecorded(Exception exception, string videoId, string rendition, string target);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Target {Target} marked down: {Error}")]
     private partial void LogTargetDown(string target, string error);

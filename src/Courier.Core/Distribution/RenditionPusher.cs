@@ -49,20 +49,52 @@ internal sealed class RenditionPusher
     /// verification a file held there with the same size is another version's content as often as not (a rollback, a
     /// constant-bitrate re-encode), so those keys are always sent again.
     /// </remarks>
-    public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, bool nothingPushedYet, IReadOnlySet<string> olderKeys, StallWatchdog watchdog, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <paramref name="verified"/>: the files earlier attempts of this same delivery verified at the target and recorded; one
+    /// of the same size is taken as held without reading it back again. <paramref name="files"/> collects every file this
+    /// push has in place and verified, as it goes, so that a push that fails part-way still tells which files it got through
+    /// (its progress). A transient failure of one file does not stop the others; the first failure is thrown once they are
+    /// done, and no playlist is pushed after it. A permanent failure stops the push at once.
+    /// </remarks>
+    public async Task<RenditionPushed> PushAsync(ITarget target, ClaimedDelivery delivery, RenditionContent content, bool nothingPushedYet, IReadOnlySet<string> olderKeys, IReadOnlyDictionary<string, DeliveredFile> verified, ConcurrentDictionary<string, DeliveredFile> files, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
         var digests = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        var files = new ConcurrentDictionary<string, DeliveredFile>(StringComparer.Ordinal);
         long sent = 0;
         var skipped = 0;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? firstFailure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         async ValueTask PushFileAsync(SourceFile file, CancellationToken token)
         {
             watchdog.Touch();
             var key = KeyOf(delivery.VideoId, delivery.Rendition, file.RelativePath);
-            var inPlace = nothingPushedYet && content.Kind == RenditionKind.Package && !PushOrder.IsPlaylist(file.RelativePath);
-            var lookUp = !nothingPushedYet && (target.Verify == VerifyMode.Full || !olderKeys.Contains(key));
-            var (bytes, sha256) = await PushFileWithQuickRetriesAsync(target, key, file, lookUp, inPlace, watchdog, token).ConfigureAwait(false);
+            (long Bytes, string Sha256) pushed;
+            if (verified.TryGetValue(key, out var earlier) && earlier.Bytes == file.Length)
+            {
+                // An earlier attempt of this delivery put it there and verified it: not read back again.
+                pushed = (0, earlier.Sha256 ?? string.Empty);
+            }
+            else
+            {
+                var inPlace = nothingPushedYet && content.Kind == RenditionKind.Package && !PushOrder.IsPlaylist(file.RelativePath);
+                var lookUp = !nothingPushedYet && (target.Verify == VerifyMode.Full || !olderKeys.Contains(key));
+                try
+                {
+                    pushed = await PushFileWithQuickRetriesAsync(target, key, file, lookUp, inPlace, watchdog, token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!token.IsCancellationRequested)
+                {
+                    Interlocked.CompareExchange(ref firstFailure, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e), null);
+                    if (!Failure.From(e).IsTransient)
+                    {
+                        await stop.CancelAsync().ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+            }
+
+            var (bytes, sha256) = pushed;
             digests[file.RelativePath] = sha256;
             files[key] = new DeliveredFile(key, file.Length, sha256.Length == 0 ? null : sha256);
             if (bytes == 0 && file.Length > 0)
@@ -76,11 +108,21 @@ internal sealed class RenditionPusher
         var media = content.Files.Where(f => !PushOrder.IsPlaylist(f.RelativePath)).ToList();
         var playlists = content.Files.Where(f => PushOrder.IsPlaylist(f.RelativePath)).ToList();
         var small = media.Count > 0 && media.Sum(f => f.Length) / media.Count <= SmallFileBytes;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = small ? SmallFileConcurrency : LargeFileConcurrency, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(media, parallel, PushFileAsync).ConfigureAwait(false);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = small ? SmallFileConcurrency : LargeFileConcurrency, CancellationToken = stop.Token };
+        try
+        {
+            await Parallel.ForEachAsync(media, parallel, PushFileAsync).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (firstFailure is not null && !cancellationToken.IsCancellationRequested)
+        {
+            // Stopped by a permanent failure: thrown below.
+        }
+
+        firstFailure?.Throw();
         foreach (var playlist in playlists)
         {
             await PushFileAsync(playlist, cancellationToken).ConfigureAwait(false);
+            firstFailure?.Throw();
         }
 
         var delivered = files.Values.OrderBy(f => f.Key, StringComparer.Ordinal).ToList();
@@ -143,7 +185,8 @@ internal sealed class RenditionPusher
 
         // Nothing to look up when the ledger proves nothing was pushed (a quick retry of this very push only resends), or
         // when what is held could only be told apart by content that size-only verification does not read.
-        var held = lookUp ? await target.StatAsync(key, full, cancellationToken).ConfigureAwait(false) : null;
+        // Reading a held object back (full verification) is progress for the stall watchdog, but not bytes sent.
+        var held = lookUp ? await target.StatAsync(key, full, TargetActivity.WithoutBytes(watchdog), cancellationToken).ConfigureAwait(false) : null;
         if (held is not null && held.Length == file.Length)
         {
             if (!full)
@@ -176,7 +219,7 @@ internal sealed class RenditionPusher
         try
         {
             await using var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous);
-            var (_, sha) = await ContentHash.Sha256Async(stream, watchdog, cancellationToken).ConfigureAwait(false);
+            var (_, sha) = await ContentHash.Sha256Async(stream, TargetActivity.WithoutBytes(watchdog), cancellationToken).ConfigureAwait(false);
             return sha;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)

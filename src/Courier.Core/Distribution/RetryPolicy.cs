@@ -8,6 +8,13 @@ namespace Courier.Core.Distribution;
 /// <c>MaxDelay</c>, and never less than a target's <c>Retry-After</c> (itself capped at <c>MaxDelay</c>, so a target
 /// cannot park a delivery for years). A permanent failure, or the <c>MaxAttempts</c>-th failure, is dead.
 /// </summary>
+/// <remarks>
+/// Progress is not failure: a transient failure of an attempt that verified at least one file at the target that no earlier
+/// attempt of the delivery had verified (and recorded) does not count against <c>MaxAttempts</c>, and the delivery is due
+/// again after the first delay. <c>MaxAttempts</c> is the budget of a target that gets nowhere. Nothing loops for ever:
+/// each such attempt records a file the delivery had not recorded before, so a rendition of n files gets at most n
+/// attempts with progress besides its <c>MaxAttempts</c> without.
+/// </remarks>
 public sealed class RetryPolicy
 {
     private const double Jitter = 0.2;
@@ -47,12 +54,21 @@ public sealed class RetryPolicy
 
     private TimeSpan Cap(TimeSpan retryAfter) => retryAfter > _options.MaxDelay ? _options.MaxDelay : retryAfter;
 
-    /// <summary>What becomes of a delivery after a failed attempt that brought its count to <paramref name="attempts"/>.</summary>
-    public RetryDecision Decide(int attempts, Failure failure, DateTimeOffset now)
+    /// <summary>
+    /// What becomes of a delivery after a failed attempt that brought its count to <paramref name="attempts"/>.
+    /// <paramref name="madeProgress"/>: the attempt verified files no earlier attempt had (see the remarks): a transient
+    /// failure then does not count as an attempt.
+    /// </summary>
+    public RetryDecision Decide(int attempts, Failure failure, DateTimeOffset now, bool madeProgress = false)
     {
         if (!failure.IsTransient)
         {
             return new RetryDecision(DeliveryState.Dead, null, failure.Message);
+        }
+
+        if (madeProgress)
+        {
+            return new RetryDecision(DeliveryState.Queued, now + Delay(1, failure.RetryAfter), failure.Message, CountsAsAttempt: false);
         }
 
         if (attempts >= _options.MaxAttempts)
@@ -71,5 +87,8 @@ public sealed class RetryPolicy
     }
 }
 
-/// <summary>The state a failed delivery moves to, when it is due again, and the reason shown.</summary>
-public readonly record struct RetryDecision(DeliveryState State, DateTimeOffset? NextAttemptAt, string Reason);
+/// <summary>
+/// The state a failed delivery moves to, when it is due again, the reason shown, and whether the attempt counts against
+/// <c>MaxAttempts</c> (not when it made progress).
+/// </summary>
+public readonly record struct RetryDecision(DeliveryState State, DateTimeOffset? NextAttemptAt, string Reason, bool CountsAsAttempt = true);

@@ -40,8 +40,10 @@ public sealed class SourceResolver
                 throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' is not a regular file (a named pipe, socket or device)");
             }
 
+            // Published under the name the caller gave (a symbolic link's own name), read from where the link leads.
             var info = new FileInfo(full);
-            var files = new[] { new SourceFile(info.Name, full, info.Length) };
+            var asked = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+            var files = new[] { new SourceFile(asked.Length == 0 ? info.Name : asked, full, info.Length) };
             EnsureReadable(full, field);
             return Build(name, RenditionKind.File, path, files);
         }

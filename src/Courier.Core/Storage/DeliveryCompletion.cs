@@ -10,7 +10,7 @@ namespace Courier.Core.Storage;
 /// <param name="DeliveryId">The delivery.</param>
 /// <param name="LeaseToken">The token of the claim the work was done under.</param>
 /// <param name="State">The new state: <c>delivered</c> (a push), <c>removed</c> (a removal), <c>queued</c> or <c>dead</c>.</param>
-/// <param name="CountsAsAttempt">Whether the delivery's attempt count goes up (false when work was released unattempted: shutdown, target known down).</param>
+/// <param name="CountsAsAttempt">Whether the delivery's attempt count goes up (false when work was released unattempted: shutdown, target known down; or when a failed attempt made progress).</param>
 /// <param name="NextAttemptAt">When a queued delivery is due.</param>
 /// <param name="LastError">The error to show, or null.</param>
 /// <param name="ErrorKind">The error's stable label (<see cref="Targets.ErrorKinds"/>), or null.</param>
@@ -41,10 +41,11 @@ public sealed record DeliveryCompletion(
 
     /// <summary>
     /// The attempt failed: <c>queued</c> again, due at <paramref name="nextAttemptAt"/>, or <c>dead</c> (then
-    /// <paramref name="nextAttemptAt"/> is null), as the retry policy decided. Counts as an attempt.
+    /// <paramref name="nextAttemptAt"/> is null), as the retry policy decided. The attempt is recorded; it counts against the
+    /// attempt budget unless <paramref name="countsAsAttempt"/> is false (it made progress).
     /// </summary>
-    public static DeliveryCompletion Failed(ClaimedDelivery claim, DeliveryState state, DateTimeOffset? nextAttemptAt, string error, string errorKind, AttemptRecord attempt, DateTimeOffset now) =>
-        new(claim.Id, claim.LeaseToken, state, true, nextAttemptAt, error, errorKind, null, null, attempt, now);
+    public static DeliveryCompletion Failed(ClaimedDelivery claim, DeliveryState state, DateTimeOffset? nextAttemptAt, string error, string errorKind, AttemptRecord attempt, DateTimeOffset now, bool countsAsAttempt = true) =>
+        new(claim.Id, claim.LeaseToken, state, countsAsAttempt, nextAttemptAt, error, errorKind, null, null, attempt, now);
 
     /// <summary>Not tried (its target is known to be down): <c>queued</c>, due at <paramref name="until"/>, no attempt counted.</summary>
     public static DeliveryCompletion Deferred(ClaimedDelivery claim, DateTimeOffset until, string reason, string errorKind, DateTimeOffset now) =>

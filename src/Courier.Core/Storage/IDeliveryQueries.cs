@@ -41,6 +41,12 @@ public interface IDeliveryQueries
     /// </summary>
     Task<IReadOnlyList<DeliveredFile>> GetFilesAsync(string videoId, string rendition, string target, int beforeVersion, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The files recorded (<see cref="IDeliveryQueue.RecordFilesAsync"/>) for the delivery <paramref name="deliveryId"/> itself:
+    /// what its earlier attempts verified at the target, so a retry need not read them back again. Empty when none.
+    /// </summary>
+    Task<IReadOnlyList<DeliveredFile>> GetDeliveryFilesAsync(Guid deliveryId, CancellationToken cancellationToken);
+
     /// <summary>Per target that any version of the video was committed for: which version it holds (<see cref="TargetVersion"/>). Empty when the video is unknown.</summary>
     Task<IReadOnlyList<TargetVersion>> GetTargetVersionsAsync(string videoId, CancellationToken cancellationToken);
 }

@@ -62,9 +62,11 @@ public interface IDeliveryQueue
     /// Reconcile found a <c>delivered</c> delivery's files missing or wrong at its target: it becomes <c>queued</c>, due at
     /// <paramref name="now"/>, attempts reset to 0, last error <paramref name="reason"/>, error kind <paramref name="errorKind"/>
     /// (<c>drifted</c>); its video version's distributed time is cleared (set again, with another <c>video.distributed</c>,
-    /// when it is delivered again). Only while it is still <c>delivered</c> (or, for a removal whose
-    /// files are found at its target again, <c>removed</c>: then its removal version's time is cleared, and set again with
-    /// another <c>video.removed</c> when it is removed again): returns false otherwise.
+    /// when it is delivered again). Its clock restarts: its creation time becomes <paramref name="now"/> (the deadline threshold
+    /// counts from the reopen) and its deadline flag is cleared; the files it recorded are forgotten, so its next push checks
+    /// every file again. Only while it is still <c>delivered</c> (or, for a removal whose files are found at its target
+    /// again, <c>removed</c>: then its removal version's time is cleared, and set again with another <c>video.removed</c>
+    /// when it is removed again): returns false otherwise.
     /// </summary>
     Task<bool> ReopenDeliveredAsync(Guid deliveryId, string reason, string errorKind, DateTimeOffset now, CancellationToken cancellationToken);
 

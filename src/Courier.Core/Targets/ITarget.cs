@@ -28,6 +28,13 @@ public interface ITarget
     Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken);
 
     /// <summary>
+    /// As <see cref="StatAsync(string, bool, CancellationToken)"/>, reporting to <paramref name="activity"/> while it reads
+    /// (0 bytes per chunk: reading is progress, not bytes sent), so that reading a large object back is not taken for a stall.
+    /// </summary>
+    Task<StoredObject?> StatAsync(string key, bool withChecksum, IProgress<long>? activity, CancellationToken cancellationToken) =>
+        StatAsync(key, withChecksum, cancellationToken);
+
+    /// <summary>
     /// Streams <see cref="ObjectPut.SourcePath"/> to <see cref="ObjectPut.Key"/>, atomically, then verifies it
     /// according to <see cref="Verify"/>. Returns the bytes written and the SHA-256 of the source as streamed.
     /// </summary>

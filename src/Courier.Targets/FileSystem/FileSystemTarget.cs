@@ -33,7 +33,10 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
     /// <summary>The absolute directory objects are written under.</summary>
     public string Root { get; }
 
-    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken)
+    public Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken) =>
+        StatAsync(key, withChecksum, null, cancellationToken);
+
+    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, IProgress<long>? activity, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
         try
@@ -50,7 +53,7 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
             }
 
             await using var stream = OpenRead(path);
-            var (length, sha256) = await ContentHash.Sha256Async(stream, null, cancellationToken).ConfigureAwait(false);
+            var (length, sha256) = await ContentHash.Sha256Async(stream, TargetActivity.WithoutBytes(activity), cancellationToken).ConfigureAwait(false);
             return new StoredObject(length, sha256);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -246,7 +249,7 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
             if (Verify == VerifyMode.Full)
             {
                 await using var stream = OpenRead(path);
-                (heldLength, heldSha256) = await ContentHash.Sha256Async(stream, put.Activity, cancellationToken).ConfigureAwait(false);
+                (heldLength, heldSha256) = await ContentHash.Sha256Async(stream, TargetActivity.WithoutBytes(put.Activity), cancellationToken).ConfigureAwait(false);
             }
             else
             {

@@ -58,7 +58,10 @@ internal sealed class HttpTarget : ITarget, IDisposable
     /// <summary>How objects are uploaded.</summary>
     public HttpUploadMode Upload => _settings.Upload;
 
-    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken)
+    public Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken) =>
+        StatAsync(key, withChecksum, null, cancellationToken);
+
+    public async Task<StoredObject?> StatAsync(string key, bool withChecksum, IProgress<long>? activity, CancellationToken cancellationToken)
     {
         var uri = UriOf(ObjectKeys.Split(Name, key));
         if (!withChecksum)
@@ -84,7 +87,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
         }
 
         // With the checksum, or from a server whose HEAD does not tell the size: read the object.
-        return await GetAsync(uri, null, $"GET of '{key}'", cancellationToken).ConfigureAwait(false);
+        return await GetAsync(uri, TargetActivity.WithoutBytes(activity), $"GET of '{key}'", cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken)
@@ -227,7 +230,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
         StoredObject? held;
         if (full)
         {
-            held = await GetAsync(final, put.Activity, doing, cancellationToken).ConfigureAwait(false);
+            held = await GetAsync(final, TargetActivity.WithoutBytes(put.Activity), doing, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -241,7 +244,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
 
             held = IsNoObject(response.StatusCode) ? null
                 : response.Content.Headers.ContentLength is { } length ? new StoredObject(length)
-                : await GetAsync(final, put.Activity, doing, cancellationToken).ConfigureAwait(false);
+                : await GetAsync(final, TargetActivity.WithoutBytes(put.Activity), doing, cancellationToken).ConfigureAwait(false);
         }
 
         if (held is null)

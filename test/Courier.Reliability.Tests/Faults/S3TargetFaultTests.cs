@@ -121,4 +121,28 @@ public sealed class S3TargetFaultTests : IAsyncLifetime
             stored.ShouldNotBe(Source, "dead, so the target must not hold the right bytes by accident of the fault");
         }
     }
+
+    [Fact]
+    public async Task Least_privilege_credentials_answering_403_to_the_head_of_a_missing_key_do_not_make_the_push_auth_dead()
+    {
+        // Credentials without s3:ListBucket: S3 answers 403, not 404, to a HEAD of a key it does not hold.
+        var forbidden = _proxy.Add(FaultRule.For(Fault.MissingAsForbidden()).OnMethod("HEAD"));
+        _courier.WriteSource("s3/480p.mp4", 40_000, seed: 32);
+        await _courier.DistributeAsync(Video, ("360p", "s3/360p.mp4"));
+        (await _courier.SettleAsync(Video, TimeSpan.FromSeconds(30))).Deliveries.ShouldHaveSingleItem().State.ShouldBe(DeliveryState.Delivered);
+
+        // Version 2 adds a rendition: its push first asks whether the bucket already holds it (HEAD), and is told 403.
+        await _courier.DistributeAsync(Video, ("360p", "s3/360p.mp4"), ("480p", "s3/480p.mp4"));
+        var settled = await _courier.SettleAsync(Video, TimeSpan.FromSeconds(30));
+
+        forbidden.Fired.ShouldBeGreaterThan(0, "a HEAD of the missing key was answered 403");
+        var added = settled.Deliveries.Single(d => d.Version == 2 && d.Rendition == "480p");
+        added.State.ShouldBe(DeliveryState.Delivered, $"{added.ErrorKind}: {added.LastError}");
+        (await _courier.AttemptsAsync(added.Id)).ShouldAllBe(a => a.Kind != "auth", "a 403 to the HEAD is not a refusal of the push");
+        settled.Deliveries.Single(d => d.Version == 2 && d.Rendition == "360p").State.ShouldBe(DeliveryState.Delivered);
+        using var response = await _s3.GetObjectAsync(Bucket, $"{_prefix}/{Video}/480p/480p.mp4", Ct);
+        using var memory = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(memory, Ct);
+        memory.ToArray().ShouldBe(File.ReadAllBytes(Path.Combine(_courier.SourceRoot, "s3/480p.mp4")));
+    }
 }

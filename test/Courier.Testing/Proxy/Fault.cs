@@ -5,7 +5,8 @@ namespace Courier.Testing.Proxy;
 /// <param name="StatusCode">The status answered by <see cref="FaultKind.Status"/> (and <see cref="FaultKind.OkWithoutStoring"/>).</param>
 /// <param name="RetryAfterSeconds">The <c>Retry-After</c> header of a <see cref="FaultKind.Status"/> answer, if any.</param>
 /// <param name="Bytes">For <see cref="FaultKind.StallMidBody"/>: body bytes read before stalling; for <see cref="FaultKind.TruncateBody"/>:
-/// bytes kept (null: half); for <see cref="FaultKind.FlipByte"/>: the offset flipped (null: the middle).</param>
+/// bytes kept (null: half); for <see cref="FaultKind.FlipByte"/>: the offset flipped (null: the middle); for
+/// <see cref="FaultKind.SlowResponse"/>: the bytes sent every 100 ms.</param>
 /// <param name="EchoRequest">For <see cref="FaultKind.Status"/>: the answer's body repeats the request line and headers, as careless servers' error pages do.</param>
 public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSeconds = null, long? Bytes = null, bool EchoRequest = false)
 {
@@ -26,6 +27,12 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
     public static Fault OkWithoutStoring() => new(FaultKind.OkWithoutStoring, 201);
 
     public static Fault TruncateResponse() => new(FaultKind.TruncateResponse);
+
+    /// <summary>Forward the request, then send the response at <paramref name="bytesPerSecond"/> (in tenths of a second): a slow link.</summary>
+    public static Fault SlowResponse(long bytesPerSecond) => new(FaultKind.SlowResponse, Bytes: Math.Max(1, bytesPerSecond / 10));
+
+    /// <summary>Forward, but answer 403 Forbidden where the target answers 404, as S3 does for a missing key without <c>s3:ListBucket</c>.</summary>
+    public static Fault MissingAsForbidden() => new(FaultKind.MissingAsForbidden);
 
     /// <summary>Acknowledge a DELETE with 204 but forward nothing: the target keeps serving the object.</summary>
     public static Fault AckWithoutDeleting() => new(FaultKind.AckWithoutDeleting, 204);
@@ -51,6 +58,8 @@ public sealed record Fault(FaultKind Kind, int StatusCode = 0, int? RetryAfterSe
         FaultKind.AckWithoutDeleting => "ack_without_deleting",
         FaultKind.Throttle => "throttle",
         FaultKind.OpaqueETag => "opaque_etag",
+        FaultKind.SlowResponse => "slow_response",
+        FaultKind.MissingAsForbidden => "missing_as_forbidden",
         _ => Kind.ToString(),
     };
 

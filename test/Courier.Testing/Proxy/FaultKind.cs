@@ -30,6 +30,12 @@ public enum FaultKind
     /// <summary>Forward the request, then cut the response off halfway and close the connection.</summary>
     TruncateResponse,
 
+    /// <summary>Forward the request, then send the response slowly: <see cref="Fault.Bytes"/> bytes every 100 ms.</summary>
+    SlowResponse,
+
+    /// <summary>Forward the request; a 404 answer reaches the client as 403 Forbidden (S3 without <c>s3:ListBucket</c>).</summary>
+    MissingAsForbidden,
+
     /// <summary>Answer 204 No Content without forwarding (for a DELETE: acknowledged, but the object is still there and served).</summary>
     AckWithoutDeleting,
 

@@ -310,6 +310,13 @@ public sealed class FaultProxy : IAsyncDisposable
             var hasBody = declared is not null || chunked;
             var response = await ForwardAsync(head, hasBody ? bytes : null, cancellationToken).ConfigureAwait(false);
             status = StatusOf(response);
+            if (fault.Kind == FaultKind.MissingAsForbidden && status == 404)
+            {
+                var endOfLine = Array.IndexOf(response, (byte)'\r');
+                response = [.. "HTTP/1.1 403 Forbidden"u8, .. response.AsSpan(endOfLine)];
+                status = 403;
+            }
+
             if (fault.Kind == FaultKind.TruncateResponse)
             {
                 await stream.WriteAsync(response.AsMemory(0, response.Length / 2), cancellationToken).ConfigureAwait(false);
@@ -323,7 +330,20 @@ public sealed class FaultProxy : IAsyncDisposable
                 MakeETagsOpaque(response);
             }
 
-            await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+            if (fault.Kind == FaultKind.SlowResponse)
+            {
+                var step = (int)Math.Max(1, fault.Bytes ?? 1);
+                for (var at = 0; at < response.Length; at += step)
+                {
+                    await stream.WriteAsync(response.AsMemory(at, Math.Min(step, response.Length - at)), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false); // the throttle of a slow link
+                }
+            }
+            else
+            {
+                await stream.WriteAsync(response, cancellationToken).ConfigureAwait(false);
+            }
+
             socket.Shutdown(SocketShutdown.Send);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or FormatException)
