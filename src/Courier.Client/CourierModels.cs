@@ -85,7 +85,8 @@ public sealed record StateCounts(
     long Delivered,
     [property: System.Text.Json.Serialization.JsonPropertyName("in_flight")] long InFlight,
     long Queued,
-    long Dead);
+    long Dead,
+    long Scheduled = 0);
 
 /// <summary>Percentiles in seconds; null without samples.</summary>
 public sealed record Percentiles(double? P50, double? P95, double? Max, int Count);

@@ -89,7 +89,7 @@ public static class StatsCalculator
     {
         var list = tallies.ToList();
         long Of(DeliveryState state) => list.Where(t => t.State == state).Sum(t => t.Count);
-        return new StateCounts(Of(DeliveryState.Delivered), Of(DeliveryState.InFlight), Of(DeliveryState.Queued), Of(DeliveryState.Dead));
+        return new StateCounts(Of(DeliveryState.Delivered), Of(DeliveryState.InFlight), Of(DeliveryState.Queued), Of(DeliveryState.Dead), Of(DeliveryState.Scheduled));
     }
 
     private static double Round(double value) => Math.Round(value, 3);
