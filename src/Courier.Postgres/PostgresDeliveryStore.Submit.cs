@@ -32,9 +32,9 @@ internal sealed partial class PostgresDeliveryStore
             if (isNewVersion)
             {
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                    "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at, available_from, available_until) VALUES (@video, @version, @fingerprint, 'push', @now, @from, @until)")
+                    "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at, available_from, available_until, ingest_started_at) VALUES (@video, @version, @fingerprint, 'push', @now, @from, @until, @ingest)")
                 {
-                    Parameters = { P("video", video.VideoId), P("version", version), P("fingerprint", video.Fingerprint), Time("now", now), Time("from", video.AvailableFrom), Time("until", video.AvailableUntil) },
+                    Parameters = { P("video", video.VideoId), P("version", version), P("fingerprint", video.Fingerprint), Time("now", now), Time("from", video.AvailableFrom), Time("until", video.AvailableUntil), Time("ingest", video.IngestStartedAt) },
                 });
             }
 

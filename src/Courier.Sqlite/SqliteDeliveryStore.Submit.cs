@@ -22,13 +22,14 @@ internal sealed partial class SqliteDeliveryStore
             await using var insert = SqliteMapping.Command(
                 connection,
                 transaction,
-                "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at, available_from, available_until) VALUES (@video, @version, @fingerprint, 'push', @now, @from, @until)",
+                "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at, available_from, available_until, ingest_started_at) VALUES (@video, @version, @fingerprint, 'push', @now, @from, @until, @ingest)",
                 ("@video", video.VideoId),
                 ("@version", version),
                 ("@fingerprint", video.Fingerprint),
                 ("@now", at),
                 ("@from", video.AvailableFrom is { } from ? SqliteMapping.Ms(from) : (object?)null),
-                ("@until", video.AvailableUntil is { } until ? SqliteMapping.Ms(until) : (object?)null));
+                ("@until", video.AvailableUntil is { } until ? SqliteMapping.Ms(until) : (object?)null),
+                ("@ingest", video.IngestStartedAt is { } ingest ? SqliteMapping.Ms(ingest) : (object?)null));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -36,10 +36,31 @@ public sealed class PublishingRuleTests
             .Order(StringComparer.Ordinal)
             .ToList();
         deliveries.ShouldBe(["archive:720p:delivered", "full:360p:delivered", "full:720p:delivered", "mobile:360p:delivered"]);
-        foreach (var t in report.GetProperty("targets").EnumerateArray())
+        var times = report.GetProperty("targets").EnumerateArray().ToDictionary(t => t.GetProperty("target").GetString()!);
+        foreach (var t in times.Values)
         {
             t.GetProperty("allRenditionsSeconds").ValueKind.ShouldBe(JsonValueKind.Number, $"{t} has all the renditions it takes");
         }
+
+        // The ingest statistics: per target, from the ledger, the same times the report gave (all: when the master was published).
+        var stats = JsonDocument.Parse((await sandbox.RunAsync("stats", "--json")).Stdout).RootElement;
+        foreach (var target in stats.GetProperty("targets").EnumerateArray())
+        {
+            var name = target.GetProperty("name").GetString()!;
+            var ingest = target.GetProperty("ingest");
+            var first = ingest.GetProperty("firstRenditionSeconds");
+            var all = ingest.GetProperty("allRenditionsSeconds");
+            first.GetProperty("count").GetInt32().ShouldBe(1, name);
+            all.GetProperty("count").GetInt32().ShouldBe(1, name);
+            first.GetProperty("p50").GetDouble().ShouldBe(times[name].GetProperty("firstRenditionSeconds").GetDouble(), 0.01, name);
+            all.GetProperty("p50").GetDouble().ShouldBeGreaterThanOrEqualTo(times[name].GetProperty("allRenditionsSeconds").GetDouble() - 0.01, name);
+            all.GetProperty("p50").GetDouble().ShouldBeLessThan(times[name].GetProperty("allRenditionsSeconds").GetDouble() + 60, name);
+            all.GetProperty("p95").GetDouble().ShouldBe(all.GetProperty("p50").GetDouble());
+        }
+
+        var table = await sandbox.RunAsync("stats");
+        table.ExitCode.ShouldBe(0, table.ToString());
+        table.Stdout.ShouldContain("first rendition p50");
 
         // The files: the archive holds 720p only, the full target both, and each master names what its target holds.
         var archiveRoot = Path.Combine(sandbox.Dir, "targets/archive/clip");

@@ -61,6 +61,7 @@ public sealed class Distributor
             TargetRenditions = TargetRenditions(targets),
             AvailableFrom = window?.From,
             AvailableUntil = window?.Until,
+            IngestStartedAt = request.IngestStartedAt,
         };
         if (!targets.Exists(t => newRenditions.Exists(r => version.Takes(t, r.Name))))
         {

@@ -13,6 +13,9 @@ public sealed record SubmitRequest(string? VideoId, IReadOnlyList<RenditionReque
     /// </summary>
     public string? VersionKey { get; init; }
 
+    /// <summary>When the ingest submitting this started (set by ingest, for its statistics); null for other callers.</summary>
+    public DateTimeOffset? IngestStartedAt { get; init; }
+
     /// <summary>The start of the licence window (ISO 8601): before it, deliveries wait <c>scheduled</c>. Null: at once.</summary>
     public string? AvailableFrom { get; init; }
 

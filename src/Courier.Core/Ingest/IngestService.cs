@@ -132,6 +132,7 @@ public sealed partial class IngestService
                     new SubmitRequest(plan.VideoId, [new RenditionRequest(rung.Name, $"{directory}/{rung.Name}")], plan.Targets)
                     {
                         VersionKey = versionKey,
+                        IngestStartedAt = startedAt,
                         AvailableFrom = plan.Window?.From is { } from ? LicenceWindow.Format(from) : null,
                         AvailableUntil = plan.Window?.Until is { } until ? LicenceWindow.Format(until) : null,
                     },

@@ -24,6 +24,7 @@ public static class StatsCalculator
             var attempts = raw.Attempts.Where(a => a.Target == name).ToList();
             var states = Count(raw.Deliveries.Where(d => d.Target == name));
             var health = circuits?.Health(name, now);
+            var ingests = raw.Ingests.Where(i => i.Target == name).ToList();
             return new TargetStats(
                 name,
                 target?.Region ?? name,
@@ -37,7 +38,10 @@ public static class StatsCalculator
                 attempts.Sum(a => a.Bytes),
                 health?.Down ?? false,
                 health?.ConsecutiveFailures ?? 0,
-                health?.LastError);
+                health?.LastError,
+                ingests.Count == 0 ? null : new IngestStats(
+                    Percentiles(ingests.Select(i => i.FirstRenditionSeconds).ToList()),
+                    Percentiles(ingests.Where(i => i.AllRenditionsSeconds is not null).Select(i => i.AllRenditionsSeconds!.Value).ToList())));
         }).ToList();
 
         var regions = perTarget.GroupBy(t => t.Region, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>

@@ -38,7 +38,14 @@ public sealed record TargetStats(
     long BytesPushed,
     bool Down,
     int ConsecutiveFailures,
-    string? LastError);
+    string? LastError,
+    IngestStats? Ingest = null);
+
+/// <summary>
+/// Ingest at one target, over the most recent ingests: seconds from an ingest's start to its first rendition delivered
+/// there, and to every rendition there (its <c>video.available</c>). Null on a target no ingest reached.
+/// </summary>
+public sealed record IngestStats(Percentiles FirstRenditionSeconds, Percentiles AllRenditionsSeconds);
 
 /// <summary>The figures of one region (all its targets).</summary>
 public sealed record RegionStats(string Region, ModeStats Sync, ModeStats Async, StateCounts Deliveries);

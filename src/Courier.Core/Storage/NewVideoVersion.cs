@@ -28,6 +28,9 @@ public sealed record NewVideoVersion(
     /// <summary>The end of the version's licence window (the video is taken down then), or null.</summary>
     public DateTimeOffset? AvailableUntil { get; init; }
 
+    /// <summary>When the ingest that makes this version started (recorded with a new version, for the statistics), or null.</summary>
+    public DateTimeOffset? IngestStartedAt { get; init; }
+
     /// <summary>Whether deliveries added at <paramref name="now"/> wait for the window (scheduled) rather than queue.</summary>
     public bool IsScheduledAt(DateTimeOffset now) => AvailableFrom is { } from && from > now;
 

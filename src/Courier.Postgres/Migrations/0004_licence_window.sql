@@ -5,6 +5,9 @@
 
 ALTER TABLE video_versions ADD COLUMN available_from timestamptz NULL;
 ALTER TABLE video_versions ADD COLUMN available_until timestamptz NULL;
+-- When the ingest that made a version started (null when it was not ingested), for the statistics: time from ingest
+-- start to the first rendition delivered at a target, and to video.available there.
+ALTER TABLE video_versions ADD COLUMN ingest_started_at timestamptz NULL;
 
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_state_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check

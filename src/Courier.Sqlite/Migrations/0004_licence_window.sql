@@ -7,6 +7,9 @@
 
 ALTER TABLE video_versions ADD COLUMN available_from INTEGER;
 ALTER TABLE video_versions ADD COLUMN available_until INTEGER;
+-- When the ingest that made a version started (Unix milliseconds; null when it was not ingested), for the statistics:
+-- time from ingest start to the first rendition delivered at a target, and to video.available there.
+ALTER TABLE video_versions ADD COLUMN ingest_started_at INTEGER;
 
 CREATE TABLE deliveries_new (
     id                  TEXT    NOT NULL PRIMARY KEY,
