@@ -69,7 +69,7 @@ public sealed class LicenceWindowTests
         var (webdav, webdavRoot) = TestServices.WebDav;
         using var sandbox = Prepare("window-closes", store, webdav, webdavRoot, out var atNginx);
         await using var serve = sandbox.Start("serve");
-        var until = DateTimeOffset.UtcNow.AddSeconds(15);
+        var until = DateTimeOffset.UtcNow.AddSeconds(45);
 
         var result = await sandbox.RunAsync("distribute", "--video", "movie-8", "--rendition", "360p=movie-8/360p.mp4", "--rendition", "hls=movie-8/hls/", "--available-until", Iso(until));
 

@@ -90,7 +90,7 @@ public sealed class StatsCalculatorTests
 
         var json = System.Text.Json.JsonSerializer.Serialize(report, CourierJson.Options);
 
-        json.ShouldContain("\"deliveries\":{\"delivered\":0,\"in_flight\":2,\"queued\":0,\"dead\":0}");
+        json.ShouldContain("\"deliveries\":{\"delivered\":0,\"in_flight\":2,\"queued\":0,\"dead\":0,\"scheduled\":0}");
         json.ShouldContain("\"sync\":{\"attempts\":0,\"succeeded\":0,\"failed\":0,\"successRate\":null}");
         json.ShouldContain("\"timeToDistributedSeconds\":{\"p50\":null");
     }

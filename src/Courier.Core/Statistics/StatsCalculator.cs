@@ -13,6 +13,7 @@ public static class StatsCalculator
     {
         var names = raw.Attempts.Select(a => a.Target)
             .Concat(raw.Deliveries.Select(d => d.Target))
+            .Concat(raw.Ingests.Select(i => i.Target))
             .Concat(targets.All.Select(t => t.Name))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
