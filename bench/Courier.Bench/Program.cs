@@ -4,7 +4,7 @@ using Courier.Bench;
 // Full sizes by default; --smoke runs a tiny size of every benchmark quickly (CI). Exit code 0 when every benchmark ran.
 var smoke = args.Contains("--smoke");
 var only = args.SkipWhile(a => a != "--only").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
-IBenchmark[] benchmarks = [new PackageBenchmark(), new DistributeBenchmark(), new S3UploadBenchmark(), new StoreBenchmark()];
+IBenchmark[] benchmarks = [new PackageBenchmark(), new DistributeBenchmark(), new S3UploadBenchmark(), new StoreBenchmark(), new IngestBenchmark()];
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
