@@ -10,7 +10,7 @@ if (args is [MemoryBenchmark.ChildFlag, var childRoot])
 
 var smoke = args.Contains("--smoke");
 var only = args.SkipWhile(a => a != "--only").Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
-IBenchmark[] benchmarks = [new PackageBenchmark(), new DistributeBenchmark(), new ResubmitBenchmark(), new S3UploadBenchmark(), new StoreBenchmark(), new DrainBenchmark(), new MemoryBenchmark()];
+IBenchmark[] benchmarks = [new PackageBenchmark(), new DistributeBenchmark(), new ResubmitBenchmark(), new S3UploadBenchmark(), new StoreBenchmark(), new DrainBenchmark(), new MemoryBenchmark(), new IngestBenchmark()];
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -85,7 +85,8 @@ public sealed record StateCounts(
     long Delivered,
     [property: System.Text.Json.Serialization.JsonPropertyName("in_flight")] long InFlight,
     long Queued,
-    long Dead);
+    long Dead,
+    long Scheduled = 0);
 
 /// <summary>Percentiles in seconds; null without samples.</summary>
 public sealed record Percentiles(double? P50, double? P95, double? Max, int Count);
@@ -104,7 +105,14 @@ public sealed record TargetStats(
     long BytesPushed,
     bool Down,
     int ConsecutiveFailures,
-    string? LastError);
+    string? LastError,
+    IngestStats? Ingest = null);
+
+/// <summary>
+/// Ingest at one target, over the most recent ingests: seconds from an ingest's start to its first rendition delivered
+/// there, and to every rendition there (its <c>video.available</c>). Null on a target no ingest reached.
+/// </summary>
+public sealed record IngestStats(Percentiles FirstRenditionSeconds, Percentiles AllRenditionsSeconds);
 
 /// <summary>The figures of one region.</summary>
 public sealed record RegionStats(string Region, ModeStats Sync, ModeStats Async, StateCounts Deliveries);

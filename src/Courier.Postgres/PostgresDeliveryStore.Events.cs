@@ -21,7 +21,7 @@ internal sealed partial class PostgresDeliveryStore
             $"""
             WITH overdue AS (
                 SELECT id FROM deliveries
-                WHERE state NOT IN ('delivered', 'superseded', 'removed') AND deadline_missed_at IS NULL AND created_at < @before
+                WHERE state NOT IN ('delivered', 'superseded', 'removed', 'scheduled') AND deadline_missed_at IS NULL AND created_at < @before
                 ORDER BY created_at, id LIMIT @limit
                 FOR UPDATE SKIP LOCKED),
             flagged AS (

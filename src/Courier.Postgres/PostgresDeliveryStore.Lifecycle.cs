@@ -57,7 +57,7 @@ internal sealed partial class PostgresDeliveryStore
             WITH gone AS (
                 UPDATE deliveries SET state = 'superseded', error_kind = 'superseded', last_error = 'superseded by version ' || @version::text,
                     next_attempt_at = NULL, updated_at = @now
-                WHERE {where} AND state IN ('queued', 'in_flight', 'dead')
+                WHERE {where} AND state IN ('queued', 'in_flight', 'dead', 'scheduled')
                 RETURNING version, operation),
             counted AS (
                 SELECT gone.version, count(*) AS n FROM gone

@@ -36,6 +36,25 @@ internal sealed partial class PostgresDeliveryStore
             Parameters = { P("samples", PostgresStoreDefaults.DistributedSamples) },
         });
 
+        // Of the most recent ingested versions, per target: seconds from the ingest's start to the first rendition
+        // delivered there, and to video.available there (null until the version is available there).
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            """
+            SELECT d.target, extract(epoch FROM min(d.delivered_at) - v.ingest_started_at)::float8, extract(epoch FROM av.at - v.ingest_started_at)::float8
+            FROM (SELECT video_id, version, ingest_started_at FROM video_versions
+                  WHERE ingest_started_at IS NOT NULL ORDER BY ingest_started_at DESC LIMIT @samples) v
+            JOIN deliveries d ON d.video_id = v.video_id AND d.version = v.version AND d.operation = 'push' AND d.delivered_at IS NOT NULL
+            LEFT JOIN (SELECT e.video_id, e.version, a.target, min(e.created_at) AS at
+                       FROM events e JOIN deliveries a ON a.id = e.delivery_id
+                       WHERE e.type = 'video.available' GROUP BY e.video_id, e.version, a.target) av
+                   ON av.video_id = v.video_id AND av.version = v.version AND av.target = d.target
+            GROUP BY v.video_id, v.version, v.ingest_started_at, d.target, av.at
+            ORDER BY d.target
+            """)
+        {
+            Parameters = { P("samples", PostgresStoreDefaults.DistributedSamples) },
+        });
+
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var all = await ReadTalliesAsync(reader, cancellationToken).ConfigureAwait(false);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -54,7 +73,14 @@ internal sealed partial class PostgresDeliveryStore
             seconds.Add(reader.GetDouble(0));
         }
 
-        return new StoreStatistics(all, recent, states, seconds);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var ingests = new List<IngestSample>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ingests.Add(new IngestSample(reader.GetString(0), reader.GetDouble(1), reader.IsDBNull(2) ? null : reader.GetDouble(2)));
+        }
+
+        return new StoreStatistics(all, recent, states, seconds) { Ingests = ingests };
     }
 
     private static async Task<List<AttemptTally>> ReadTalliesAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)

@@ -25,16 +25,16 @@ internal sealed partial class PostgresDeliveryStore
         var isNewVersion = newest is not { Action: DeliveryOperations.Push } || newest.Value.Fingerprint != video.Fingerprint;
         var version = isNewVersion ? (newest?.Version ?? 0) + 1 : newest!.Value.Version;
         var targets = video.Targets.Distinct(StringComparer.Ordinal).ToArray();
-        var pairs = (from rendition in video.Renditions from target in targets select (rendition.Name, Target: target)).ToList();
+        var pairs = (from rendition in video.Renditions from target in targets where video.Takes(target, rendition.Name) select (rendition.Name, Target: target)).ToList();
         string[] firstAt;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             if (isNewVersion)
             {
                 batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                    "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at) VALUES (@video, @version, @fingerprint, 'push', @now)")
+                    "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at, available_from, available_until, ingest_started_at) VALUES (@video, @version, @fingerprint, 'push', @now, @from, @until, @ingest)")
                 {
-                    Parameters = { P("video", video.VideoId), P("version", version), P("fingerprint", video.Fingerprint), Time("now", now) },
+                    Parameters = { P("video", video.VideoId), P("version", version), P("fingerprint", video.Fingerprint), Time("now", now), Time("from", video.AvailableFrom), Time("until", video.AvailableUntil), Time("ingest", video.IngestStartedAt) },
                 });
             }
 
@@ -88,7 +88,7 @@ internal sealed partial class PostgresDeliveryStore
                 """
                 WITH added AS (
                     INSERT INTO deliveries (id, video_id, version, rendition, target, operation, state, next_attempt_at, created_at, updated_at)
-                    SELECT n.id, @video, @version, n.rendition, n.target, 'push', 'queued', @now, @now, @now
+                    SELECT n.id, @video, @version, n.rendition, n.target, 'push', @state, @due, @now, @now
                     FROM unnest(@ids, @renditions, @targets) AS n(id, rendition, target)
                     ON CONFLICT (video_id, version, rendition, target, operation) DO NOTHING
                     RETURNING id)
@@ -100,6 +100,10 @@ internal sealed partial class PostgresDeliveryStore
                 Parameters =
                 {
                     P("video", video.VideoId), P("version", version), Time("now", now),
+
+                    // A licence window that opens later: the deliveries wait scheduled, due when it opens.
+                    P("state", video.IsScheduledAt(now) ? "scheduled" : "queued"),
+                    Time("due", video.IsScheduledAt(now) ? video.AvailableFrom!.Value : now),
                     P("ids", pairs.Select(_ => Guid.CreateVersion7(now)).ToArray()),
                     P("renditions", pairs.Select(p => p.Name).ToArray()),
                     P("targets", pairs.Select(p => p.Target).ToArray()),

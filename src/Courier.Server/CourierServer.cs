@@ -87,6 +87,7 @@ public static class CourierServer
         builder.Services.AddHostedService<NodeSessionService>();
         builder.Services.AddHostedService<RetryScannerService>();
         builder.Services.AddHostedService<ScanHousekeepingService>();
+        builder.Services.AddHostedService<LicenceWindowService>();
         builder.Services.AddHostedService<Core.Statistics.LedgerRetentionService>();
         builder.Services.AddHostedService<EventRelayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreSnapshotService>());

@@ -17,7 +17,7 @@ internal sealed partial class SqliteDeliveryStore
             UPDATE deliveries SET deadline_missed_at = @now
             WHERE id IN (
                 SELECT id FROM deliveries
-                WHERE state NOT IN ('delivered', 'superseded', 'removed') AND deadline_missed_at IS NULL AND created_at < @before
+                WHERE state NOT IN ('delivered', 'superseded', 'removed', 'scheduled') AND deadline_missed_at IS NULL AND created_at < @before
                 ORDER BY created_at
                 LIMIT @limit)
             RETURNING id, video_id, version, rendition, target, state, attempts, last_error, error_kind, next_attempt_at,

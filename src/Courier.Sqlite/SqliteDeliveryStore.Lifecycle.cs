@@ -50,7 +50,7 @@ internal sealed partial class SqliteDeliveryStore
             ("@version", version));
 
     /// <summary>
-    /// The deliveries <paramref name="where"/> selects that are queued, in flight or dead become superseded. An in-flight one
+    /// The deliveries <paramref name="where"/> selects that are queued, in flight, dead or scheduled become superseded. An in-flight one
     /// keeps its lease: its node is still writing, and the row holds the keys until the node lets go.
     /// </summary>
     private static async Task<int> SupersedeAsync(SqliteConnection connection, SqliteTransaction transaction, string where, int byVersion, long at, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
@@ -61,7 +61,7 @@ internal sealed partial class SqliteDeliveryStore
             $"""
             UPDATE deliveries SET state = 'superseded', error_kind = 'superseded', last_error = 'superseded by version ' || @by,
                 next_attempt_at = NULL, updated_at = @now
-            WHERE {where} AND state IN ('queued', 'in_flight', 'dead')
+            WHERE {where} AND state IN ('queued', 'in_flight', 'dead', 'scheduled')
             """,
             [.. parameters, ("@by", byVersion), ("@now", at)]);
         return await supersede.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

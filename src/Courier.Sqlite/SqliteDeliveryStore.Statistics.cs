@@ -8,6 +8,24 @@ internal sealed partial class SqliteDeliveryStore
     /// <summary>How many of the most recent distributed versions time-to-distributed is computed from.</summary>
     internal const int DistributedSamples = 10_000;
 
+    /// <summary>
+    /// Of the most recent ingested versions, per target: milliseconds from the ingest's start to the first rendition
+    /// delivered there, and to <c>video.available</c> there (null until the version is available there).
+    /// </summary>
+    private const string IngestSamplesSql =
+        """
+        SELECT d.target, min(d.delivered_at) - v.ingest_started_at, av.at - v.ingest_started_at
+        FROM (SELECT video_id, version, ingest_started_at FROM video_versions
+              WHERE ingest_started_at IS NOT NULL ORDER BY ingest_started_at DESC LIMIT @limit) v
+        JOIN deliveries d ON d.video_id = v.video_id AND d.version = v.version AND d.operation = 'push' AND d.delivered_at IS NOT NULL
+        LEFT JOIN (SELECT e.video_id, e.version, a.target, min(e.created_at) AS at
+                   FROM events e JOIN deliveries a ON a.id = e.delivery_id
+                   WHERE e.type = 'video.available' GROUP BY e.video_id, e.version, a.target) av
+               ON av.video_id = v.video_id AND av.version = v.version AND av.target = d.target
+        GROUP BY v.video_id, v.version, d.target
+        ORDER BY d.target
+        """;
+
     public async Task<StoreStatistics> GetStatisticsAsync(DateTimeOffset recentSince, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -62,7 +80,17 @@ internal sealed partial class SqliteDeliveryStore
             }
         }
 
-        return new StoreStatistics(all, recent, states, seconds);
+        var ingests = new List<IngestSample>();
+        await using (var select = SqliteMapping.Command(connection, transaction, IngestSamplesSql, ("@limit", DistributedSamples)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ingests.Add(new IngestSample(reader.GetString(0), reader.GetInt64(1) / 1000.0, reader.IsDBNull(2) ? null : reader.GetInt64(2) / 1000.0));
+            }
+        }
+
+        return new StoreStatistics(all, recent, states, seconds) { Ingests = ingests };
     }
 
     private static async Task<List<AttemptTally>> ReadTalliesAsync(SqliteConnection connection, SqliteTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)

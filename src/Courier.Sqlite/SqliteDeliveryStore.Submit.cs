@@ -22,11 +22,14 @@ internal sealed partial class SqliteDeliveryStore
             await using var insert = SqliteMapping.Command(
                 connection,
                 transaction,
-                "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at) VALUES (@video, @version, @fingerprint, 'push', @now)",
+                "INSERT INTO video_versions (video_id, version, fingerprint, action, submitted_at, available_from, available_until, ingest_started_at) VALUES (@video, @version, @fingerprint, 'push', @now, @from, @until, @ingest)",
                 ("@video", video.VideoId),
                 ("@version", version),
                 ("@fingerprint", video.Fingerprint),
-                ("@now", at));
+                ("@now", at),
+                ("@from", video.AvailableFrom is { } from ? SqliteMapping.Ms(from) : (object?)null),
+                ("@until", video.AvailableUntil is { } until ? SqliteMapping.Ms(until) : (object?)null),
+                ("@ingest", video.IngestStartedAt is { } ingest ? SqliteMapping.Ms(ingest) : (object?)null));
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -69,7 +72,7 @@ internal sealed partial class SqliteDeliveryStore
         {
             await SupersedeOlderAsync(connection, transaction, video.VideoId, version, target, at, cancellationToken).ConfigureAwait(false);
             var firstAtTarget = !await HasDeliveryAtAsync(connection, transaction, video.VideoId, version, target, cancellationToken).ConfigureAwait(false);
-            foreach (var r in video.Renditions)
+            foreach (var r in video.Renditions.Where(r => video.Takes(target, r.Name)))
             {
                 // This version's own removal of the rendition (dropped when the version was first committed) gives way to its push.
                 await SupersedeAsync(
@@ -83,7 +86,9 @@ internal sealed partial class SqliteDeliveryStore
                     ("@version", version),
                     ("@rendition", r.Name),
                     ("@target", target)).ConfigureAwait(false);
-                added += await AddQueuedAsync(connection, transaction, video.VideoId, version, r.Name, target, DeliveryOperations.Push, at, cancellationToken).ConfigureAwait(false);
+                added += video.IsScheduledAt(now)
+                    ? await AddScheduledAsync(connection, transaction, video.VideoId, version, r.Name, target, SqliteMapping.Ms(video.AvailableFrom!.Value), at, cancellationToken).ConfigureAwait(false)
+                    : await AddQueuedAsync(connection, transaction, video.VideoId, version, r.Name, target, DeliveryOperations.Push, at, cancellationToken).ConfigureAwait(false);
             }
 
             if (firstAtTarget)

@@ -13,6 +13,8 @@ public sealed class BadConfigurationTests
         { "filesystem target without Root", """{ "Courier": { "SourceRoot": "./media", "Targets": { "x": { "Kind": "filesystem" } } } }""", "Courier:Targets:x:Root", false },
         { "negative scan interval", """{ "Courier": { "SourceRoot": "./media", "Scan": { "Interval": "-00:00:05" }, "Targets": { "archive": { "Kind": "filesystem", "Root": "./targets/archive" } } } }""", "Courier:Scan:Interval must be a positive time span", false },
         { "postgres schema that is not a name", """{ "Courier": { "SourceRoot": "./media", "Store": { "Provider": "postgres", "ConnectionString": "Host=127.0.0.1;Port=1;Username=courier", "Schema": "Bad-Schema;drop" }, "Targets": { "archive": { "Kind": "filesystem", "Root": "./targets/archive" } } } }""", "Courier:Store:Schema 'Bad-Schema;drop' must be 1-63 of a-z 0-9 _", false },
+        { "a target taking an empty list of renditions", """{ "Courier": { "SourceRoot": "./media", "Targets": { "archive": { "Kind": "filesystem", "Root": "./targets/archive", "Renditions": [] } } } }""", "Courier:Targets:archive:Renditions is empty", false },
+        { "a target taking a rendition that is not a name", """{ "Courier": { "SourceRoot": "./media", "Targets": { "archive": { "Kind": "filesystem", "Root": "./targets/archive", "Renditions": ["1080p", "../x"] } } } }""", "Courier:Targets:archive:Renditions: rendition name '../x'", false },
         { "no targets", """{ "Courier": { "SourceRoot": "./media" } }""", "no targets are configured: add one under Courier:Targets", true },
     };
 

@@ -23,6 +23,36 @@ public sealed class StatsCalculatorTests
     }
 
     [Fact]
+    public void Ingest_times_are_per_target_and_all_renditions_counts_only_ingests_available_there()
+    {
+        var raw = new StoreStatistics([], [], [], [])
+        {
+            Ingests =
+            [
+                new IngestSample("archive", 4, 20),
+                new IngestSample("archive", 6, null),
+                new IngestSample("archive", 2, 10),
+                new IngestSample("mobile", 3, 12),
+            ],
+        };
+
+        var report = StatsCalculator.Build(raw, new TargetRegistry([]), null, DateTimeOffset.UnixEpoch);
+
+        var archive = report.Targets.Single(t => t.Name == "archive").Ingest.ShouldNotBeNull();
+        archive.FirstRenditionSeconds.ShouldBe(new Percentiles(4, 6, 6, 3));
+        archive.AllRenditionsSeconds.ShouldBe(new Percentiles(10, 20, 20, 2));
+        report.Targets.Single(t => t.Name == "mobile").Ingest.ShouldBe(new IngestStats(new Percentiles(3, 3, 3, 1), new Percentiles(12, 12, 12, 1)));
+    }
+
+    [Fact]
+    public void A_target_no_ingest_reached_has_no_ingest_times()
+    {
+        var raw = new StoreStatistics([], [], [new StateTally("archive", DeliveryState.Delivered, 1)], []);
+
+        StatsCalculator.Build(raw, new TargetRegistry([]), null, DateTimeOffset.UnixEpoch).Targets.Single().Ingest.ShouldBeNull();
+    }
+
+    [Fact]
     public void Success_rates_are_per_mode_target_and_region()
     {
         var raw = new StoreStatistics(
@@ -60,7 +90,7 @@ public sealed class StatsCalculatorTests
 
         var json = System.Text.Json.JsonSerializer.Serialize(report, CourierJson.Options);
 
-        json.ShouldContain("\"deliveries\":{\"delivered\":0,\"in_flight\":2,\"queued\":0,\"dead\":0}");
+        json.ShouldContain("\"deliveries\":{\"delivered\":0,\"in_flight\":2,\"queued\":0,\"dead\":0,\"scheduled\":0}");
         json.ShouldContain("\"sync\":{\"attempts\":0,\"succeeded\":0,\"failed\":0,\"successRate\":null}");
         json.ShouldContain("\"timeToDistributedSeconds\":{\"p50\":null");
     }

@@ -23,12 +23,16 @@ internal static class DistributeCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var targets = CommonOptions.Targets();
+        var availableFrom = CommonOptions.AvailableFrom();
+        var availableUntil = CommonOptions.AvailableUntil();
         var json = CommonOptions.Json("the video's report");
         var command = new Command("distribute", "Push a transcoded video's renditions to every target now, and report. What fails is queued for the scanner of `courier serve`. Exit code: 0 all delivered, 2 bad input (nothing stored), 3 some queued, 4 some dead, 1 anything else.")
         {
             video,
             renditions,
             targets,
+            availableFrom,
+            availableUntil,
             json,
         };
         common.SetAction(command, (result, config, verbose, _) => RunAsync(
@@ -37,14 +41,15 @@ internal static class DistributeCommand
             result.GetRequiredValue(video),
             result.GetValue(renditions) ?? [],
             result.GetValue(targets) ?? [],
+            (result.GetValue(availableFrom), result.GetValue(availableUntil)),
             result.GetValue(json)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? config, bool verbose, string videoId, string[] renditionArgs, string[] targetArgs, bool json)
+    private static async Task<int> RunAsync(string? config, bool verbose, string videoId, string[] renditionArgs, string[] targetArgs, (string? From, string? Until) window, bool json)
     {
         var renditions = renditionArgs.Select(ParseRendition).ToList();
-        var request = new SubmitRequest(videoId, renditions, targetArgs.Length == 0 ? null : targetArgs);
+        var request = new SubmitRequest(videoId, renditions, targetArgs.Length == 0 ? null : targetArgs) { AvailableFrom = window.From, AvailableUntil = window.Until };
         using var signals = new ShutdownSignals(() => Console.Error.WriteLine("courier: interrupted: releasing in-flight deliveries to the queue (press Ctrl-C again to quit at once)"));
         await using var host = await CliHost.OpenAsync(config, verbose, signals.Token).ConfigureAwait(false);
 
@@ -80,7 +85,7 @@ internal static class DistributeCommand
     }
 
     /// <summary>
-    /// 0 when every delivery is done (delivered; for a removal, removed), 4 when any is dead, else 3 (queued, or in flight
+    /// 0 when every delivery is done (delivered; for a removal, removed) or scheduled for its licence window, 4 when any is dead, else 3 (queued, or in flight
     /// elsewhere). Superseded deliveries (a newer version took over) count for neither.
     /// </summary>
     internal static int ExitCodeOf(VideoReport video)
@@ -91,7 +96,8 @@ internal static class DistributeCommand
             return ExitCodes.Dead;
         }
 
-        return live.Count > 0 && live.TrueForAll(d => d.State is DeliveryState.Delivered or DeliveryState.Removed) ? ExitCodes.Ok : ExitCodes.Queued;
+        // Scheduled deliveries wait for their licence window by the user's choice: not a failure, nothing to retry.
+        return live.Count > 0 && live.TrueForAll(d => d.State is DeliveryState.Delivered or DeliveryState.Removed or DeliveryState.Scheduled) ? ExitCodes.Ok : ExitCodes.Queued;
     }
 
     private static async Task<DistributionReport> DistributeAsync(Distributor distributor, SubmitRequest request, Terminal terminal, bool json, CliHost host, CancellationToken cancellationToken)
@@ -142,6 +148,12 @@ internal static class DistributeCommand
         var removal = video.State is VideoState.Removing or VideoState.Removed || video.Deliveries.Any(d => d.State == DeliveryState.Removed);
         var done = removal ? $"{Count(DeliveryState.Removed)} removed" : $"{Count(DeliveryState.Delivered)} delivered";
         var line = $"{video.VideoId} v{video.Version}: {done}, {Count(DeliveryState.Queued)} queued, {Count(DeliveryState.Dead)} dead";
+        var scheduled = Count(DeliveryState.Scheduled);
+        if (scheduled > 0)
+        {
+            line += $", {scheduled} scheduled for their licence window";
+        }
+
         var inFlight = Count(DeliveryState.InFlight);
         if (inFlight > 0)
         {
@@ -170,6 +182,11 @@ internal static class DistributeCommand
     /// </summary>
     internal static string ForCommandLine(BadInputException e, IReadOnlyList<RenditionRequest> renditions, string sourceRoot)
     {
+        if (CommonOptions.WindowMessage(e) is { } windowMessage)
+        {
+            return windowMessage;
+        }
+
         var field = e.Field;
         if (field == "videoId")
         {

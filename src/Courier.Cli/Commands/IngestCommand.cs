@@ -25,6 +25,8 @@ internal static class IngestCommand
             HelpName = "NAME,...",
         };
         var targets = CommonOptions.Targets();
+        var availableFrom = CommonOptions.AvailableFrom();
+        var availableUntil = CommonOptions.AvailableUntil();
         var json = CommonOptions.Json("the ingest report");
         var command = new Command("ingest", "Transcode a source with ffmpeg into an HLS ladder (H.264 + AAC, 4 s segments) and push each rendition to every target the moment it is encoded; {videoId}/master.m3u8 is published at a target once every rendition is there. Exit code as distribute: 0 all delivered, 2 bad input (nothing stored), 3 some queued, 4 some dead, 1 anything else.")
         {
@@ -32,6 +34,8 @@ internal static class IngestCommand
             video,
             ladder,
             targets,
+            availableFrom,
+            availableUntil,
             json,
         };
         common.SetAction(command, (result, config, verbose, _) => RunAsync(
@@ -41,16 +45,21 @@ internal static class IngestCommand
             result.GetRequiredValue(video),
             result.GetValue(ladder),
             result.GetValue(targets) ?? [],
+            (result.GetValue(availableFrom), result.GetValue(availableUntil)),
             result.GetValue(json)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? config, bool verbose, string sourceArg, string videoId, string? ladder, string[] targetArgs, bool json)
+    private static async Task<int> RunAsync(string? config, bool verbose, string sourceArg, string videoId, string? ladder, string[] targetArgs, (string? From, string? Until) window, bool json)
     {
         using var signals = new ShutdownSignals(() => Console.Error.WriteLine("courier: interrupted: stopping the transcode and releasing in-flight deliveries to the queue (press Ctrl-C again to quit at once)"));
         await using var host = await CliHost.OpenAsync(config, verbose, signals.Token).ConfigureAwait(false);
         var sourceRoot = host.Get<SourceResolver>().SourceRoot;
-        var request = new IngestRequest(videoId, FromSourceRoot(sourceArg, sourceRoot), ladder is null ? null : [ladder], targetArgs.Length == 0 ? null : targetArgs);
+        var request = new IngestRequest(videoId, FromSourceRoot(sourceArg, sourceRoot), ladder is null ? null : [ladder], targetArgs.Length == 0 ? null : targetArgs)
+        {
+            AvailableFrom = window.From,
+            AvailableUntil = window.Until,
+        };
         var ingest = host.Get<IngestService>();
         IngestPlan plan;
         try
@@ -142,6 +151,7 @@ internal static class IngestCommand
     /// <summary>Says what is wrong in the words of the command line (<c>--video</c> rather than <c>videoId</c>).</summary>
     private static string ForCommandLine(BadInputException e, string sourceRoot) => e.Field switch
     {
+        "availableFrom" or "availableUntil" => CommonOptions.WindowMessage(e)!,
         "videoId" => e.MessageFor("--video"),
         "ladder" => e.MessageFor("--ladder"),
         "source" when e.Message.Contains("source root", StringComparison.Ordinal) || e.Message.Contains("absolute", StringComparison.Ordinal) => $"{e.MessageFor("SOURCE")} (source root: {sourceRoot})",

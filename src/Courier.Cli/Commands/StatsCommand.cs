@@ -15,7 +15,7 @@ internal static class StatsCommand
     {
         var common = new CommonOptions();
         var json = CommonOptions.Json("the statistics");
-        var command = new Command("stats", "Show how well distribution performs: success rates of synchronous and asynchronous attempts, per target and region, deliveries by state, and time from submit to distributed (p50, p95, max).")
+        var command = new Command("stats", "Show how well distribution performs: success rates of synchronous and asynchronous attempts, per target and region, deliveries by state, time from submit to distributed (p50, p95, max), and per target the time from an ingest's start to its first rendition and to all renditions available.")
         {
             json,
         };
@@ -41,7 +41,7 @@ internal static class StatsCommand
         terminal.Write(modes);
 
         var d = stats.Deliveries;
-        terminal.Line($"deliveries: {d.Delivered} delivered, {d.InFlight} in flight, {d.Queued} queued, {d.Dead} dead");
+        terminal.Line($"deliveries: {d.Delivered} delivered, {d.InFlight} in flight, {d.Queued} queued, {d.Dead} dead{(d.Scheduled > 0 ? $", {d.Scheduled} scheduled" : string.Empty)}");
         var t = stats.TimeToDistributedSeconds;
         terminal.Line($"time to distributed (over {t.Count} video versions): p50 {Format.Seconds(t.P50)}, p95 {Format.Seconds(t.P95)}, max {Format.Seconds(t.Max)}");
         terminal.Line();
@@ -77,6 +77,24 @@ internal static class StatsCommand
         }
 
         terminal.Write(regions);
+        if (stats.Targets.Any(t => t.Ingest is not null))
+        {
+            var ingest = terminal.Table("ingest to", "ingests", "first rendition p50", "p95", "all renditions p50", "p95");
+            foreach (var target in stats.Targets.Where(t => t.Ingest is not null))
+            {
+                var (first, all) = (target.Ingest!.FirstRenditionSeconds, target.Ingest.AllRenditionsSeconds);
+                ingest.AddRow(
+                    Terminal.Cell(target.Name),
+                    Terminal.Cell(Count(first.Count)),
+                    Terminal.Cell(Format.Seconds(first.P50)),
+                    Terminal.Cell(Format.Seconds(first.P95)),
+                    Terminal.Cell(Format.Seconds(all.P50)),
+                    Terminal.Cell(Format.Seconds(all.P95)));
+            }
+
+            terminal.Write(ingest);
+        }
+
         return ExitCodes.Ok;
     }
 

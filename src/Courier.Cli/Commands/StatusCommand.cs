@@ -82,6 +82,7 @@ internal static class StatusCommand
         return delivery.State switch
         {
             DeliveryState.Queued => $"{delivery.Rendition} is not on {delivery.Target} yet: queued after {delivery.Attempts} attempt(s), next attempt {Format.When(delivery.NextAttemptAt, now)}{error}",
+            DeliveryState.Scheduled => $"{delivery.Rendition} is not on {delivery.Target} yet: scheduled, its licence window opens {Format.When(delivery.NextAttemptAt, now)}",
             DeliveryState.Dead => $"{delivery.Rendition} is not on {delivery.Target}: dead after {delivery.Attempts} attempt(s){error}; resubmit with `courier retry --delivery {delivery.Id}`",
             _ => $"{delivery.Rendition} is being pushed to {delivery.Target} now",
         };

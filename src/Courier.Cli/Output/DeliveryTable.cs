@@ -19,7 +19,7 @@ internal static class DeliveryTable
 
     public static void Write(Terminal terminal, VideoReport video, IReadOnlyList<Column> beforeState, IReadOnlyList<Column> afterState, DateTimeOffset now)
     {
-        var anyQueued = video.Deliveries.Any(d => d.State == DeliveryState.Queued);
+        var anyQueued = video.Deliveries.Any(d => d.State is DeliveryState.Queued or DeliveryState.Scheduled);
         var anyError = video.Deliveries.Any(d => !IsDone(d.State) && d.LastError is not null);
         var columns = new List<Column> { new("rendition", d => Terminal.Cell(d.Rendition)), new("target", d => Terminal.Cell(d.Target)) };
         if (video.Deliveries.Select(d => d.Version).Distinct().Count() > 1 || video.Deliveries.Any(d => d.Operation == DeliveryOperation.Remove))
@@ -33,7 +33,7 @@ internal static class DeliveryTable
         columns.Add(new("attempts", d => Terminal.Cell(d.Attempts.ToString(CultureInfo.InvariantCulture))));
         if (anyQueued)
         {
-            columns.Add(new("next attempt", d => Terminal.Cell(d.State == DeliveryState.Queued ? Format.When(d.NextAttemptAt, now) : null)));
+            columns.Add(new("next attempt", d => Terminal.Cell(d.State is DeliveryState.Queued or DeliveryState.Scheduled ? Format.When(d.NextAttemptAt, now) : null)));
         }
 
         if (anyError)

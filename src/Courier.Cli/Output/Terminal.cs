@@ -82,7 +82,7 @@ internal sealed class Terminal
     private static string StateColour(string state) => state switch
     {
         DeliveryStates.Delivered or "distributed" or DeliveryStates.Removed => "green",
-        DeliveryStates.Queued or "partial" or DeliveryStates.InFlight or "distributing" or "removing" => "yellow",
+        DeliveryStates.Queued or DeliveryStates.Scheduled or "partial" or DeliveryStates.InFlight or "distributing" or "removing" => "yellow",
         DeliveryStates.Dead or "failed" => "red",
         _ => "default",
     };

@@ -57,11 +57,28 @@ public sealed class Distributor
     public async Task<Submission> SubmitAsync(SubmitRequest request, CancellationToken cancellationToken)
     {
         var (videoId, renditions, targets) = Validate(request);
+        var now = _time.GetUtcNow();
+        var window = LicenceWindow.Parse(request.AvailableFrom, request.AvailableUntil, now);
         var newRenditions = renditions.Values
             .Select(r => new NewRendition(r.Name, r.SourcePath, r.Kind, r.Fingerprint, r.TotalBytes, r.Files.Count))
             .ToList();
-        var fingerprint = request.VersionKey ?? VideoFingerprint(renditions.Values);
-        var result = await _store.SubmitAsync(new NewVideoVersion(videoId, fingerprint, newRenditions, targets), _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+
+        // Another window is another version: the same content under new licence terms is committed (and scheduled) anew.
+        var fingerprint = request.VersionKey ?? VideoFingerprint(renditions.Values, window);
+        var version = new NewVideoVersion(videoId, fingerprint, newRenditions, targets)
+        {
+            TargetRenditions = TargetRenditions(targets),
+            AvailableFrom = window?.From,
+            AvailableUntil = window?.Until,
+            IngestStartedAt = request.IngestStartedAt,
+        };
+        if (!targets.Exists(t => newRenditions.Exists(r => version.Takes(t, r.Name))))
+        {
+            var limits = string.Join("; ", targets.Select(t => $"{t} takes {string.Join(", ", _targets.RenditionsOf(t)!.Order(StringComparer.Ordinal))}"));
+            throw new BadInputException("renditions", $"no target takes any of these renditions ({limits}: Courier:Targets:NAME:Renditions)");
+        }
+
+        var result = await _store.SubmitAsync(version, _node.Id, now, cancellationToken).ConfigureAwait(false);
         return new Submission(videoId, result.Version, result.IsNewVersion, renditions, result.Claimed);
     }
 
@@ -151,6 +168,21 @@ public sealed class Distributor
         return report;
     }
 
+    /// <summary>The renditions each of <paramref name="targets"/> is limited to, for those that have a limit.</summary>
+    private Dictionary<string, IReadOnlyCollection<string>> TargetRenditions(IEnumerable<string> targets)
+    {
+        var limits = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
+        foreach (var target in targets)
+        {
+            if (_targets.RenditionsOf(target) is { } taken)
+            {
+                limits[target] = taken;
+            }
+        }
+
+        return limits;
+    }
+
     private (string VideoId, Dictionary<string, RenditionContent> Renditions, List<string> Targets) Validate(SubmitRequest request)
     {
         if (Names.Problem(request.VideoId, "videoId") is { } idProblem)
@@ -233,9 +265,14 @@ public sealed class Distributor
         return targets;
     }
 
-    private static string VideoFingerprint(IEnumerable<RenditionContent> renditions)
+    private static string VideoFingerprint(IEnumerable<RenditionContent> renditions, LicenceWindow? window)
     {
         var lines = string.Concat(renditions.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => $"{r.Name}\t{r.SourcePath}\t{r.Fingerprint}\n"));
+        if (window is not null)
+        {
+            lines += window.Key + "\n";
+        }
+
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(lines)));
     }
 }

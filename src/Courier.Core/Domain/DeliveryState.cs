@@ -20,4 +20,10 @@ public enum DeliveryState
 
     /// <summary>A removal delivery that is done: every file of the rendition is gone from the target, proven by a "not found".</summary>
     Removed,
+
+    /// <summary>
+    /// Waiting for its licence window to open (<c>availableFrom</c>): not pushed, not in the failure queue, not a failure.
+    /// It becomes <see cref="Queued"/>, due at once, when the window opens.
+    /// </summary>
+    Scheduled,
 }

@@ -24,13 +24,16 @@ public static class DeliveryStates
     /// <summary>A removal that is done and proven.</summary>
     public const string Removed = "removed";
 
+    /// <summary>Waiting for its licence window to open: not pushed, not a failure.</summary>
+    public const string Scheduled = "scheduled";
+
     private static readonly Dictionary<string, DeliveryState> ByName =
         Enum.GetValues<DeliveryState>().ToDictionary(s => s.Name(), StringComparer.Ordinal);
 
     /// <summary>Every state, in the order the metrics and the statistics list them.</summary>
-    public static IReadOnlyList<DeliveryState> All { get; } = [DeliveryState.Delivered, DeliveryState.InFlight, DeliveryState.Queued, DeliveryState.Dead, DeliveryState.Superseded, DeliveryState.Removed];
+    public static IReadOnlyList<DeliveryState> All { get; } = [DeliveryState.Delivered, DeliveryState.InFlight, DeliveryState.Queued, DeliveryState.Dead, DeliveryState.Superseded, DeliveryState.Removed, DeliveryState.Scheduled];
 
-    /// <summary>The state's word: <c>in_flight</c>, <c>queued</c>, <c>delivered</c>, <c>dead</c>, <c>superseded</c> or <c>removed</c>.</summary>
+    /// <summary>The state's word: <c>in_flight</c>, <c>queued</c>, <c>delivered</c>, <c>dead</c>, <c>superseded</c>, <c>removed</c> or <c>scheduled</c>.</summary>
     public static string Name(this DeliveryState state) => state switch
     {
         DeliveryState.InFlight => InFlight,
@@ -39,6 +42,7 @@ public static class DeliveryStates
         DeliveryState.Dead => Dead,
         DeliveryState.Superseded => Superseded,
         DeliveryState.Removed => Removed,
+        DeliveryState.Scheduled => Scheduled,
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "unknown delivery state"),
     };
 

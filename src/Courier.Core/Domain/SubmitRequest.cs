@@ -12,6 +12,15 @@ public sealed record SubmitRequest(string? VideoId, IReadOnlyList<RenditionReque
     /// <c>distribute</c>): the version is named by the content.
     /// </summary>
     public string? VersionKey { get; init; }
+
+    /// <summary>When the ingest submitting this started (set by ingest, for its statistics); null for other callers.</summary>
+    public DateTimeOffset? IngestStartedAt { get; init; }
+
+    /// <summary>The start of the licence window (ISO 8601): before it, deliveries wait <c>scheduled</c>. Null: at once.</summary>
+    public string? AvailableFrom { get; init; }
+
+    /// <summary>The end of the licence window (ISO 8601): then the video is taken down from its targets. Null: never.</summary>
+    public string? AvailableUntil { get; init; }
 }
 
 /// <summary>One rendition of a submission.</summary>

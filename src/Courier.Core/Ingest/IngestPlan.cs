@@ -1,3 +1,4 @@
+using Courier.Core.Domain;
 using Courier.Core.Sources;
 
 namespace Courier.Core.Ingest;
@@ -8,4 +9,8 @@ namespace Courier.Core.Ingest;
 /// <param name="Probe">What the source holds.</param>
 /// <param name="Rungs">The rungs to encode, lowest first, none above the source.</param>
 /// <param name="Targets">The targets, checked.</param>
-public sealed record IngestPlan(string VideoId, RenditionContent Source, SourceProbe Probe, IReadOnlyList<LadderRung> Rungs, IReadOnlyList<string> Targets);
+public sealed record IngestPlan(string VideoId, RenditionContent Source, SourceProbe Probe, IReadOnlyList<LadderRung> Rungs, IReadOnlyList<string> Targets)
+{
+    /// <summary>The licence window every rung's submission carries, or null.</summary>
+    public LicenceWindow? Window { get; init; }
+}

@@ -59,6 +59,7 @@ public sealed partial class IngestService
             throw new BadInputException("videoId", idProblem);
         }
 
+        var window = LicenceWindow.Parse(request.AvailableFrom, request.AvailableUntil, _time.GetUtcNow());
         var rungs = Ladder.Parse(request.Ladder, _options.LadderNames, "ladder");
         var targets = _distributor.ValidateTargets(request.Targets);
         RenditionContent source;
@@ -78,7 +79,15 @@ public sealed partial class IngestService
 
         var probe = await _transcoder.ProbeAsync(source.Files[0].FullPath, cancellationToken).ConfigureAwait(false);
         var fitted = Ladder.Fit(rungs, probe, "ladder");
-        return new IngestPlan(request.VideoId!, source, probe, fitted, targets);
+
+        // A rung no target takes (Courier:Targets:NAME:Renditions) is not encoded at all.
+        var taken = fitted.Where(r => targets.Exists(t => _targets.Takes(t, r.Name))).ToList();
+        if (taken.Count == 0)
+        {
+            throw new BadInputException("ladder", $"none of the targets takes any of {string.Join(", ", fitted.Select(r => r.Name))} (Courier:Targets:NAME:Renditions)");
+        }
+
+        return new IngestPlan(request.VideoId!, source, probe, taken, targets) { Window = window };
     }
 
     /// <summary>Plans (<see cref="PlanAsync"/>) and runs the ingest.</summary>
@@ -96,7 +105,7 @@ public sealed partial class IngestService
         var startedAt = _time.GetUtcNow();
         observer?.Planned(plan.Rungs);
         var (number, directory) = CreateDirectory(plan.VideoId);
-        var versionKey = $"ingest:{number}:{string.Join(',', plan.Rungs.Select(r => r.Name))}:{plan.Source.Fingerprint}";
+        var versionKey = $"ingest:{number}:{string.Join(',', plan.Rungs.Select(r => r.Name))}:{plan.Source.Fingerprint}{(plan.Window is { } w ? ":" + w.Key : string.Empty)}";
         LogStarted(plan.VideoId, plan.Source.SourcePath, directory, string.Join(',', plan.Rungs.Select(r => r.Name)));
         var pushes = new List<Task<DistributionReport>>();
         var encoded = new List<TranscodedRendition>();
@@ -120,7 +129,13 @@ public sealed partial class IngestService
                 LogTranscoded(plan.VideoId, rung.Name, took.TotalMilliseconds);
 
                 var submission = await _distributor.SubmitAsync(
-                    new SubmitRequest(plan.VideoId, [new RenditionRequest(rung.Name, $"{directory}/{rung.Name}")], plan.Targets) { VersionKey = versionKey },
+                    new SubmitRequest(plan.VideoId, [new RenditionRequest(rung.Name, $"{directory}/{rung.Name}")], plan.Targets)
+                    {
+                        VersionKey = versionKey,
+                        IngestStartedAt = startedAt,
+                        AvailableFrom = plan.Window?.From is { } from ? LicenceWindow.Format(from) : null,
+                        AvailableUntil = plan.Window?.Until is { } until ? LicenceWindow.Format(until) : null,
+                    },
                     cancellationToken).ConfigureAwait(false);
                 version = submission.Version;
                 var pushObserver = observer?.Submitted(submission);
@@ -152,19 +167,19 @@ public sealed partial class IngestService
         var available = await _masters.PublishAsync(plan.VideoId, version!.Value, directory, plan.Targets, CancellationToken.None).ConfigureAwait(false);
         var record = await _store.GetVideoVersionAsync(plan.VideoId, version.Value, CancellationToken.None).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"video {plan.VideoId} version {version} vanished from the store");
-        var times = Times(record, plan.Targets, encoded.Count, startedAt);
+        var times = Times(record, plan.Targets, t => encoded.Count(r => _targets.Takes(t, r.Name)), startedAt);
         return new IngestReport(VideoReport.From(record, _targets), plan.Source.SourcePath, directory, startedAt, renditions, [.. available.Order(StringComparer.Ordinal)], times);
     }
 
     /// <summary>Per target, the seconds from the start to the first rendition delivered and to all; recorded as metrics too.</summary>
-    private static List<IngestTargetTimes> Times(VideoRecord record, IReadOnlyList<string> targets, int renditions, DateTimeOffset startedAt)
+    private static List<IngestTargetTimes> Times(VideoRecord record, IReadOnlyList<string> targets, Func<string, int> renditionsAt, DateTimeOffset startedAt)
     {
         var times = new List<IngestTargetTimes>();
         foreach (var target in targets.Order(StringComparer.Ordinal))
         {
             var delivered = record.Deliveries.Where(d => d.Target == target && d.State == DeliveryState.Delivered && d.DeliveredAt is not null).Select(d => d.DeliveredAt!.Value).ToList();
             double? first = delivered.Count > 0 ? (delivered.Min() - startedAt).TotalSeconds : null;
-            double? all = delivered.Count == renditions ? (delivered.Max() - startedAt).TotalSeconds : null;
+            double? all = delivered.Count == renditionsAt(target) ? (delivered.Max() - startedAt).TotalSeconds : null;
             var tag = new KeyValuePair<string, object?>("target", target);
             if (first is { } f)
             {

@@ -38,6 +38,43 @@ public static class MasterPlaylist
             .Select(l => l.Split('/')[0])
             .ToList();
 
+    /// <summary>
+    /// Writes, beside <paramref name="masterPath"/>, the playlist for one target that takes only <paramref name="variants"/>:
+    /// <c>master.{target}.m3u8</c>, the same lines without the other variants (temp name, then rename). Returns its path.
+    /// </summary>
+    public static string WriteFiltered(string masterPath, string target, IReadOnlyCollection<string> variants)
+    {
+        var text = new StringBuilder();
+        string? streamInf = null;
+        foreach (var raw in File.ReadLines(masterPath))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith("#EXT-X-STREAM-INF:", StringComparison.Ordinal))
+            {
+                streamInf = line;
+            }
+            else if (line.Length > 0 && !line.StartsWith('#'))
+            {
+                if (variants.Contains(line.Split('/')[0]))
+                {
+                    text.Append(streamInf is null ? string.Empty : streamInf + "\n").Append(line).Append('\n');
+                }
+
+                streamInf = null;
+            }
+            else if (line.Length > 0)
+            {
+                text.Append(line).Append('\n');
+            }
+        }
+
+        var path = Path.Combine(Path.GetDirectoryName(masterPath)!, $"master.{target}.m3u8");
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temp, text.ToString());
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
     /// <summary>Peak and average bits per second of a media playlist's segments, from their sizes on disk and their EXTINF durations.</summary>
     internal static (long Peak, long Average) Bitrates(string mediaPlaylist)
     {

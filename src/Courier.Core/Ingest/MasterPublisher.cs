@@ -8,7 +8,8 @@ namespace Courier.Core.Ingest;
 
 /// <summary>
 /// Publishes an ingested version's multivariant playlist at a target once every rendition it names is delivered there,
-/// and only then, so a player pointed at <c>{videoId}/master.m3u8</c> never meets a missing variant; then writes
+/// and only then, so a player pointed at <c>{videoId}/master.m3u8</c> never meets a missing variant (at a target that takes
+/// only some renditions, the playlist names only those); then writes
 /// <c>video.available</c> for that target (once). Called after each delivery of an ingested rendition (sync path and
 /// scanner alike) and by ingest when its last transcode is done. A rendition is an ingested one when its source lies in
 /// an ingest directory (<c>{videoId}/ingest-{n}/{rendition}</c>) whose <c>master.m3u8</c> exists: ingest writes it only
@@ -82,8 +83,10 @@ public sealed partial class MasterPublisher
         var published = new List<string>();
         foreach (var name in targets.Distinct(StringComparer.Ordinal))
         {
+            // A target that takes only some renditions (Courier:Targets:NAME:Renditions) gets a playlist naming only those.
+            var taken = variants.Where(v => _targets.Takes(name, v)).ToList();
             var delivered = video.Deliveries.Where(d => d.Target == name && d.State == DeliveryState.Delivered).ToList();
-            if (!variants.All(v => delivered.Exists(d => d.Rendition == v)) || _targets.Find(name) is not { } target)
+            if (taken.Count == 0 || !taken.All(v => delivered.Exists(d => d.Rendition == v)) || _targets.Find(name) is not { } target)
             {
                 continue;
             }
@@ -91,7 +94,8 @@ public sealed partial class MasterPublisher
             var key = $"{videoId}/{MasterPlaylist.FileName}";
             try
             {
-                await target.PutAsync(new ObjectPut(key, master, new FileInfo(master).Length, ContentTypes.For(master)), cancellationToken).ConfigureAwait(false);
+                var file = taken.Count == variants.Count ? master : MasterPlaylist.WriteFiltered(master, name, taken);
+                await target.PutAsync(new ObjectPut(key, file, new FileInfo(file).Length, ContentTypes.For(file)), cancellationToken).ConfigureAwait(false);
             }
             catch (TargetException e)
             {
@@ -100,7 +104,7 @@ public sealed partial class MasterPublisher
             }
 
             published.Add(name);
-            if (await _store.AddAvailableAsync(delivered.First(d => d.Rendition == variants[0]).Id, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+            if (await _store.AddAvailableAsync(delivered.First(d => d.Rendition == taken[0]).Id, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
             {
                 LogAvailable(videoId, version, name, key);
             }

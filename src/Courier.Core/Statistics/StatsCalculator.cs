@@ -13,6 +13,7 @@ public static class StatsCalculator
     {
         var names = raw.Attempts.Select(a => a.Target)
             .Concat(raw.Deliveries.Select(d => d.Target))
+            .Concat(raw.Ingests.Select(i => i.Target))
             .Concat(targets.All.Select(t => t.Name))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
@@ -24,6 +25,7 @@ public static class StatsCalculator
             var attempts = raw.Attempts.Where(a => a.Target == name).ToList();
             var states = Count(raw.Deliveries.Where(d => d.Target == name));
             var health = circuits?.Health(name, now);
+            var ingests = raw.Ingests.Where(i => i.Target == name).ToList();
             return new TargetStats(
                 name,
                 target?.Region ?? name,
@@ -37,7 +39,10 @@ public static class StatsCalculator
                 attempts.Sum(a => a.Bytes),
                 health?.Down ?? false,
                 health?.ConsecutiveFailures ?? 0,
-                health?.LastError);
+                health?.LastError,
+                ingests.Count == 0 ? null : new IngestStats(
+                    Percentiles(ingests.Select(i => i.FirstRenditionSeconds).ToList()),
+                    Percentiles(ingests.Where(i => i.AllRenditionsSeconds is not null).Select(i => i.AllRenditionsSeconds!.Value).ToList())));
         }).ToList();
 
         var regions = perTarget.GroupBy(t => t.Region, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
@@ -89,7 +94,7 @@ public static class StatsCalculator
     {
         var list = tallies.ToList();
         long Of(DeliveryState state) => list.Where(t => t.State == state).Sum(t => t.Count);
-        return new StateCounts(Of(DeliveryState.Delivered), Of(DeliveryState.InFlight), Of(DeliveryState.Queued), Of(DeliveryState.Dead));
+        return new StateCounts(Of(DeliveryState.Delivered), Of(DeliveryState.InFlight), Of(DeliveryState.Queued), Of(DeliveryState.Dead), Of(DeliveryState.Scheduled));
     }
 
     private static double Round(double value) => Math.Round(value, 3);

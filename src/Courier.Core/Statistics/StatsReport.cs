@@ -13,12 +13,13 @@ public sealed record StatsReport(
 /// <summary>Attempts of one mode and how many succeeded. <see cref="SuccessRate"/> is null when there were none.</summary>
 public sealed record ModeStats(long Attempts, long Succeeded, long Failed, double? SuccessRate);
 
-/// <summary>Deliveries by state. Serialised with the state names as keys: <c>in_flight</c>.</summary>
+/// <summary>Deliveries by state. Serialised with the state names as keys: <c>in_flight</c>. <see cref="Scheduled"/>: waiting for a licence window (not in the failure queue).</summary>
 public sealed record StateCounts(
     long Delivered,
     [property: System.Text.Json.Serialization.JsonPropertyName("in_flight")] long InFlight,
     long Queued,
-    long Dead);
+    long Dead,
+    long Scheduled = 0);
 
 /// <summary>Percentiles of a distribution in seconds; null when there are no samples.</summary>
 public sealed record Percentiles(double? P50, double? P95, double? Max, int Count);
@@ -37,7 +38,14 @@ public sealed record TargetStats(
     long BytesPushed,
     bool Down,
     int ConsecutiveFailures,
-    string? LastError);
+    string? LastError,
+    IngestStats? Ingest = null);
+
+/// <summary>
+/// Ingest at one target, over the most recent ingests: seconds from an ingest's start to its first rendition delivered
+/// there, and to every rendition there (its <c>video.available</c>). Null on a target no ingest reached.
+/// </summary>
+public sealed record IngestStats(Percentiles FirstRenditionSeconds, Percentiles AllRenditionsSeconds);
 
 /// <summary>The figures of one region (all its targets).</summary>
 public sealed record RegionStats(string Region, ModeStats Sync, ModeStats Async, StateCounts Deliveries);

@@ -10,6 +10,9 @@ public interface IDeliveryQueue
     /// target (existing ones are kept: no duplicates). The version: the newest one when its fingerprint is the submission's
     /// and it is a publish (idempotent; extra targets or renditions add deliveries to it), else the next number. Content is
     /// compared with the newest version only: an older version's content again is a new version.
+    /// A rendition a target does not take (<see cref="NewVideoVersion.Takes"/>) gets no delivery there. When the version's
+    /// licence window opens after <paramref name="now"/> (<see cref="NewVideoVersion.AvailableFrom"/>), its new deliveries
+    /// are added <c>scheduled</c>, due at that time, and are not claimed; the window is recorded on a new version.
     /// Committing version V for a target supersedes every delivery of an older version of the video to that target that is
     /// <c>queued</c>, <c>in_flight</c> or <c>dead</c>: it becomes <c>superseded</c>; an <c>in_flight</c> one keeps its lease
     /// (its node is still writing) until the node completes it (refused) or the lease is released or reclaimed.
@@ -50,6 +53,19 @@ public interface IDeliveryQueue
     /// Returns how many were not due yet.
     /// </summary>
     Task<int> MakeDueAsync(string target, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Licence windows that opened: every <c>scheduled</c> delivery whose time (its version's <c>availableFrom</c>) is at or
+    /// before <paramref name="now"/> becomes <c>queued</c>, due now, its deadline counted from now. Returns how many.
+    /// </summary>
+    Task<int> OpenScheduledAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Licence windows that closed: up to <paramref name="limit"/> video ids whose newest version is a publish with an
+    /// <c>availableUntil</c> at or before <paramref name="now"/>. Once the video's removal is committed its newest version is
+    /// a removal, so each window is closed once.
+    /// </summary>
+    Task<IReadOnlyList<string>> ClosedWindowsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// A person's resubmission (<see cref="RequeueRequest"/>): the chosen <c>dead</c> or <c>queued</c> deliveries become

@@ -11,7 +11,14 @@ public sealed record StoreStatistics(
     IReadOnlyList<AttemptTally> Attempts,
     IReadOnlyList<AttemptTally> RecentAttempts,
     IReadOnlyList<StateTally> Deliveries,
-    IReadOnlyList<double> SecondsToDistributed);
+    IReadOnlyList<double> SecondsToDistributed)
+{
+    /// <summary>Per ingested version and target (the most recent ingests), the times from the ingest's start.</summary>
+    public IReadOnlyList<IngestSample> Ingests { get; init; } = [];
+}
+
+/// <summary>One ingested version at one target: seconds from the ingest's start to its first rendition delivered there, and to <c>video.available</c> there (null until then).</summary>
+public sealed record IngestSample(string Target, double FirstRenditionSeconds, double? AllRenditionsSeconds);
 
 /// <summary>Attempts of one mode at one target.</summary>
 public sealed record AttemptTally(AttemptMode Mode, string Target, long Succeeded, long Failed, long Bytes);

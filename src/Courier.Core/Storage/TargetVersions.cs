@@ -46,7 +46,7 @@ public static class TargetVersions
                 }
             }
 
-            var pending = versions.FirstOrDefault(v => v.Any(d => d.State is DeliveryState.Queued or DeliveryState.InFlight or DeliveryState.Dead))?.Key;
+            var pending = versions.FirstOrDefault(v => v.Any(d => d.State is DeliveryState.Queued or DeliveryState.InFlight or DeliveryState.Dead or DeliveryState.Scheduled))?.Key;
             var newest = versions[0];
             var removed = newest.First().Action == DeliveryOperation.Remove && newest.All(d => d.State == DeliveryState.Removed);
             result.Add(new TargetVersion(target.Key, live, pending, removed));

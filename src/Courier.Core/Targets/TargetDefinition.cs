@@ -24,6 +24,12 @@ public sealed record TargetDefinition(
     string SourceRoot,
     string BaseDirectory)
 {
+    /// <summary>
+    /// The renditions this target takes (<c>Courier:Targets:{Name}:Renditions</c>); null: every rendition. A submission
+    /// creates no deliveries of other renditions for this target.
+    /// </summary>
+    public IReadOnlyList<string>? Renditions { get; init; }
+
     /// <summary>A path setting made absolute against <see cref="BaseDirectory"/>.</summary>
     public string ResolvePath(string path) => Path.GetFullPath(path, BaseDirectory);
 

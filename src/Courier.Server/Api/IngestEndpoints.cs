@@ -22,7 +22,7 @@ internal static class IngestEndpoints
         IngestPlan plan;
         try
         {
-            plan = await ingest.PlanAsync(new IngestRequest(body!.VideoId, body.Source, body.Ladder?.Select(l => l ?? string.Empty).ToList(), body.Targets?.Select(t => t!).ToList()), cancellationToken).ConfigureAwait(false);
+            plan = await ingest.PlanAsync(new IngestRequest(body!.VideoId, body.Source, body.Ladder?.Select(l => l ?? string.Empty).ToList(), body.Targets?.Select(t => t!).ToList()) { AvailableFrom = body.AvailableFrom, AvailableUntil = body.AvailableUntil }, cancellationToken).ConfigureAwait(false);
         }
         catch (TranscoderUnavailableException e)
         {

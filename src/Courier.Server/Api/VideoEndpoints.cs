@@ -41,7 +41,11 @@ internal static class VideoEndpoints
             return problem;
         }
 
-        var submitRequest = new SubmitRequest(body!.VideoId, body.Renditions?.Select(r => r!).ToList(), body.Targets?.Select(t => t!).ToList());
+        var submitRequest = new SubmitRequest(body!.VideoId, body.Renditions?.Select(r => r!).ToList(), body.Targets?.Select(t => t!).ToList())
+        {
+            AvailableFrom = body.AvailableFrom,
+            AvailableUntil = body.AvailableUntil,
+        };
         if (body.Wait == false)
         {
             var submission = await pushes.DistributeAsync(submitRequest).ConfigureAwait(false);

@@ -218,7 +218,7 @@
       fill(box, h('div', { class: 'empty' }, 'No targets configured: add one under Courier:Targets in courier.json.'));
       return;
     }
-    const numeric = ['success', 'fails in a row', 'queued', 'dead', 'pushed'];
+    const numeric = ['success', 'fails in a row', 'queued', 'dead', 'pushed', 'ingest: first / all'];
     fill(box, h('table', { id: 'targets-table' },
       h('thead', null, h('tr', null, ['target', ...numeric, 'last error'].map((c) => h('th', { class: numeric.includes(c) ? 'num' : null }, c)))),
       h('tbody', null, stats.targets.map((t) => h('tr', { 'data-target': t.name },
@@ -228,6 +228,8 @@
         h('td', { class: 'num' }, t.queueDepth),
         h('td', { class: 'num' }, t.deliveries.dead),
         h('td', { class: 'num' }, bytes(t.bytesPushed)),
+        h('td', { class: 'num ingest', title: t.ingest ? 'from ingest start, p50 (p95) over ' + t.ingest.firstRenditionSeconds.count + ' ingests' : 'no ingest yet' },
+          t.ingest ? secs(t.ingest.firstRenditionSeconds.p50) + ' / ' + secs(t.ingest.allRenditionsSeconds.p50) : '–'),
         h('td', null, t.lastError && t.consecutiveFailures ? h('div', { class: 'error-text', title: t.lastError }, t.lastError) : h('span', { class: 'muted' }, '–')))))));
   }
 

@@ -56,6 +56,7 @@ public static class CourierServiceCollectionExtensions
         services.AddSingleton<DeliveryRunner>();
         services.AddSingleton<Distributor>();
         services.AddSingleton<RetryScanner>();
+        services.AddSingleton<LicenceWindows>();
         services.AddSingleton<Reconciler>();
         services.AddSingleton<NodeSession>();
         services.AddSingleton<DeliveryLedger>();
