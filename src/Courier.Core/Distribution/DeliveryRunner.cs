@@ -166,7 +166,10 @@ public sealed partial class DeliveryRunner
 
             observer?.Started(delivery, content.TotalBytes);
             LogPushing(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Attempts + 1, CourierTelemetry.Tag(mode));
-            var older = await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, watchdog.Token).ConfigureAwait(false);
+            // Version 1 has no older version whose files it could leave behind: no round trip to ask.
+            var older = delivery.Version > 1
+                ? await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, watchdog.Token).ConfigureAwait(false)
+                : [];
             var olderKeys = older.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
             verified = delivery.Attempts == 0 && !delivery.Resubmitted && nothingPushedYet
                 ? []
