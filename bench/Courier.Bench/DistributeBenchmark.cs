@@ -67,15 +67,12 @@ internal sealed class DistributeBenchmark : IBenchmark
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Courier:SourceRoot"] = media,
-            ["Courier:Store:ConnectionString"] = $"Data Source={Path.Combine(root, "courier.db")}",
             ["Courier:Targets:archive:Kind"] = "filesystem",
             ["Courier:Targets:archive:Root"] = Path.Combine(root, "targets", "archive"),
             ["Courier:Targets:cdn:Kind"] = "http",
             ["Courier:Targets:cdn:BaseUrl"] = baseUrl,
         };
-        var configuration = CourierConfiguration.Load(null, settings);
-        return new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).OpenCourierAsync(configuration, cancellationToken);
+        return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
     private static async Task DistributeAsync(Distributor distributor, string videoId, string target, CancellationToken cancellationToken)

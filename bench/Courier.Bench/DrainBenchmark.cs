@@ -117,14 +117,11 @@ internal sealed class DrainBenchmark : IBenchmark
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Courier:SourceRoot"] = media,
-            ["Courier:Store:ConnectionString"] = $"Data Source={Path.Combine(root, "courier.db")}",
             [$"Courier:Targets:{Target}:Kind"] = "http",
             [$"Courier:Targets:{Target}:BaseUrl"] = baseUrl.ToString(),
             [$"Courier:Targets:{Target}:Verify"] = "size",
         };
-        var configuration = CourierConfiguration.Load(null, settings);
-        return new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).OpenCourierAsync(configuration, cancellationToken);
+        return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
     private static async Task CheckAsync(Task<Core.Reports.DistributionReport> distribution)

@@ -80,15 +80,12 @@ internal sealed class IngestBenchmark : IBenchmark
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Courier:SourceRoot"] = media,
-            ["Courier:Store:ConnectionString"] = $"Data Source={Path.Combine(root, "courier.db")}",
             ["Courier:Targets:archive:Kind"] = "filesystem",
             ["Courier:Targets:archive:Root"] = Path.Combine(root, "targets", "archive"),
             ["Courier:Targets:mirror:Kind"] = "filesystem",
             ["Courier:Targets:mirror:Root"] = Path.Combine(root, "targets", "mirror"),
         };
-        var configuration = CourierConfiguration.Load(null, settings);
-        return new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).OpenCourierAsync(configuration, cancellationToken);
+        return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
     private static async Task GenerateAsync(string path, int width, int height, int seconds, CancellationToken cancellationToken)

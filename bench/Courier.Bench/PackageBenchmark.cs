@@ -146,11 +146,7 @@ internal sealed class PackageBenchmark : IBenchmark
 
     private static Task<CourierNode> ComposeAsync(string root, string media, Uri baseUrl, CancellationToken cancellationToken)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Courier:SourceRoot"] = media,
-            ["Courier:Store:ConnectionString"] = $"Data Source={Path.Combine(root, "courier.db")}",
-        };
+        var settings = new Dictionary<string, string?>();
         foreach (var verify in new[] { "size", "full" })
         {
             settings[$"Courier:Targets:fs-{verify}:Kind"] = "filesystem";
@@ -161,8 +157,7 @@ internal sealed class PackageBenchmark : IBenchmark
             settings[$"Courier:Targets:http-{verify}:Verify"] = verify;
         }
 
-        var configuration = CourierConfiguration.Load(null, settings);
-        return new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).OpenCourierAsync(configuration, cancellationToken);
+        return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
     private static Task DistributeAsync(Distributor distributor, string videoId, string path, string[] targets, CancellationToken cancellationToken) =>
