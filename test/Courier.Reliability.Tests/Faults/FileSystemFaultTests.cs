@@ -15,6 +15,8 @@ public sealed class FileSystemFaultTests
         settings["Courier:Retry:MaxAttempts"] = "1000";
         settings["Courier:Targets:archive:Kind"] = "filesystem";
         settings["Courier:Targets:archive:Root"] = mount.Path;
+        // One push at a time: the 720p's temp file fills the 2 MB disk, and the 360p must not be pushed beside it.
+        settings["Courier:Distribution:MaxConcurrency"] = "1";
         await using var courier = await CourierHarness.StartAsync(settings);
         courier.WriteSource("big/720p.mp4", 3 * 1024 * 1024, seed: 5);
         courier.WriteSource("big/360p.mp4", 256 * 1024, seed: 6);
