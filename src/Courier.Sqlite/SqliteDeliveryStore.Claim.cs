@@ -33,7 +33,7 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken)
     {
         var at = SqliteMapping.Ms(now);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(durable: false, cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
         if (limit <= 0)
@@ -77,7 +77,7 @@ internal sealed partial class SqliteDeliveryStore
 
     public async Task HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(durable: false, cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         await HeartbeatAsync(connection, transaction, nodeId, SqliteMapping.Ms(now), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

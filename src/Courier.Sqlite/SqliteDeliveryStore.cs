@@ -12,7 +12,10 @@ namespace Courier.Sqlite;
 /// <remarks>
 /// <c>synchronous=FULL</c>: a committed submission or outcome survives power loss, not only a process crash. The design
 /// promises "durable before work": the transcoder is told a video is delivered or queued only after the ledger says so.
-/// NORMAL would save one fsync per commit, which is noise next to pushing a rendition over the network.
+/// Claims and heartbeats alone commit with <c>synchronous=NORMAL</c> (no fsync of their own): a claim lost to power loss
+/// is a claim never made (the delivery is <c>queued</c> again, and a push it started is simply done again, idempotently),
+/// and in WAL mode the next FULL commit, such as that claim's outcome, syncs the log up to and including the claim, so an
+/// outcome can never outlive its claim. Submissions, outcomes and every other write keep FULL.
 /// </remarks>
 internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
 {
@@ -35,14 +38,20 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
     }
 
     /// <summary>Opens a pooled connection with this store's per-connection settings.</summary>
-    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    internal Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(durable: true, cancellationToken);
+
+    /// <summary>
+    /// Opens a pooled connection with this store's per-connection settings; <paramref name="durable"/> false: its commits
+    /// are not synced on their own (<c>synchronous=NORMAL</c>, for claims and heartbeats only: see the remarks above).
+    /// </summary>
+    private async Task<SqliteConnection> OpenAsync(bool durable, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+            pragmas.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = {(durable ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
