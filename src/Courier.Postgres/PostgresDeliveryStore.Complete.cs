@@ -10,7 +10,7 @@ internal sealed partial class PostgresDeliveryStore
     /// <summary>
     /// One statement, atomic on its own (an implicit transaction), pipelined with the other writes this store sends at the
     /// same time (<see cref="PostgresStatementBatcher"/>): the outcome guarded by
-    /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>, its attempt, the version's counters, and the events.
+    /// <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>, its attempt, its files, the version's counters, and the events.
     /// The version's row is updated (and so locked) by every delivered or dead outcome: of two last deliveries finishing at
     /// once, the second waits, re-reads the counter the first left, and is the one that sees it reach 0 and writes
     /// <c>video.distributed</c> (<c>video.removed</c> for a removal version). Events take the outbox lock first
@@ -42,6 +42,7 @@ internal sealed partial class PostgresDeliveryStore
     private NpgsqlParameter[] CompletionParameters(DeliveryCompletion completion)
     {
         var attempt = completion.Attempt;
+        var files = UniqueKeys(completion.Files ?? []);
         return
         [
             P("id", completion.DeliveryId),
@@ -64,6 +65,9 @@ internal sealed partial class PostgresDeliveryStore
             Time("started", attempt?.StartedAt ?? completion.Now),
             P("attempt_node", attempt?.NodeId ?? string.Empty),
             P("event_key", EventLockKey),
+            P("file_keys", files.Select(f => f.Key).ToArray()),
+            P("file_bytes", files.Select(f => f.Bytes).ToArray()),
+            P("file_shas", files.Select(f => f.Sha256).ToArray()),
         ];
     }
 
@@ -98,6 +102,10 @@ internal sealed partial class PostgresDeliveryStore
             WHERE id = @id AND state = 'in_flight' AND lease_token = @token
               AND operation = CASE @state WHEN 'delivered' THEN 'push' WHEN 'removed' THEN 'remove' ELSE operation END
             RETURNING id, video_id, version, target, operation),
+        files AS (
+            INSERT INTO delivery_files (delivery_id, key, bytes, sha256)
+            SELECT done.id, f.key, f.bytes, f.sha256 FROM done CROSS JOIN unnest(@file_keys, @file_bytes, @file_shas) AS f(key, bytes, sha256)
+            ON CONFLICT (delivery_id, key) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256),
         recorded AS (
             INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
             SELECT id, target, @mode, @succeeded, @attempt_error, @attempt_kind, @attempt_bytes, coalesce(@duration, 0), @started, @attempt_node

@@ -273,8 +273,7 @@ internal sealed partial class PostgresDeliveryStore
     public async Task<bool> RecordFilesAsync(Guid deliveryId, Guid leaseToken, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
-        // One row per key (the last one given wins): an upsert may not touch a row twice in one statement.
-        var byKey = files.GroupBy(f => f.Key, StringComparer.Ordinal).Select(g => g.Last()).ToList();
+        var byKey = UniqueKeys(files);
         var command = new NpgsqlBatchCommand(
             """
             WITH held AS (SELECT id FROM deliveries WHERE id = @id AND state = 'in_flight' AND lease_token = @token),
@@ -291,6 +290,10 @@ internal sealed partial class PostgresDeliveryStore
         command.Parameters.Add(P("shas", byKey.Select(f => f.Sha256).ToArray()));
         return (long)(await _writes.ScalarAsync(command, cancellationToken).ConfigureAwait(false))! == 1;
     }
+
+    /// <summary>One row per key (the last one given wins): an upsert may not touch a row twice in one statement.</summary>
+    private static List<DeliveredFile> UniqueKeys(IReadOnlyList<DeliveredFile> files) =>
+        files.GroupBy(f => f.Key, StringComparer.Ordinal).Select(g => g.Last()).ToList();
 
     public async Task<IReadOnlyList<DeliveredFile>> GetFilesAsync(string videoId, string rendition, string target, int beforeVersion, CancellationToken cancellationToken)
     {

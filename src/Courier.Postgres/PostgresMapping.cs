@@ -66,7 +66,8 @@ internal static class PostgresMapping
 
     /// <summary>The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.</summary>
     public const string ClaimColumns =
-        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation";
+        "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation, " +
+        "EXISTS (SELECT 1 FROM delivery_files f WHERE f.delivery_id = d.id), r.bytes";
 
     public static ClaimedDelivery ReadClaim(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
@@ -81,5 +82,7 @@ internal static class PostgresMapping
         reader.GetGuid(9),
         reader.GetFieldValue<DateTimeOffset>(10),
         reader.GetBoolean(11),
-        DeliveryOperations.Parse(reader.GetString(12)));
+        DeliveryOperations.Parse(reader.GetString(12)),
+        reader.GetBoolean(13),
+        reader.GetInt64(14));
 }

@@ -81,6 +81,7 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         await RecordAttemptAsync(connection, transaction, completion, target, cancellationToken).ConfigureAwait(false);
+        await UpsertFilesAsync(connection, transaction, completion.DeliveryId, completion.Files ?? [], cancellationToken).ConfigureAwait(false);
         if (done)
         {
             // The version's last delivery of its own kind (pushes of a publish, removals of a removal) is done: its

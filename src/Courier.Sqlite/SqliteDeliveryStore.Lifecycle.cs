@@ -355,7 +355,19 @@ internal sealed partial class SqliteDeliveryStore
             }
         }
 
-        await using (var upsert = SqliteMapping.Command(
+        await UpsertFilesAsync(connection, transaction, deliveryId, files, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Records files of a delivery (upsert by key), inside the caller's write transaction.</summary>
+    private static async Task UpsertFilesAsync(SqliteConnection connection, SqliteTransaction transaction, Guid deliveryId, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        await using var upsert = SqliteMapping.Command(
             connection,
             transaction,
             """
@@ -365,18 +377,14 @@ internal sealed partial class SqliteDeliveryStore
             ("@id", SqliteMapping.Id(deliveryId)),
             ("@key", null),
             ("@bytes", null),
-            ("@sha256", null)))
+            ("@sha256", null));
+        foreach (var file in files)
         {
-            foreach (var file in files)
-            {
-                upsert.Parameters["@key"].Value = file.Key;
-                upsert.Parameters["@bytes"].Value = file.Bytes;
-                upsert.Parameters["@sha256"].Value = (object?)file.Sha256 ?? DBNull.Value;
-                await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            upsert.Parameters["@key"].Value = file.Key;
+            upsert.Parameters["@bytes"].Value = file.Bytes;
+            upsert.Parameters["@sha256"].Value = (object?)file.Sha256 ?? DBNull.Value;
+            await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        return true;
     }
 
     public async Task<IReadOnlyList<DeliveredFile>> GetFilesAsync(string videoId, string rendition, string target, int beforeVersion, CancellationToken cancellationToken)

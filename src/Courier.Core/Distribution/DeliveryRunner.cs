@@ -171,15 +171,25 @@ public sealed partial class DeliveryRunner
                 ? await _store.GetFilesAsync(delivery.VideoId, delivery.Rendition, delivery.Target, delivery.Version, watchdog.Token).ConfigureAwait(false)
                 : [];
             var olderKeys = older.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-            verified = delivery.Attempts == 0 && !delivery.Resubmitted && nothingPushedYet
-                ? []
-                : await _store.GetDeliveryFilesAsync(delivery.Id, watchdog.Token).ConfigureAwait(false);
+            verified = delivery.HasFiles
+                ? await _store.GetDeliveryFilesAsync(delivery.Id, watchdog.Token).ConfigureAwait(false)
+                : [];
             var verifiedByKey = verified.ToDictionary(f => f.Key, StringComparer.Ordinal);
             var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, olderKeys, verifiedByKey, files, watchdog, watchdog.Token).ConfigureAwait(false);
 
-            // Refused when this push was superseded or its lease lost: then the completion below is refused too, and lets
-            // the lease go; the files older versions left are for the newer version's push to delete.
-            // A store that is locked is not a stalled target: each try counts as progress for the watchdog.
+            var current = pushed.Files.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
+            var orphans = olderKeys.Where(key => !current.Contains(key)).ToList();
+            if (orphans.Count == 0)
+            {
+                // The usual case: the files are recorded with the outcome, in its transaction (one commit, not two).
+                return await SucceedAsync(delivery, mode, target, pushed, pushed.Files, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Files an older version left that this one lacks are deleted only while this push still holds its lease: the
+            // write of the files checks it first. Refused when this push was superseded or its lease lost: then the
+            // completion below is refused too, and lets the lease go; those files are for the newer version's push to
+            // delete (it may be writing some of those keys itself). A store that is locked is not a stalled target: each
+            // try counts as progress for the watchdog.
             var recorded = await WriteAsync(
                 () =>
                 {
@@ -190,10 +200,10 @@ public sealed partial class DeliveryRunner
                 cancellationToken).ConfigureAwait(false);
             if (recorded)
             {
-                await DeleteOrphansAsync(target, delivery, olderKeys, pushed.Files, watchdog, watchdog.Token).ConfigureAwait(false);
+                await DeleteOrphansAsync(target, delivery, orphans, watchdog, watchdog.Token).ConfigureAwait(false);
             }
 
-            return await SucceedAsync(delivery, mode, target, pushed, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
+            return await SucceedAsync(delivery, mode, target, pushed, null, startedAt, started, observer, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -238,12 +248,12 @@ public sealed partial class DeliveryRunner
         }
     }
 
-    private async Task<DeliveryResult> SucceedAsync(ClaimedDelivery delivery, AttemptMode mode, ITarget target, RenditionPushed pushed, DateTimeOffset startedAt, long started, IDistributionObserver? observer, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> SucceedAsync(ClaimedDelivery delivery, AttemptMode mode, ITarget target, RenditionPushed pushed, IReadOnlyList<DeliveredFile>? files, DateTimeOffset startedAt, long started, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var duration = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
         var attempt = new AttemptRecord(mode, true, null, null, pushed.BytesSent, duration, startedAt, _node.Id);
-        var completion = DeliveryCompletion.Delivered(delivery, pushed.TotalBytes, pushed.Digest, attempt, now);
+        var completion = DeliveryCompletion.Delivered(delivery, pushed.TotalBytes, pushed.Digest, attempt, now, files);
         var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
         Record(mode, delivery.Target, target.Region, true, pushed.BytesSent, duration);
         LogDelivered(delivery.VideoId, delivery.Rendition, delivery.Target, pushed.BytesSent, duration.TotalMilliseconds);
@@ -301,10 +311,8 @@ public sealed partial class DeliveryRunner
     /// Deletes what older versions of the rendition left at the target that this version lacks (fewer segments, other
     /// names), in <see cref="RemovalOrder"/>, proving each gone. Runs only after every file of this version is in place.
     /// </summary>
-    private async Task DeleteOrphansAsync(ITarget target, ClaimedDelivery delivery, IReadOnlySet<string> olderKeys, IReadOnlyList<DeliveredFile> current, StallWatchdog watchdog, CancellationToken cancellationToken)
+    private async Task DeleteOrphansAsync(ITarget target, ClaimedDelivery delivery, IReadOnlyList<string> orphans, StallWatchdog watchdog, CancellationToken cancellationToken)
     {
-        var keep = current.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
-        var orphans = olderKeys.Where(key => !keep.Contains(key));
         var deleted = await DeleteAllAsync(target, RemovalOrder.Sort(orphans), watchdog, cancellationToken).ConfigureAwait(false);
         if (deleted > 0)
         {

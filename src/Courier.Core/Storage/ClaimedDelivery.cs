@@ -9,6 +9,8 @@ namespace Courier.Core.Storage;
 /// not been attempted since: its next attempt counts as <c>manual</c>.
 /// <see cref="Operation"/> says whether the work is a push or a removal (<see cref="DeliveryOperation.Remove"/>: take the
 /// rendition's files away from the target).
+/// <see cref="HasFiles"/> is false when the store holds no file recorded for this delivery yet (no attempt of it verified
+/// any): its push need not ask for them. <see cref="Bytes"/> is the rendition's size as submitted.
 /// </summary>
 public sealed record ClaimedDelivery(
     Guid Id,
@@ -23,4 +25,6 @@ public sealed record ClaimedDelivery(
     Guid LeaseToken,
     DateTimeOffset CreatedAt,
     bool Resubmitted = false,
-    DeliveryOperation Operation = DeliveryOperation.Push);
+    DeliveryOperation Operation = DeliveryOperation.Push,
+    bool HasFiles = true,
+    long Bytes = 0);

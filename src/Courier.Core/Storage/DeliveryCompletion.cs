@@ -18,6 +18,11 @@ namespace Courier.Core.Storage;
 /// <param name="Sha256">A digest of the delivered content: the SHA-256 of a single file, or of the package's file list and digests.</param>
 /// <param name="Attempt">The attempt to record, or null when nothing was attempted.</param>
 /// <param name="Now">The time of the completion.</param>
+/// <param name="Files">
+/// Files the work put at the target and verified, recorded with the outcome in the same transaction (upsert by key, as
+/// <see cref="IDeliveryQueue.RecordFilesAsync"/> does) when it is accepted; nothing when it is refused. Null or empty: none.
+/// One commit per delivered push instead of two.
+/// </param>
 public sealed record DeliveryCompletion(
     Guid DeliveryId,
     Guid LeaseToken,
@@ -29,11 +34,15 @@ public sealed record DeliveryCompletion(
     long? Bytes,
     string? Sha256,
     AttemptRecord? Attempt,
-    DateTimeOffset Now)
+    DateTimeOffset Now,
+    IReadOnlyList<DeliveredFile>? Files = null)
 {
-    /// <summary>The push succeeded and was verified: <c>delivered</c>, with the bytes and digest at the target and the attempt.</summary>
-    public static DeliveryCompletion Delivered(ClaimedDelivery claim, long bytes, string sha256, AttemptRecord attempt, DateTimeOffset now) =>
-        new(claim.Id, claim.LeaseToken, DeliveryState.Delivered, true, null, null, null, bytes, sha256, attempt, now);
+    /// <summary>
+    /// The push succeeded and was verified: <c>delivered</c>, with the bytes and digest at the target, the attempt, and the
+    /// files it put there (<paramref name="files"/>; null when they were already recorded).
+    /// </summary>
+    public static DeliveryCompletion Delivered(ClaimedDelivery claim, long bytes, string sha256, AttemptRecord attempt, DateTimeOffset now, IReadOnlyList<DeliveredFile>? files = null) =>
+        new(claim.Id, claim.LeaseToken, DeliveryState.Delivered, true, null, null, null, bytes, sha256, attempt, now, files);
 
     /// <summary>A removal succeeded and was proven (every file answers "not found"): <c>removed</c>, with the attempt.</summary>
     public static DeliveryCompletion Removed(ClaimedDelivery claim, AttemptRecord attempt, DateTimeOffset now) =>

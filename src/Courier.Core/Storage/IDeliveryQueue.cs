@@ -41,7 +41,8 @@ public interface IDeliveryQueue
 
     /// <summary>
     /// Writes an outcome if, and only if, the delivery is still <c>in_flight</c> under <see cref="DeliveryCompletion.LeaseToken"/>.
-    /// With it, in one transaction: the attempt, the video's distributed time when this was its last delivery, and the events
+    /// With it, in one transaction: the attempt, the files it carries (<see cref="DeliveryCompletion.Files"/>), the video's
+    /// distributed time when this was its last delivery, and the events
     /// (<c>video.distributed</c>, or <c>video.removed</c> for a removal version, <c>delivery.dead</c>, <c>video.failed</c> once
     /// per version). Returns false when refused. A delivery that was superseded while in flight is refused too, but the
     /// completion lets its lease go (and records its attempt when one is given): newer work may then start on its keys.
