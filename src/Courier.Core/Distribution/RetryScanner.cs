@@ -9,7 +9,7 @@ namespace Courier.Core.Distribution;
 
 /// <summary>
 /// The asynchronous path. Its work (<see cref="RunDueAsync"/>) claims due deliveries of the failure queue (not those of
-/// targets known to be down) only as fast as this node can start them, one free worker slot at a time, so the rest stay
+/// targets known to be down) only as fast as this node can start them, as worker places free up, so the rest stay
 /// <c>queued</c> for other nodes; its housekeeping (<see cref="HousekeepAsync"/>) takes back the work of nodes whose
 /// heartbeat is stale, probes targets that are down and flags deliveries past the deadline threshold, on its own
 /// schedule, never waiting for a push. <see cref="RunOnceAsync"/> does both, once.
@@ -90,24 +90,33 @@ public sealed partial class RetryScanner
     }
 
     /// <summary>
-    /// Runs the due work: claims only as many deliveries as there are free worker slots (<c>Distribution:MaxConcurrency</c>),
-    /// and claims again as slots free up, until nothing is due or <c>Scan:BatchSize</c> deliveries were claimed in this pass.
-    /// What this node cannot start now stays <c>queued</c>, where another node can take it.
+    /// Runs the due work: claims only as many deliveries as this node can start now, and claims again as they end, until
+    /// nothing is due or <c>Scan:BatchSize</c> deliveries were claimed in this pass. What this node cannot start stays
+    /// <c>queued</c>, where another node can take it. Work is sized as the pusher sizes files: a node runs
+    /// <c>Distribution:MaxConcurrency</c> deliveries at once, or <see cref="SmallPerSlot"/> times as many small ones (a
+    /// single file of at most <see cref="RenditionPusher.SmallFileBytes"/>, or a removal), which cost round trips more than
+    /// bandwidth. How many to claim follows the sizes of the last claim: a node draining small deliveries claims a slot's
+    /// worth per free small place, one draining large ones one per free slot. A claim that brings larger work than
+    /// expected waits, claimed, until it fits, and nothing more is claimed meanwhile, so what a node holds without running
+    /// it stays under one claim's worth.
     /// </summary>
     public async Task<ScanResult> RunDueAsync(CancellationToken cancellationToken)
     {
         ScanStartedAt = _time.GetUtcNow();
         using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.scan");
-        var slots = _options.Distribution.MaxConcurrency;
-        var running = new List<Task<DeliveryResult>>(slots);
+        var capacity = _options.Distribution.MaxConcurrency * SmallPerSlot;
+        var used = 0;
+        var expected = SmallPerSlot;
+        var running = new Dictionary<Task<DeliveryResult>, int>();
+        var waiting = new Queue<ClaimedDelivery>();
         var results = new List<DeliveryResult>();
         var claimedCount = 0;
         var more = true;
         ExceptionDispatchInfo? failure = null;
         while (true)
         {
-            var wanted = Math.Min(slots - running.Count, _options.Scan.BatchSize - claimedCount);
-            if (more && wanted > 0 && !cancellationToken.IsCancellationRequested)
+            var wanted = Math.Min((capacity - used) / expected, _options.Scan.BatchSize - claimedCount);
+            if (more && waiting.Count == 0 && wanted > 0 && !cancellationToken.IsCancellationRequested)
             {
                 try
                 {
@@ -115,7 +124,11 @@ public sealed partial class RetryScanner
                     var claimed = await _store.ClaimDueAsync(_node.Id, wanted, now, _circuits.DownTargets(now), cancellationToken).ConfigureAwait(false);
                     claimedCount += claimed.Count;
                     more = claimed.Count == wanted;
-                    running.AddRange(claimed.Select(d => _runner.RunAsync(d, d.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken)));
+                    claimed.ToList().ForEach(waiting.Enqueue);
+                    if (claimed.Count > 0)
+                    {
+                        expected = claimed.Max(Weight);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -125,14 +138,27 @@ public sealed partial class RetryScanner
                 }
             }
 
+            // Start what fits, in claim order (a delivery larger than all the room there is starts alone).
+            while (waiting.TryPeek(out var next) && (used + Weight(next) <= capacity || used == 0))
+            {
+                waiting.Dequeue();
+                used += Weight(next);
+                running.Add(_runner.RunAsync(next, next.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken), Weight(next));
+            }
+
             if (running.Count == 0)
             {
                 break;
             }
 
-            var done = await Task.WhenAny(running).ConfigureAwait(false);
-            running.Remove(done);
-            results.Add(await done.ConfigureAwait(false));
+            // Every place freed by now is filled by one claim: deliveries that finish together cost one round trip.
+            await Task.WhenAny(running.Keys).ConfigureAwait(false);
+            foreach (var done in running.Keys.Where(task => task.IsCompleted).ToList())
+            {
+                used -= running[done];
+                running.Remove(done);
+                results.Add(await done.ConfigureAwait(false));
+            }
         }
 
         LastScanAt = _time.GetUtcNow();
@@ -152,6 +178,15 @@ public sealed partial class RetryScanner
 
         return result;
     }
+
+    /// <summary>Small deliveries run this many to a <c>Distribution:MaxConcurrency</c> slot (as the pusher runs small files).</summary>
+    public const int SmallPerSlot = RenditionPusher.SmallFileConcurrency / RenditionPusher.LargeFileConcurrency;
+
+    /// <summary>The places of <see cref="SmallPerSlot"/> in a slot a delivery takes: 1 when small, a whole slot otherwise.</summary>
+    private static int Weight(ClaimedDelivery delivery) =>
+        delivery.Operation == DeliveryOperation.Remove || (delivery.Kind == RenditionKind.File && delivery.Bytes is > 0 and <= RenditionPusher.SmallFileBytes)
+            ? 1
+            : SmallPerSlot;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Took back {Count} in-flight deliveries of nodes whose heartbeat stopped")]
     private partial void LogReclaimed(int count);

@@ -7,8 +7,17 @@ namespace Courier.Reliability.Tests.Faults;
 /// <summary>The scanner claims only what it can start: the rest of the queue stays <c>queued</c>, for other nodes.</summary>
 public sealed class ScannerClaimTests
 {
+    /// <summary>Renditions larger than a small file (4 MiB) take a whole worker slot each: 2 slots, 2 pushes at once.</summary>
     [Fact]
-    public async Task A_scan_claims_only_as_many_deliveries_as_it_has_free_workers_and_leaves_the_rest_to_other_nodes()
+    public Task A_scan_claims_only_as_many_deliveries_as_it_has_free_workers_and_leaves_the_rest_to_other_nodes() =>
+        ClaimsOnlyWhatItStartsAsync(renditions: 8, bytes: 4_300_000, startedAtOnce: 2);
+
+    /// <summary>Small single-file renditions run four to a slot (as the pusher runs small files): 2 slots, 8 at once.</summary>
+    [Fact]
+    public Task Small_deliveries_run_four_to_a_worker_slot_and_the_rest_stay_queued_for_other_nodes() =>
+        ClaimsOnlyWhatItStartsAsync(renditions: 12, bytes: 20_000, startedAtOnce: 8);
+
+    private static async Task ClaimsOnlyWhatItStartsAsync(int renditions, int bytes, int startedAtOnce)
     {
         var prefix = $"claim-{Guid.NewGuid():N}";
         await using var proxy = FaultProxy.Start(TestEnvironment.WebDavUrl);
@@ -19,34 +28,34 @@ public sealed class ScannerClaimTests
         await using var courier = await CourierHarness.StartAsync(settings);
         try
         {
-            var renditions = Enumerable.Range(1, 8).Select(i => $"r{i}").ToList();
-            foreach (var (name, i) in renditions.Select((n, i) => (n, i)))
+            var names = Enumerable.Range(1, renditions).Select(i => $"r{i}").ToList();
+            foreach (var (name, i) in names.Select((n, i) => (n, i)))
             {
-                courier.WriteSource($"claim/{name}.mp4", 20_000, seed: i + 1);
+                courier.WriteSource($"claim/{name}.mp4", bytes, seed: i + 1);
             }
 
             proxy.GoDown();
-            var queued = await courier.Distributor.DistributeAsync(new SubmitRequest("claim", renditions.Select(r => new RenditionRequest(r, $"claim/{r}.mp4")).ToList()), null, Ct);
+            var queued = await courier.Distributor.DistributeAsync(new SubmitRequest("claim", names.Select(r => new RenditionRequest(r, $"claim/{r}.mp4")).ToList()), null, Ct);
             queued.Video.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Queued);
             await Eventually.WaitAsync(async () => (await courier.Store.GetVideoAsync("claim", Ct))!.Deliveries.All(d => d.NextAttemptAt <= DateTimeOffset.UtcNow), TimeSpan.FromSeconds(10), "the queued deliveries due");
             proxy.GoUp();
 
-            // The first two pushes hang at the target (until the stall timeout): the scan's two workers are busy.
-            var hang = proxy.Add(FaultRule.For(Fault.HangAfterBody()).OnMethod("PUT").Times(2));
+            // The first pushes hang at the target (until the stall timeout): every place of the scan's two workers is busy.
+            var hang = proxy.Add(FaultRule.For(Fault.HangAfterBody()).OnMethod("PUT").Times(startedAtOnce));
             var scanning = Task.Run(() => courier.Scanner.RunOnceAsync(Ct), Ct);
-            await Eventually.WaitForAsync(() => hang.Fired >= 2 || scanning.IsCompleted, TimeSpan.FromSeconds(10), "both workers pushing");
+            await Eventually.WaitForAsync(() => hang.Fired >= startedAtOnce || scanning.IsCompleted, TimeSpan.FromSeconds(20), "every worker place pushing");
 
             var during = await courier.Store.GetVideoAsync("claim", Ct);
-            during!.Deliveries.Count(d => d.State == DeliveryState.InFlight).ShouldBe(2, "only what two workers can start is claimed");
-            during.Deliveries.Count(d => d.State == DeliveryState.Queued).ShouldBe(6);
+            during!.Deliveries.Count(d => d.State == DeliveryState.InFlight).ShouldBe(startedAtOnce, "only what two workers can start is claimed");
+            during.Deliveries.Count(d => d.State == DeliveryState.Queued).ShouldBe(renditions - startedAtOnce);
             var other = await courier.Store.ClaimDueAsync("other-node", 100, DateTimeOffset.UtcNow, [], Ct);
-            other.Count.ShouldBe(6, "another node can take the rest at once");
-            (await courier.Store.ReleaseNodeAsync("other-node", DateTimeOffset.UtcNow, Ct)).ShouldBe(6);
+            other.Count.ShouldBe(renditions - startedAtOnce, "another node can take the rest at once");
+            (await courier.Store.ReleaseNodeAsync("other-node", DateTimeOffset.UtcNow, Ct)).ShouldBe(renditions - startedAtOnce);
 
             await scanning.WaitAsync(TimeSpan.FromSeconds(30), Ct);
             var settled = await courier.SettleAsync("claim", TimeSpan.FromSeconds(60));
             settled.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered);
-            foreach (var name in renditions)
+            foreach (var name in names)
             {
                 File.ReadAllBytes(Path.Combine(TestEnvironment.WebDavRoot, prefix, "claim", name, $"{name}.mp4"))
                     .ShouldBe(File.ReadAllBytes(Path.Combine(courier.SourceRoot, $"claim/{name}.mp4")));
