@@ -20,7 +20,7 @@ namespace Courier.Bench;
 /// no-op target — on PostgreSQL and SQLite. (2) Claim latency: <c>ClaimDueAsync(limit 10)</c> with 1,000 and with
 /// 1,000,000 not-yet-due rows queued behind the due ones; the ratio shows claiming costs O(due rows), not O(queue).
 /// PostgreSQL comes from <c>COURIER_TEST_POSTGRES</c> (<c>.ci/services start</c>); each run uses a schema of its own.
-/// <c>--no-latency</c> skips (2).
+/// <c>--no-latency</c> skips (2); <c>--profile</c> adds, for (1), the time spent in each store call (<see cref="StoreTiming"/>).
 /// </summary>
 internal sealed class StoreBenchmark : IBenchmark
 {
@@ -42,7 +42,7 @@ internal sealed class StoreBenchmark : IBenchmark
         using var source = new BenchSource();
 
         await PrintSettingsAsync(connectionString, output, cancellationToken);
-        output.WriteLine($"   throughput: {deliveries} queued deliveries (due now), {RenditionsPerVideo} renditions × 1 target per video; worker = node with its own pool and RetryScanner, batch 16, pushes one at a time to a no-op target");
+        output.WriteLine($"   throughput: {deliveries} queued deliveries (due now), {RenditionsPerVideo} renditions × 1 target per video; worker = node with its own pool and RetryScanner (its work loop, Scan:BatchSize default), pushes one at a time to a no-op target");
 
         // Warm-up (JIT, pools, plans), not reported.
         foreach (var kind in new[] { "postgres", "sqlite" })
@@ -57,9 +57,11 @@ internal sealed class StoreBenchmark : IBenchmark
             foreach (var workers in new[] { 1, 2, 4 })
             {
                 await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
-                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, 1, cancellationToken);
+                var profile = Environment.GetCommandLineArgs().Contains("--profile") ? new StringWriter() : null;
+                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, 1, cancellationToken, profile);
                 rates[(kind, workers)] = rate;
                 output.WriteLine($"   {kind,-8} workers={workers}: {rate,8:0} deliveries/s claimed and completed");
+                output.Write(profile?.ToString());
             }
         }
 
@@ -108,13 +110,20 @@ internal sealed class StoreBenchmark : IBenchmark
         }
     }
 
-    private static async Task<double> MeasureThroughputAsync(Backend backend, BenchSource source, int deliveries, int workers, int slots, CancellationToken cancellationToken)
+    private static async Task<double> MeasureThroughputAsync(Backend backend, BenchSource source, int deliveries, int workers, int slots, CancellationToken cancellationToken, TextWriter? profile = null)
     {
         await SeedDueAsync(backend.Store, source, deliveries, cancellationToken);
         var nodes = new List<(IDeliveryStore Store, RetryScanner Scanner)>();
+        var timings = new List<StoreTiming>();
         for (var i = 0; i < workers; i++)
         {
             var store = await backend.OpenStoreAsync(cancellationToken);
+            if (profile is not null)
+            {
+                (store, var timing) = StoreTiming.Wrap(store);
+                timings.Add(timing);
+            }
+
             nodes.Add((store, NewScanner(store, source, $"worker-{i}", slots)));
         }
 
@@ -125,7 +134,8 @@ internal sealed class StoreBenchmark : IBenchmark
                 var completed = 0;
                 for (var scans = 0; scans < 1_000_000; scans++)
                 {
-                    var scan = await node.Scanner.RunOnceAsync(cancellationToken);
+                    // The work loop of `serve` (its housekeeping runs on its own schedule, once per Scan:Interval).
+                    var scan = await node.Scanner.RunDueAsync(cancellationToken);
                     if (scan.Claimed == 0)
                     {
                         break;
@@ -149,6 +159,19 @@ internal sealed class StoreBenchmark : IBenchmark
         if (delivered != deliveries)
         {
             throw new InvalidOperationException($"the store says {delivered} of {deliveries} are delivered");
+        }
+
+        if (profile is not null)
+        {
+            foreach (var timing in timings.Skip(1))
+            {
+                foreach (var (method, sum) in timing.Methods)
+                {
+                    timings[0].Methods.AddOrUpdate(method, sum, (_, first) => (first.Calls + sum.Calls, first.Ticks + sum.Ticks));
+                }
+            }
+
+            timings[0].Print(profile, deliveries, clock.Elapsed * workers);
         }
 
         return deliveries / clock.Elapsed.TotalSeconds;
@@ -199,7 +222,7 @@ internal sealed class StoreBenchmark : IBenchmark
         var options = new CourierOptions
         {
             SourceRoot = source.Root,
-            Scan = { BatchSize = 16, LeaseTimeout = TimeSpan.FromMinutes(1) },
+            Scan = { LeaseTimeout = TimeSpan.FromMinutes(1) },
             Retry = { QuickRetries = 0 },
             Distribution = { MaxConcurrency = slots },
         };
