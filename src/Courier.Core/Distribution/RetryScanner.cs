@@ -116,6 +116,7 @@ public sealed partial class RetryScanner
         while (true)
         {
             var wanted = Math.Min((capacity - used) / expected, _options.Scan.BatchSize - claimedCount);
+            var claimedNow = false;
             if (more && waiting.Count == 0 && wanted > 0 && !cancellationToken.IsCancellationRequested)
             {
                 try
@@ -128,6 +129,7 @@ public sealed partial class RetryScanner
                     if (claimed.Count > 0)
                     {
                         expected = claimed.Max(Weight);
+                        claimedNow = true;
                     }
                 }
                 catch (Exception e)
@@ -149,6 +151,12 @@ public sealed partial class RetryScanner
             if (running.Count == 0)
             {
                 break;
+            }
+
+            if (claimedNow && waiting.Count == 0 && more && (capacity - used) / expected > 0)
+            {
+                // The claim brought smaller work than expected: room is left now, not only when a push ends.
+                continue;
             }
 
             // Every place freed by now is filled by one claim: deliveries that finish together cost one round trip.

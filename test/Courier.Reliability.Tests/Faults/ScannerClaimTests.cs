@@ -23,7 +23,8 @@ public sealed class ScannerClaimTests
         await using var proxy = FaultProxy.Start(TestEnvironment.WebDavUrl);
         var settings = CourierHarness.FastSettingsWithCdn(new Uri(proxy.Url, prefix + "/"));
         settings["Courier:Distribution:MaxConcurrency"] = "2";
-        settings["Courier:Distribution:StallTimeout"] = "00:00:05";
+        // Long enough that no hung push ends (and frees its place) while the test counts, even on a loaded machine.
+        settings["Courier:Distribution:StallTimeout"] = "00:00:20";
         settings["Courier:Retry:MaxAttempts"] = "10";
         await using var courier = await CourierHarness.StartAsync(settings);
         try
@@ -52,7 +53,7 @@ public sealed class ScannerClaimTests
             other.Count.ShouldBe(renditions - startedAtOnce, "another node can take the rest at once");
             (await courier.Store.ReleaseNodeAsync("other-node", DateTimeOffset.UtcNow, Ct)).ShouldBe(renditions - startedAtOnce);
 
-            await scanning.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            await scanning.WaitAsync(TimeSpan.FromSeconds(60), Ct);
             var settled = await courier.SettleAsync("claim", TimeSpan.FromSeconds(60));
             settled.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered);
             foreach (var name in names)
