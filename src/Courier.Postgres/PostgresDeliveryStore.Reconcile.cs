@@ -15,7 +15,7 @@ internal sealed partial class PostgresDeliveryStore
         await using var command = _dataSource.CreateCommand(
             """
             SELECT d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts,
-                   '00000000-0000-0000-0000-000000000000'::uuid, d.created_at, d.resubmitted, d.operation, true, r.bytes
+                   '00000000-0000-0000-0000-000000000000'::uuid, d.created_at, d.resubmitted, d.operation, true, r.bytes, false
             FROM deliveries d
             JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
             WHERE d.state = 'delivered' AND (@target::text IS NULL OR d.target = @target) AND (@video::text IS NULL OR d.video_id = @video)

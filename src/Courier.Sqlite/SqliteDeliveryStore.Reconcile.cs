@@ -17,7 +17,7 @@ internal sealed partial class SqliteDeliveryStore
             connection,
             null,
             """
-            SELECT d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, @empty, d.created_at, d.resubmitted, d.operation, 1, r.bytes
+            SELECT d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, @empty, d.created_at, d.resubmitted, d.operation, 1, r.bytes, 0
             FROM deliveries d
             JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
             WHERE d.state = 'delivered' AND (@target IS NULL OR d.target = @target) AND (@video IS NULL OR d.video_id = @video)

@@ -79,7 +79,8 @@ internal static class SqliteMapping
     /// <summary>The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.</summary>
     public const string ClaimColumns =
         "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation, " +
-        "EXISTS (SELECT 1 FROM delivery_files f WHERE f.delivery_id = d.id), r.bytes";
+        "EXISTS (SELECT 1 FROM delivery_files f WHERE f.delivery_id = d.id), r.bytes, " +
+        "NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = d.id AND a.bytes > 0)";
 
     public static ClaimedDelivery ReadClaim(SqliteDataReader reader) => new(
         Guid.Parse(reader.GetString(0)),
@@ -96,5 +97,6 @@ internal static class SqliteMapping
         reader.GetInt64(11) != 0,
         DeliveryOperations.Parse(reader.GetString(12)),
         reader.GetInt64(13) != 0,
-        reader.GetInt64(14));
+        reader.GetInt64(14),
+        reader.GetInt64(15) != 0);
 }

@@ -29,7 +29,7 @@ public sealed class S3PackageTests
         var pusher = new RenditionPusher(new RetryPolicy(new RetryOptions()), TimeProvider.System);
         using var watchdog = new StallWatchdog(TimeProvider.System, TimeSpan.FromMinutes(1), Ct);
 
-        var pushed = await pusher.PushAsync(target, delivery, content, nothingPushedYet: true, olderKeys: new HashSet<string>(), verified: new Dictionary<string, DeliveredFile>(), files: new(), watchdog, Ct);
+        var pushed = await pusher.PushAsync(target, delivery, content, nothingPushedYet: true, lookUpFirst: false, olderKeys: new HashSet<string>(), verified: new Dictionary<string, DeliveredFile>(), files: new(), watchdog, Ct);
 
         var puts = PutPaths(proxy, bucket);
         puts.Count.ShouldBe(10);
@@ -45,7 +45,7 @@ public sealed class S3PackageTests
         (await S3TestServer.HeadAsync(bucket, "origin/movie-42/1080p/v/seg_000.ts"))!.Headers.ContentType.ShouldBe("video/mp2t");
         pushed.BytesSent.ShouldBe(content.TotalBytes);
 
-        var again = await pusher.PushAsync(target, delivery, content, nothingPushedYet: false, olderKeys: new HashSet<string>(), verified: new Dictionary<string, DeliveredFile>(), files: new(), watchdog, Ct);
+        var again = await pusher.PushAsync(target, delivery, content, nothingPushedYet: false, lookUpFirst: true, olderKeys: new HashSet<string>(), verified: new Dictionary<string, DeliveredFile>(), files: new(), watchdog, Ct);
 
         again.FilesSkipped.ShouldBe(10, "the target already holds every file with the same size and SHA-256");
         again.BytesSent.ShouldBe(0);

@@ -175,7 +175,10 @@ public sealed partial class DeliveryRunner
                 ? await _store.GetDeliveryFilesAsync(delivery.Id, watchdog.Token).ConfigureAwait(false)
                 : [];
             var verifiedByKey = verified.ToDictionary(f => f.Key, StringComparer.Ordinal);
-            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, olderKeys, verifiedByKey, files, watchdog, watchdog.Token).ConfigureAwait(false);
+            // A first version whose every earlier try failed before its first byte (the target was down) has nothing of
+            // its own at the target to find: its files are sent without asking first.
+            var lookUpFirst = !(delivery.Version == 1 && delivery.NothingSent && verified.Count == 0);
+            var pushed = await _pusher.PushAsync(target, delivery, content, nothingPushedYet, lookUpFirst, olderKeys, verifiedByKey, files, watchdog, watchdog.Token).ConfigureAwait(false);
 
             var current = pushed.Files.Select(f => f.Key).ToHashSet(StringComparer.Ordinal);
             var orphans = olderKeys.Where(key => !current.Contains(key)).ToList();

@@ -10,7 +10,9 @@ namespace Courier.Core.Storage;
 /// <see cref="Operation"/> says whether the work is a push or a removal (<see cref="DeliveryOperation.Remove"/>: take the
 /// rendition's files away from the target).
 /// <see cref="HasFiles"/> is false when the store holds no file recorded for this delivery yet (no attempt of it verified
-/// any): its push need not ask for them. <see cref="Bytes"/> is the rendition's size as submitted.
+/// any): its push need not ask for them. <see cref="Bytes"/> is the rendition's size as submitted. <see cref="NothingSent"/>
+/// is true when no recorded attempt of it sent a byte to its target (every earlier try failed before its first byte, such
+/// as while the target was down).
 /// </summary>
 public sealed record ClaimedDelivery(
     Guid Id,
@@ -27,4 +29,5 @@ public sealed record ClaimedDelivery(
     bool Resubmitted = false,
     DeliveryOperation Operation = DeliveryOperation.Push,
     bool HasFiles = true,
-    long Bytes = 0);
+    long Bytes = 0,
+    bool NothingSent = false);
