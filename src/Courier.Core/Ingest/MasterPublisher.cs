@@ -93,38 +93,52 @@ public sealed partial class MasterPublisher
         var published = 0;
         foreach (var item in pending)
         {
-            var video = await _store.GetVideoAsync(item.VideoId, cancellationToken).ConfigureAwait(false);
-            var targets = video?.Deliveries.Where(d => d.Operation == DeliveryOperation.Push).Select(d => d.Target).Distinct(StringComparer.Ordinal).ToList();
-            var missing = targets?.Except(item.AvailableAt, StringComparer.Ordinal).ToList() ?? [];
-            var directory = video?.Renditions.Select(r => IngestDirectoryOf(item.VideoId, r.SourcePath)).FirstOrDefault(d => d is not null);
-            if (video is null || video.Version != item.Version || video.Action != DeliveryOperation.Push || missing.Count == 0 || directory is null)
+            try
             {
-                // Nothing is left to publish: available everywhere, or superseded by a newer version or a takedown.
-                await _store.SettleAvailableAsync(item.VideoId, item.Version, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-                continue;
+                published += await RecoverAsync(item, cancellationToken).ConfigureAwait(false);
             }
-
-            var ready = missing.Where(t => video.Deliveries.Where(d => d.Target == t && d.Operation == DeliveryOperation.Push).All(d => d.State == DeliveryState.Delivered)).ToList();
-            if (ready.Count == 0)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                continue;
-            }
-
-            var master = Path.Combine(_sources.SourceRoot, directory, MasterPlaylist.FileName);
-            var done = File.Exists(master) ? await PublishAsync(video, master, ready, cancellationToken).ConfigureAwait(false) : [];
-            published += done.Count;
-            if (done.Count > 0)
-            {
-                LogRecovered(item.VideoId, item.Version, string.Join(", ", done));
-            }
-
-            if (missing.All(done.Contains))
-            {
-                await _store.SettleAvailableAsync(item.VideoId, item.Version, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                // One version that cannot be published now (its playlist unreadable, say) must not hold up the others.
+                LogPublishFailed(item.VideoId, item.Version, "(recovery)", e.Message);
             }
         }
 
         return published;
+    }
+
+    private async Task<int> RecoverAsync(PendingAvailable item, CancellationToken cancellationToken)
+    {
+        var video = await _store.GetVideoAsync(item.VideoId, cancellationToken).ConfigureAwait(false);
+        var targets = video?.Deliveries.Where(d => d.Operation == DeliveryOperation.Push).Select(d => d.Target).Distinct(StringComparer.Ordinal).ToList();
+        var missing = targets?.Except(item.AvailableAt, StringComparer.Ordinal).ToList() ?? [];
+        var directory = video?.Renditions.Select(r => IngestDirectoryOf(item.VideoId, r.SourcePath)).FirstOrDefault(d => d is not null);
+        if (video is null || video.Version != item.Version || video.Action != DeliveryOperation.Push || missing.Count == 0 || directory is null)
+        {
+            // Nothing is left to publish: available everywhere, or superseded by a newer version or a takedown.
+            await _store.SettleAvailableAsync(item.VideoId, item.Version, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+
+        var ready = missing.Where(t => video.Deliveries.Where(d => d.Target == t && d.Operation == DeliveryOperation.Push).All(d => d.State == DeliveryState.Delivered)).ToList();
+        var master = Path.Combine(_sources.SourceRoot, directory, MasterPlaylist.FileName);
+        if (ready.Count == 0 || !File.Exists(master))
+        {
+            return 0; // still being delivered (or transcoded), or waiting for a window: the delivery that completes it publishes
+        }
+
+        var done = await PublishAsync(video, master, ready, cancellationToken).ConfigureAwait(false);
+        if (done.Count > 0)
+        {
+            LogRecovered(item.VideoId, item.Version, string.Join(", ", done));
+        }
+
+        if (missing.All(done.Contains))
+        {
+            await _store.SettleAvailableAsync(item.VideoId, item.Version, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return done.Count;
     }
 
     private async Task<IReadOnlyList<string>> PublishAsync(VideoRecord video, string master, IEnumerable<string> targets, CancellationToken cancellationToken)
