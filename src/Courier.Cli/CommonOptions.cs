@@ -59,24 +59,4 @@ internal sealed class CommonOptions
         HelpName = "NAME",
         Arity = ArgumentArity.ZeroOrMore,
     };
-
-    /// <summary>The <c>--available-from TIME</c> of the verbs that submit: the licence window's start.</summary>
-    public static Option<string?> AvailableFrom() => new("--available-from")
-    {
-        Description = "The licence window's start, ISO 8601 (2026-12-01T18:00:00Z; without an offset, UTC): until then the deliveries wait `scheduled`, and `courier serve` pushes them when it comes.",
-        HelpName = "TIME",
-    };
-
-    /// <summary>The <c>--available-until TIME</c> of the verbs that submit: the licence window's end.</summary>
-    public static Option<string?> AvailableUntil() => new("--available-until")
-    {
-        Description = "The licence window's end, ISO 8601: then `courier serve` takes the video down from its targets (as `courier remove`).",
-        HelpName = "TIME",
-    };
-
-    /// <summary>A refusal of the licence window in the words of the command line (<c>--available-from</c>, not <c>availableFrom</c>), or null for another field.</summary>
-    public static string? WindowMessage(Core.Domain.BadInputException e) =>
-        e.Field is "availableFrom" or "availableUntil"
-            ? e.Message.Replace("availableFrom", "--available-from", StringComparison.Ordinal).Replace("availableUntil", "--available-until", StringComparison.Ordinal)
-            : null;
 }

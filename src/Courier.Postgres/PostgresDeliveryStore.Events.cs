@@ -52,15 +52,19 @@ internal sealed partial class PostgresDeliveryStore
     /// <summary>Under the outbox lock, so two nodes publishing the same playlist at once write one event.</summary>
     public async Task<bool> AddAvailableAsync(Guid deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // The record in available_targets (kept for good; the event is pruned with the outbox) decides "once per version
+        // and target"; the event is written only with a new record.
         await using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { P("key", EventLockKey) } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
+            WITH added AS (
+                INSERT INTO available_targets (video_id, version, target, delivery_id, available_at)
+                SELECT d.video_id, d.version, d.target, d.id, @now FROM deliveries d WHERE d.id = @delivery
+                ON CONFLICT (video_id, version, target) DO NOTHING
+                RETURNING video_id, version, delivery_id)
             INSERT INTO events (type, video_id, version, delivery_id, created_at)
-            SELECT @type, d.video_id, d.version, d.id, @now FROM deliveries d
-            WHERE d.id = @delivery AND NOT EXISTS (
-                SELECT 1 FROM events e JOIN deliveries o ON o.id = e.delivery_id
-                WHERE e.type = @type AND e.video_id = d.video_id AND e.version = d.version AND o.target = d.target)
+            SELECT @type, video_id, version, delivery_id, @now FROM added
             """)
         {
             Parameters = { P("type", EventTypes.VideoAvailable), P("delivery", deliveryId), Time("now", now) },

@@ -42,24 +42,37 @@ internal sealed partial class SqliteDeliveryStore
 
     public async Task<bool> AddAvailableAsync(Guid deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // The record in available_targets (kept for good; the event is pruned with the outbox) decides "once per version
+        // and target"; the event is written only with a new record.
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
         await using var insert = SqliteMapping.Command(
             connection,
             transaction,
             """
-            INSERT INTO events (type, video_id, version, delivery_id, created_at)
-            SELECT @type, d.video_id, d.version, d.id, @now FROM deliveries d
-            WHERE d.id = @delivery AND NOT EXISTS (
-                SELECT 1 FROM events e JOIN deliveries o ON o.id = e.delivery_id
-                WHERE e.type = @type AND e.video_id = d.video_id AND e.version = d.version AND o.target = d.target)
+            INSERT INTO available_targets (video_id, version, target, delivery_id, available_at)
+            SELECT d.video_id, d.version, d.target, d.id, @now FROM deliveries d WHERE d.id = @delivery
+            ON CONFLICT (video_id, version, target) DO NOTHING
+            RETURNING video_id, version
             """,
-            ("@type", EventTypes.VideoAvailable),
             ("@delivery", SqliteMapping.Id(deliveryId)),
             ("@now", SqliteMapping.Ms(now)));
-        var written = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        (string VideoId, int Version)? added = null;
+        await using (var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                added = (reader.GetString(0), reader.GetInt32(1));
+            }
+        }
+
+        if (added is { } version)
+        {
+            await AddEventAsync(connection, transaction, EventTypes.VideoAvailable, version.VideoId, version.Version, deliveryId, SqliteMapping.Ms(now), cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return written;
+        return added is not null;
     }
 
     public async Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Courier.Cli.Tests.Infrastructure;
+using Courier.Testing.Proxy;
 
 namespace Courier.Cli.Tests;
 
@@ -81,6 +82,56 @@ public sealed class IngestTests
             $"ingest of an 8 s 1080p clip: 360p delivered to all 3 targets {(delivered360.Max() - started).TotalSeconds:0.00} s after start; "
             + $"1080p transcoded at {(transcoded1080 - started).TotalSeconds:0.00} s; every rendition delivered at {(deliveredAll - started).TotalSeconds:0.00} s; per target (first, all): "
             + string.Join("; ", times.Select(t => $"{t.GetProperty("target").GetString()} {t.GetProperty("firstRenditionSeconds").GetDouble():0.00} s, {t.GetProperty("allRenditionsSeconds").GetDouble():0.00} s")));
+    }
+
+    [Fact]
+    public async Task Ingest_killed_after_its_last_delivery_before_the_master_playlist_is_published_by_serve()
+    {
+        var (webdav, webdavRoot) = TestServices.WebDav;
+        using var sandbox = new Sandbox("ingest-kill9");
+        var (prefix, atNginx) = sandbox.SharedWebDav(webdavRoot);
+        await using var proxy = FaultProxy.Start(webdav);
+        sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn"] = Sandbox.Http(new Uri(proxy.Url, prefix + "/").ToString()) }, Ultrafast);
+        await Clips.GenerateAsync(Path.Combine(sandbox.Media, "raw/movie-5.mp4"), 640, 360, 2);
+
+        // The target swallows the playlist's PUT (no answer): every rendition is delivered when the process is killed.
+        var hang = proxy.Add(FaultRule.For(Fault.HangAfterBody()).OnMethod("PUT").OnPath("master"));
+        await using (var ingest = sandbox.Start("ingest", "media/raw/movie-5.mp4", "--video", "movie-5", "--ladder", "360p"))
+        {
+            await Eventually.WaitAsync(() => Task.FromResult(hang.Fired > 0 || ingest.HasExited), TimeSpan.FromSeconds(120), "the playlist's PUT to reach the target", () => ingest.Stderr);
+            ingest.HasExited.ShouldBeFalse(ingest.Stderr);
+            await ingest.SignalAsync("KILL");
+            (await ingest.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(137);
+        }
+
+        (await sandbox.StatusAsync("movie-5")).GetProperty("state").GetString().ShouldBe("distributed");
+        File.Exists(Path.Combine(atNginx, "movie-5/master.m3u8")).ShouldBeFalse("killed before the playlist was published");
+        (await AvailableCountAsync(sandbox, "cdn")).ShouldBe(0);
+
+        proxy.ClearRules();
+        sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
+        await using var serve = sandbox.Start("serve");
+        await Eventually.WaitAsync(
+            () => Task.FromResult(File.Exists(Path.Combine(atNginx, "movie-5/master.m3u8"))),
+            TimeSpan.FromSeconds(60),
+            "serve to publish the playlist the killed ingest left",
+            () => serve.Stderr);
+        await serve.SignalAsync("TERM");
+        (await serve.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(0, serve.Stderr);
+
+        File.ReadAllText(Path.Combine(atNginx, "movie-5/master.m3u8")).ShouldBe(File.ReadAllText(Path.Combine(sandbox.Media, "movie-5/ingest-1/master.m3u8")));
+        (await AvailableCountAsync(sandbox, "cdn")).ShouldBe(1, "video.available at cdn, once");
+    }
+
+    /// <summary>How many ingested versions <c>courier stats</c> counts as available (<c>video.available</c>) at <paramref name="target"/>.</summary>
+    private static async Task<int> AvailableCountAsync(Sandbox sandbox, string target)
+    {
+        var result = await sandbox.RunAsync("stats", "--json");
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var stats = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("targets").EnumerateArray().Single(t => t.GetProperty("name").GetString() == target);
+        return stats.TryGetProperty("ingest", out var ingest) && ingest.ValueKind == JsonValueKind.Object
+            ? ingest.GetProperty("allRenditionsSeconds").GetProperty("count").GetInt32()
+            : 0;
     }
 
     [Fact]

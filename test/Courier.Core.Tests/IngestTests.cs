@@ -111,6 +111,58 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public async Task Master_left_unpublished_after_the_last_delivery_is_published_by_the_scan_with_one_video_available_per_target()
+    {
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north", "south"], Ultrafast);
+        await Clips.GenerateAsync(Path.Combine(courier.SourceRoot, "raw/movie-8.mp4"), 640, 360, 2);
+        // A directory where north's playlist goes: every rendition is delivered there, but the playlist's PUT fails, which
+        // leaves the ledger as a node killed between the last delivery and the playlist does (no video.available there).
+        var blocked = Path.Combine(courier.TargetRoot("north"), "movie-8", MasterPlaylist.FileName);
+        Directory.CreateDirectory(blocked);
+        var ingest = courier.Services.GetRequiredService<IngestService>();
+
+        var report = await ingest.IngestAsync(new IngestRequest("movie-8", "raw/movie-8.mp4", ["360p"]), null, None);
+
+        report.AvailableAt.ShouldBe(["south"]);
+        report.Video.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered);
+        Directory.Delete(blocked);
+        var scan = await courier.Scanner.RunOnceAsync(None);
+        var again = await courier.Scanner.RunOnceAsync(None);
+
+        scan.MastersPublished.ShouldBe(1);
+        again.MastersPublished.ShouldBe(0);
+        File.ReadAllText(Path.Combine(courier.TargetRoot("north"), "movie-8", MasterPlaylist.FileName))
+            .ShouldBe(File.ReadAllText(Path.Combine(courier.SourceRoot, "movie-8/ingest-1", MasterPlaylist.FileName)));
+        var targets = new List<string>();
+        foreach (var e in (await courier.Store.ReadEventsAsync(0, 100, None)).Where(e => e.Type == EventTypes.VideoAvailable))
+        {
+            targets.Add((await courier.Store.GetDeliveryAsync(e.DeliveryId!.Value, None))!.Target);
+        }
+
+        targets.Order().ToList().ShouldBe(["north", "south"], customMessage: "one video.available per target");
+        (await courier.Store.ListPendingAvailableAsync(null, 0, 10, None)).ShouldBeEmpty("available everywhere: settled, not looked at again");
+    }
+
+    [Fact]
+    public async Task An_ingested_version_superseded_before_its_playlist_was_published_is_settled_and_never_published()
+    {
+        await using var courier = await CourierHarness.StartOnFakeClockAsync(["north"], Ultrafast);
+        await Clips.GenerateAsync(Path.Combine(courier.SourceRoot, "raw/movie-9.mp4"), 640, 360, 2);
+        var blocked = Path.Combine(courier.TargetRoot("north"), "movie-9", MasterPlaylist.FileName);
+        Directory.CreateDirectory(blocked);
+        var ingest = courier.Services.GetRequiredService<IngestService>();
+        (await ingest.IngestAsync(new IngestRequest("movie-9", "raw/movie-9.mp4", ["360p"]), null, None)).AvailableAt.ShouldBeEmpty();
+        Directory.Delete(blocked);
+
+        await courier.Services.GetRequiredService<Courier.Core.Distribution.Distributor>().RemoveAsync("movie-9", null, None);
+        var scan = await courier.Scanner.RunOnceAsync(None);
+
+        scan.MastersPublished.ShouldBe(0);
+        File.Exists(blocked).ShouldBeFalse("a version taken down is never announced");
+        (await courier.Store.ListPendingAvailableAsync(null, 0, 10, None)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void The_ladder_never_upscales_and_refuses_unknown_rungs()
     {
         var ladder = Ladder.Parse(["1080p,360p", "720p"], Ladder.Default, "ladder");

@@ -195,13 +195,8 @@ public sealed class LifecycleApiTests
     [MemberData(nameof(Stores))]
     public async Task Version_1_queued_behind_a_down_target_is_superseded_by_version_2_and_never_written_there(string store)
     {
-        await using var proxy = FaultProxy.Start(WebDav.Url);
-        var prefix = $"lifecycle-{Guid.NewGuid():N}";
-        var settings = Fast();
-        settings["Targets:cdn:Kind"] = "http";
-        settings["Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").ToString();
-        await using var host = CourierHost.Create(settings: settings).OnStore(store);
-        using var cleanUp = new SharedDirectory(Path.Combine(WebDav.Root, prefix));
+        await using var cdn = ProxiedWebDav.Start(store);
+        var (proxy, host, atNginx) = (cdn.Proxy, cdn.Host, cdn.AtNginx);
         host.WriteSource("q/720p.mp4", 40_000);
         using var client = host.CreateClient();
         var submit = new { videoId = "q", renditions = new[] { new { name = "720p", path = "q/720p.mp4" } }, targets = new[] { "cdn" } };
@@ -225,7 +220,7 @@ public sealed class LifecycleApiTests
             "the scanner to deliver version 2 once the target is back",
             TimeSpan.FromSeconds(60));
 
-        File.ReadAllBytes(Path.Combine(WebDav.Root, prefix, "q/720p/720p.mp4")).ShouldBe(second, "the target holds version 2's bytes");
+        File.ReadAllBytes(Path.Combine(atNginx, "q/720p/720p.mp4")).ShouldBe(second, "the target holds version 2's bytes");
         video.GetProperty("targets").EnumerateArray().Single().GetProperty("liveVersion").GetInt32().ShouldBe(2);
         var puts = proxy.Exchanges.Where(e => e.Method == "PUT").ToList();
         puts.ShouldNotBeEmpty();
@@ -237,13 +232,8 @@ public sealed class LifecycleApiTests
     [MemberData(nameof(Stores))]
     public async Task Version_2_submitted_while_version_1_is_mid_upload_through_a_slow_link_wins_and_no_two_writes_to_the_key_overlap(string store)
     {
-        await using var proxy = FaultProxy.Start(WebDav.Url);
-        var prefix = $"lifecycle-{Guid.NewGuid():N}";
-        var settings = Fast();
-        settings["Targets:cdn:Kind"] = "http";
-        settings["Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").ToString();
-        await using var host = CourierHost.Create(settings: settings).OnStore(store);
-        using var cleanUp = new SharedDirectory(Path.Combine(WebDav.Root, prefix));
+        await using var cdn = ProxiedWebDav.Start(store);
+        var (proxy, host, atNginx) = (cdn.Proxy, cdn.Host, cdn.AtNginx);
         var first = host.WriteSource("s/v1/720p.mp4", 3_000_000);
         var second = host.WriteSource("s/v2/720p.mp4", 2_000_000);
         using var client = host.CreateClient();
@@ -268,7 +258,7 @@ public sealed class LifecycleApiTests
             "the scanner to deliver version 2 once version 1's push let go of the key",
             TimeSpan.FromSeconds(60));
 
-        File.ReadAllBytes(Path.Combine(WebDav.Root, prefix, "s/720p/720p.mp4")).ShouldBe(second, "the target ends with version 2's bytes");
+        File.ReadAllBytes(Path.Combine(atNginx, "s/720p/720p.mp4")).ShouldBe(second, "the target ends with version 2's bytes");
         video.GetProperty("version").GetInt32().ShouldBe(2);
         video.GetProperty("targets").EnumerateArray().Single().GetProperty("liveVersion").GetInt32().ShouldBe(2);
         (await Json.ReadAsync(await client.GetAsync($"/api/deliveries/{v1Id}", Ct))).GetProperty("state").GetString().ShouldBe("superseded");
@@ -300,14 +290,8 @@ public sealed class LifecycleApiTests
     [MemberData(nameof(Stores))]
     public async Task Removal_at_webdav_deletes_playlists_first_and_a_204_that_leaves_the_file_is_not_called_removed(string store)
     {
-        await using var proxy = FaultProxy.Start(WebDav.Url);
-        var prefix = $"lifecycle-{Guid.NewGuid():N}";
-        var settings = Fast();
-        settings["Targets:cdn:Kind"] = "http";
-        settings["Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").ToString();
-        await using var host = CourierHost.Create(settings: settings).OnStore(store);
-        var atNginx = Path.Combine(WebDav.Root, prefix);
-        using var cleanUp = new SharedDirectory(atNginx);
+        await using var cdn = ProxiedWebDav.Start(store);
+        var (proxy, host, atNginx) = (cdn.Proxy, cdn.Host, cdn.AtNginx);
         for (var i = 0; i < 3; i++)
         {
             host.WriteSource($"p/hls/seg_{i:000}.ts", 20_000);
@@ -349,14 +333,8 @@ public sealed class LifecycleApiTests
     [MemberData(nameof(Stores))]
     public async Task Removal_racing_a_queued_push_supersedes_it_and_the_push_never_lands(string store)
     {
-        await using var proxy = FaultProxy.Start(WebDav.Url);
-        var prefix = $"lifecycle-{Guid.NewGuid():N}";
-        var settings = Fast();
-        settings["Targets:cdn:Kind"] = "http";
-        settings["Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").ToString();
-        await using var host = CourierHost.Create(settings: settings).OnStore(store);
-        var atNginx = Path.Combine(WebDav.Root, prefix);
-        using var cleanUp = new SharedDirectory(atNginx);
+        await using var cdn = ProxiedWebDav.Start(store);
+        var (proxy, host, atNginx) = (cdn.Proxy, cdn.Host, cdn.AtNginx);
         host.WriteSource("x/720p.mp4", 30_000);
         using var client = host.CreateClient();
         proxy.GoDown();
@@ -407,14 +385,38 @@ public sealed class LifecycleApiTests
             : throw new InvalidOperationException($"{name} is not set: run `.ci/services start` and `source .ci/work/env`");
     }
 
-    /// <summary>A test's directory under nginx's document root, removed afterwards.</summary>
-    private sealed class SharedDirectory(string path) : IDisposable
+    /// <summary>
+    /// A Courier host whose one target, <c>cdn</c>, is nginx WebDAV behind the fault proxy, in a directory of its own
+    /// under nginx's document root (<see cref="AtNginx"/>), removed when the host and the proxy are done.
+    /// </summary>
+    private sealed class ProxiedWebDav : IAsyncDisposable
     {
-        public void Dispose()
+        private ProxiedWebDav(FaultProxy proxy, CourierHost host, string atNginx) => (Proxy, Host, AtNginx) = (proxy, host, atNginx);
+
+        public FaultProxy Proxy { get; }
+
+        public CourierHost Host { get; }
+
+        /// <summary>Where the target's files are, as nginx stores them.</summary>
+        public string AtNginx { get; }
+
+        public static ProxiedWebDav Start(string store)
         {
-            if (Directory.Exists(path))
+            var proxy = FaultProxy.Start(WebDav.Url);
+            var prefix = $"lifecycle-{Guid.NewGuid():N}";
+            var settings = Fast();
+            settings["Targets:cdn:Kind"] = "http";
+            settings["Targets:cdn:BaseUrl"] = new Uri(proxy.Url, prefix + "/").ToString();
+            return new ProxiedWebDav(proxy, CourierHost.Create(settings: settings).OnStore(store), Path.Combine(WebDav.Root, prefix));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            await Proxy.DisposeAsync();
+            if (Directory.Exists(AtNginx))
             {
-                Directory.Delete(path, recursive: true);
+                Directory.Delete(AtNginx, recursive: true);
             }
         }
     }

@@ -60,4 +60,43 @@ public abstract partial class DeliveryStoreComplianceTests
         written.Count(w => w).ShouldBe(1);
         (await EventsAsync()).Count(e => e.Type == EventTypes.VideoAvailable).ShouldBe(1);
     }
+
+    [Fact]
+    public async Task Video_available_stays_once_per_target_after_its_event_is_pruned()
+    {
+        var result = await SubmitAsync("movie-42", ["360p"], ["cdn-north"]);
+        (await Store.AddAvailableAsync(result.Claimed[0].Id, T0, Ct)).ShouldBeTrue();
+        await Store.PruneAsync(T0 + TimeSpan.FromDays(60), Ct);
+        (await EventsAsync()).ShouldNotContain(e => e.Type == EventTypes.VideoAvailable, "the outbox was pruned");
+
+        (await Store.AddAvailableAsync(result.Claimed[0].Id, T0 + TimeSpan.FromDays(61), Ct)).ShouldBeFalse("the video was announced at cdn-north already");
+
+        (await EventsAsync()).ShouldNotContain(e => e.Type == EventTypes.VideoAvailable);
+    }
+
+    [Fact]
+    public async Task Pending_available_pages_through_unsettled_ingested_versions_with_the_targets_where_each_is_available()
+    {
+        foreach (var videoId in new[] { "movie-c", "movie-a", "movie-b" })
+        {
+            await Store.SubmitAsync(Video(videoId, "ingest:1", ["360p"], ["cdn-north", "cdn-south"]) with { IngestStartedAt = T0 }, "node-a", T0, Ct);
+        }
+
+        await SubmitAsync("movie-d", ["360p"], ["cdn-north"]); // not ingested: never pending
+        var a = (await Store.GetVideoAsync("movie-a", Ct)).ShouldNotBeNull();
+        await Store.AddAvailableAsync(a.Deliveries.Single(d => d.Target == "cdn-south").Id, T0, Ct);
+
+        var first = await Store.ListPendingAvailableAsync(null, 0, 2, Ct);
+        var second = await Store.ListPendingAvailableAsync(first[^1].VideoId, first[^1].Version, 2, Ct);
+
+        first.Select(p => $"{p.VideoId} v{p.Version}").ShouldBe(["movie-a v1", "movie-b v1"]);
+        first[0].AvailableAt.ShouldBe(["cdn-south"]);
+        first[1].AvailableAt.ShouldBeEmpty();
+        second.Select(p => p.VideoId).ShouldBe(["movie-c"]);
+
+        (await Store.SettleAvailableAsync("movie-b", 1, T0, Ct)).ShouldBeTrue();
+        (await Store.SettleAvailableAsync("movie-b", 1, T0, Ct)).ShouldBeFalse("settled already");
+        (await Store.SettleAvailableAsync("movie-x", 1, T0, Ct)).ShouldBeFalse("no such version");
+        (await Store.ListPendingAvailableAsync(null, 0, 10, Ct)).Select(p => p.VideoId).ShouldBe(["movie-a", "movie-c"]);
+    }
 }

@@ -23,25 +23,23 @@ internal static class DistributeCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var targets = CommonOptions.Targets();
-        var availableFrom = CommonOptions.AvailableFrom();
-        var availableUntil = CommonOptions.AvailableUntil();
+        var window = new WindowOptions();
         var json = CommonOptions.Json("the video's report");
         var command = new Command("distribute", "Push a transcoded video's renditions to every target now, and report. What fails is queued for the scanner of `courier serve`. Exit code: 0 all delivered, 2 bad input (nothing stored), 3 some queued, 4 some dead, 1 anything else.")
         {
             video,
             renditions,
             targets,
-            availableFrom,
-            availableUntil,
-            json,
         };
+        window.AddTo(command);
+        command.Options.Add(json);
         common.SetAction(command, (result, config, verbose, _) => RunAsync(
             config,
             verbose,
             result.GetRequiredValue(video),
             result.GetValue(renditions) ?? [],
             result.GetValue(targets) ?? [],
-            (result.GetValue(availableFrom), result.GetValue(availableUntil)),
+            window.Read(result),
             result.GetValue(json)));
         return command;
     }
@@ -182,7 +180,7 @@ internal static class DistributeCommand
     /// </summary>
     internal static string ForCommandLine(BadInputException e, IReadOnlyList<RenditionRequest> renditions, string sourceRoot)
     {
-        if (CommonOptions.WindowMessage(e) is { } windowMessage)
+        if (WindowOptions.Message(e) is { } windowMessage)
         {
             return windowMessage;
         }

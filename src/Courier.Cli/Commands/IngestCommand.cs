@@ -25,8 +25,7 @@ internal static class IngestCommand
             HelpName = "NAME,...",
         };
         var targets = CommonOptions.Targets();
-        var availableFrom = CommonOptions.AvailableFrom();
-        var availableUntil = CommonOptions.AvailableUntil();
+        var window = new WindowOptions();
         var json = CommonOptions.Json("the ingest report");
         var command = new Command("ingest", "Transcode a source with ffmpeg into an HLS ladder (H.264 + AAC, 4 s segments) and push each rendition to every target the moment it is encoded; {videoId}/master.m3u8 is published at a target once every rendition is there. Exit code as distribute: 0 all delivered, 2 bad input (nothing stored), 3 some queued, 4 some dead, 1 anything else.")
         {
@@ -34,10 +33,9 @@ internal static class IngestCommand
             video,
             ladder,
             targets,
-            availableFrom,
-            availableUntil,
-            json,
         };
+        window.AddTo(command);
+        command.Options.Add(json);
         common.SetAction(command, (result, config, verbose, _) => RunAsync(
             config,
             verbose,
@@ -45,7 +43,7 @@ internal static class IngestCommand
             result.GetRequiredValue(video),
             result.GetValue(ladder),
             result.GetValue(targets) ?? [],
-            (result.GetValue(availableFrom), result.GetValue(availableUntil)),
+            window.Read(result),
             result.GetValue(json)));
         return command;
     }
@@ -151,7 +149,7 @@ internal static class IngestCommand
     /// <summary>Says what is wrong in the words of the command line (<c>--video</c> rather than <c>videoId</c>).</summary>
     private static string ForCommandLine(BadInputException e, string sourceRoot) => e.Field switch
     {
-        "availableFrom" or "availableUntil" => CommonOptions.WindowMessage(e)!,
+        "availableFrom" or "availableUntil" => WindowOptions.Message(e)!,
         "videoId" => e.MessageFor("--video"),
         "ladder" => e.MessageFor("--ladder"),
         "source" when e.Message.Contains("source root", StringComparison.Ordinal) || e.Message.Contains("absolute", StringComparison.Ordinal) => $"{e.MessageFor("SOURCE")} (source root: {sourceRoot})",

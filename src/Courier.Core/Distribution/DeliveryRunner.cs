@@ -38,6 +38,9 @@ public sealed partial class DeliveryRunner
     public static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromSeconds(5);
     private readonly Ingest.MasterPublisher? _masters;
 
+    /// <summary>The publisher of ingested versions' multivariant playlists, when this host ingests (the scanner's housekeeping runs its recovery).</summary>
+    public Ingest.MasterPublisher? Masters => _masters;
+
     public DeliveryRunner(
         IDeliveryStore store,
         TargetRegistry targets,

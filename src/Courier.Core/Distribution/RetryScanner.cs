@@ -49,13 +49,14 @@ public sealed partial class RetryScanner
     {
         var housekeeping = await HousekeepAsync(sweep: true, cancellationToken).ConfigureAwait(false);
         var work = await RunDueAsync(cancellationToken).ConfigureAwait(false);
-        return work with { Reclaimed = housekeeping.Reclaimed, DeadlinesMissed = housekeeping.DeadlinesMissed };
+        return work with { Reclaimed = housekeeping.Reclaimed, DeadlinesMissed = housekeeping.DeadlinesMissed, MastersPublished = housekeeping.MastersPublished };
     }
 
     /// <summary>
     /// Housekeeping, when its time has come: probes the targets due for a probe (every call), and, once per
     /// <c>Scan:Interval</c> (or always when <paramref name="sweep"/>), takes back the in-flight work of nodes whose
-    /// heartbeat is stale (waking the work loop when it took any) and flags deliveries past the deadline threshold.
+    /// heartbeat is stale (waking the work loop when it took any), flags deliveries past the deadline threshold, and
+    /// publishes the playlists of ingested versions that a stop left unpublished (<see cref="Ingest.MasterPublisher.RecoverAsync"/>).
     /// </summary>
     public async Task<ScanResult> HousekeepAsync(bool sweep, CancellationToken cancellationToken)
     {
@@ -86,7 +87,9 @@ public sealed partial class RetryScanner
             LogDeadlineMissed(delivery.VideoId, delivery.Rendition, delivery.Target, _options.Distribution.DeadlineThreshold.TotalMinutes, delivery.LastError);
         }
 
-        return new ScanResult(reclaimed, 0, 0, 0, 0, missed.Count);
+        // A node stopped between an ingested version's last delivery at a target and its playlist there: publish it now.
+        var published = _runner.Masters is { } masters ? await masters.RecoverAsync(_options.Scan.BatchSize, cancellationToken).ConfigureAwait(false) : 0;
+        return new ScanResult(reclaimed, 0, 0, 0, 0, missed.Count, published);
     }
 
     /// <summary>

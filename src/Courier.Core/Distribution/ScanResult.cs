@@ -7,4 +7,5 @@ namespace Courier.Core.Distribution;
 /// <param name="Queued">Of those, back in the queue.</param>
 /// <param name="Dead">Of those, dead.</param>
 /// <param name="DeadlinesMissed">Deliveries newly flagged as past the deadline threshold.</param>
-public sealed record ScanResult(int Reclaimed, int Claimed, int Delivered, int Queued, int Dead, int DeadlinesMissed);
+/// <param name="MastersPublished">Multivariant playlists of ingested versions published by the recovery (<see cref="Ingest.MasterPublisher.RecoverAsync"/>).</param>
+public sealed record ScanResult(int Reclaimed, int Claimed, int Delivered, int Queued, int Dead, int DeadlinesMissed, int MastersPublished = 0);

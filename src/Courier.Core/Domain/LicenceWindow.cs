@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Courier.Core.Domain;
 
@@ -9,7 +10,7 @@ namespace Courier.Core.Domain;
 /// </summary>
 /// <param name="From">When the video may be pushed; null: at once.</param>
 /// <param name="Until">When the video must be taken down; null: never.</param>
-public sealed record LicenceWindow(DateTimeOffset? From, DateTimeOffset? Until)
+public sealed partial record LicenceWindow(DateTimeOffset? From, DateTimeOffset? Until)
 {
     /// <summary>
     /// The window of a submission, from its ISO 8601 fields (<c>2026-12-01T18:00:00Z</c>; without an offset, UTC), or null
@@ -51,11 +52,16 @@ public sealed record LicenceWindow(DateTimeOffset? From, DateTimeOffset? Until)
             return null;
         }
 
-        if (!DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) || text.Trim().Length < 10)
+        // ISO 8601 only: a culture's form such as 12/01/2030 would parse too, and mean 1 December or 12 January by who wrote it.
+        if (!IsoForm().IsMatch(text.Trim()) || !DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
         {
             throw new BadInputException(field, $"{field} '{Names.Printable(text)}' is not an ISO 8601 date and time (e.g. 2026-12-01T18:00:00Z)");
         }
 
         return time.ToUniversalTime();
     }
+
+    /// <summary>An ISO 8601 date, with a time (<c>T</c> or a space; seconds and fractions optional) and offset (<c>Z</c>, <c>+01:00</c>, <c>+0100</c>) optional.</summary>
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex IsoForm();
 }

@@ -22,6 +22,7 @@ public sealed partial class MasterPublisher
     private readonly SourceResolver _sources;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private (string? VideoId, int Version) _recoverAfter;
 
     public MasterPublisher(IDeliveryStore store, TargetRegistry targets, SourceResolver sources, TimeProvider time, ILogger<MasterPublisher> logger)
     {
@@ -73,9 +74,78 @@ public sealed partial class MasterPublisher
             return [];
         }
 
-        var variants = MasterPlaylist.VariantNames(master);
         var video = await _store.GetVideoAsync(videoId, cancellationToken).ConfigureAwait(false);
-        if (video is null || video.Version != version || variants.Count == 0)
+        return video is null || video.Version != version ? [] : await PublishAsync(video, master, targets, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes what a crash left unpublished: looks at up to <paramref name="limit"/> ingested versions that are not
+    /// settled (<see cref="IEventStore.ListPendingAvailableAsync"/>, going on after the last one looked at, so every
+    /// pending version gets its turn however many there are), and publishes each one's playlist at the targets that hold
+    /// every variant but have no <c>video.available</c> record (a node killed between the last delivery there and the
+    /// playlist's PUT, or a target that refused the playlist). A version available at every target it was committed for,
+    /// or no longer the video's newest, is settled and not looked at again. Returns how many playlists it published.
+    /// </summary>
+    public async Task<int> RecoverAsync(int limit, CancellationToken cancellationToken)
+    {
+        var pending = await _store.ListPendingAvailableAsync(_recoverAfter.VideoId, _recoverAfter.Version, limit, cancellationToken).ConfigureAwait(false);
+        _recoverAfter = pending.Count < limit ? (null, 0) : (pending[^1].VideoId, pending[^1].Version);
+        var published = 0;
+        foreach (var item in pending)
+        {
+            try
+            {
+                published += await RecoverAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One version that cannot be published now (its playlist unreadable, say) must not hold up the others.
+                LogPublishFailed(item.VideoId, item.Version, "(recovery)", e.Message);
+            }
+        }
+
+        return published;
+    }
+
+    private async Task<int> RecoverAsync(PendingAvailable item, CancellationToken cancellationToken)
+    {
+        var video = await _store.GetVideoAsync(item.VideoId, cancellationToken).ConfigureAwait(false);
+        var targets = video?.Deliveries.Where(d => d.Operation == DeliveryOperation.Push).Select(d => d.Target).Distinct(StringComparer.Ordinal).ToList();
+        var missing = targets?.Except(item.AvailableAt, StringComparer.Ordinal).ToList() ?? [];
+        var directory = video?.Renditions.Select(r => IngestDirectoryOf(item.VideoId, r.SourcePath)).FirstOrDefault(d => d is not null);
+        if (video is null || video.Version != item.Version || video.Action != DeliveryOperation.Push || missing.Count == 0 || directory is null)
+        {
+            // Nothing is left to publish: available everywhere, or superseded by a newer version or a takedown.
+            await _store.SettleAvailableAsync(item.VideoId, item.Version, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+
+        var ready = missing.Where(t => video.Deliveries.Where(d => d.Target == t && d.Operation == DeliveryOperation.Push).All(d => d.State == DeliveryState.Delivered)).ToList();
+        var master = Path.Combine(_sources.SourceRoot, directory, MasterPlaylist.FileName);
+        if (ready.Count == 0 || !File.Exists(master))
+        {
+            return 0; // still being delivered (or transcoded), or waiting for a window: the delivery that completes it publishes
+        }
+
+        var done = await PublishAsync(video, master, ready, cancellationToken).ConfigureAwait(false);
+        if (done.Count > 0)
+        {
+            LogRecovered(item.VideoId, item.Version, string.Join(", ", done));
+        }
+
+        if (missing.All(done.Contains))
+        {
+            await _store.SettleAvailableAsync(item.VideoId, item.Version, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return done.Count;
+    }
+
+    private async Task<IReadOnlyList<string>> PublishAsync(VideoRecord video, string master, IEnumerable<string> targets, CancellationToken cancellationToken)
+    {
+        var (videoId, version) = (video.VideoId, video.Version);
+        var variants = MasterPlaylist.VariantNames(master);
+        if (variants.Count == 0)
         {
             return [];
         }
@@ -115,6 +185,9 @@ public sealed partial class MasterPublisher
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Available {VideoId} v{Version} at {Target}: every rendition delivered, {Key} published")]
     private partial void LogAvailable(string videoId, int version, string target, string key);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovered {VideoId} v{Version}: published its multivariant playlist at {Targets}, which a stop had left unpublished")]
+    private partial void LogRecovered(string videoId, int version, string targets);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing the multivariant playlist of {VideoId} v{Version} at {Target} failed: {Error}")]
     private partial void LogPublishFailed(string videoId, int version, string target, string error);

@@ -16,6 +16,18 @@ public interface IEventStore
     /// </summary>
     Task<bool> AddAvailableAsync(Guid deliveryId, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The ingested versions (those with an ingest start) that are not settled (<see cref="SettleAvailableAsync"/>), ordered
+    /// by video id and version (the store's own order), after (<paramref name="afterVideoId"/>, <paramref name="afterVersion"/>), or from
+    /// the first when <paramref name="afterVideoId"/> is null; at most <paramref name="limit"/>, each with the targets where
+    /// it is available (<see cref="AddAvailableAsync"/> wrote for them; that record outlives the event). Reads only the
+    /// pending versions, not every version ever ingested.
+    /// </summary>
+    Task<IReadOnlyList<PendingAvailable>> ListPendingAvailableAsync(string? afterVideoId, int afterVersion, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Marks an ingested version settled: nothing is left to publish for it. Returns false when it was settled already or is unknown.</summary>
+    Task<bool> SettleAvailableAsync(string videoId, int version, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Events after <paramref name="afterId"/>, oldest first.</summary>
     Task<IReadOnlyList<CourierEvent>> ReadEventsAsync(long afterId, int limit, CancellationToken cancellationToken);
 
