@@ -30,6 +30,7 @@ public sealed partial class DeliveryRunner
     private readonly ILogger _logger;
     private readonly TimeSpan _scanInterval;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _unknownTargets = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _held = new();
 
     /// <summary>The first wait before writing an outcome again that the store refused.</summary>
     public static readonly TimeSpan FirstStoreRetryDelay = TimeSpan.FromMilliseconds(100);
@@ -79,6 +80,22 @@ public sealed partial class DeliveryRunner
         }
     }
 
+    /// <summary>
+    /// The lease tokens of the deliveries this process claimed and has not finished: every in-flight delivery of this node
+    /// not among them (and not claimed just now) is a claim whose answer was lost (<see cref="INodeStore.ReleaseLostClaimsAsync"/>).
+    /// </summary>
+    public IReadOnlyCollection<Guid> HeldLeases => _held.Keys.ToArray();
+
+    /// <summary>Notes deliveries this process just claimed: held until <see cref="RunAsync"/> has finished them.</summary>
+    public void Hold(IEnumerable<ClaimedDelivery> claimed)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        foreach (var delivery in claimed)
+        {
+            _held[delivery.LeaseToken] = 0;
+        }
+    }
+
     /// <summary>The circuits of the targets, for health displays.</summary>
     public TargetCircuits Circuits => _circuits;
 
@@ -100,6 +117,7 @@ public sealed partial class DeliveryRunner
         activity?.SetTag("courier.attempt", delivery.Attempts + 1);
         activity?.SetTag("courier.mode", CourierTelemetry.Tag(mode));
         DeliveryResult result;
+        _held[delivery.LeaseToken] = 0;
         try
         {
             result = await AttemptAsync(delivery, mode, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false);
@@ -110,6 +128,10 @@ public sealed partial class DeliveryRunner
             // node session's release on stop (or another node's reclaim) hands it back. The batch goes on, so every other
             // claimed delivery is released too instead of being left behind.
             result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.InFlight, 0, TimeSpan.Zero, "interrupted by shutdown before its outcome was written", null, false);
+        }
+        finally
+        {
+            _held.TryRemove(delivery.LeaseToken, out _);
         }
 
         activity?.SetTag("courier.outcome", CourierTelemetry.Tag(result.State));

@@ -79,6 +79,7 @@ public sealed class Distributor
         }
 
         var result = await _store.SubmitAsync(version, _node.Id, now, cancellationToken).ConfigureAwait(false);
+        _runner.Hold(result.Claimed);
         return new Submission(videoId, result.Version, result.IsNewVersion, renditions, result.Claimed);
     }
 
@@ -116,6 +117,7 @@ public sealed class Distributor
         }
 
         var result = await _store.RemoveAsync(videoId!, names, _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _runner.Hold(result?.Claimed ?? []);
         return result is null ? null : new Submission(videoId!, result.Version, result.IsNewVersion, new Dictionary<string, RenditionContent>(), result.Claimed);
     }
 
@@ -158,6 +160,7 @@ public sealed class Distributor
             }
 
             round = await _store.ClaimVersionAsync(submission.VideoId, submission.Version, completedAt, _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            _runner.Hold(round);
             nothingPushedYet = false;
         }
 
