@@ -138,6 +138,11 @@ public sealed class Distributor
         // was ever pushed anywhere (the ledger never forgets a video), so no target holds a file under its keys.
         var nothingPushedYet = submission.IsNewVersion && submission.Version == 1;
         var round = submission.Claimed;
+        if (round.Count > 0)
+        {
+            await _runner.AdoptSharedCircuitsAsync(round.Select(d => d.Target).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        }
+
         for (var rounds = 0; round.Count > 0 && rounds < MaxRounds; rounds++)
         {
             var roundResults = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();

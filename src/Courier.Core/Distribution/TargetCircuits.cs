@@ -119,6 +119,43 @@ public sealed class TargetCircuits
         }
     }
 
+    /// <summary>
+    /// Marks <paramref name="target"/> down until <paramref name="until"/> on what another process found (shared through the
+    /// store) and this one confirmed with a failed probe of its own; it is probed from then on as if it had gone down here.
+    /// Nothing changes when it is already marked down here.
+    /// </summary>
+    public void Adopt(string target, DateTimeOffset until, string error, DateTimeOffset now)
+    {
+        var circuit = _circuits.GetOrAdd(target, _ => new Circuit());
+        lock (circuit)
+        {
+            if (circuit.OpenUntil is { } current && current > now)
+            {
+                return;
+            }
+
+            circuit.LastError = error;
+            circuit.OpenUntil = until > now ? until : now + _options.BreakDuration;
+            circuit.Breaks = Math.Max(circuit.Breaks, 1);
+            circuit.ProbeDelay = FirstProbeDelay < _options.BreakDuration ? FirstProbeDelay : _options.BreakDuration;
+            circuit.NextProbeAt = now + circuit.ProbeDelay;
+        }
+    }
+
+    /// <summary>When <paramref name="target"/>, marked down, is probed next (null when it is not marked down).</summary>
+    public DateTimeOffset? NextProbeAt(string target, DateTimeOffset now)
+    {
+        if (!_circuits.TryGetValue(target, out var circuit))
+        {
+            return null;
+        }
+
+        lock (circuit)
+        {
+            return circuit.OpenUntil is { } until && until > now ? (circuit.NextProbeAt < until ? circuit.NextProbeAt : until) : null;
+        }
+    }
+
     /// <summary>The circuit's state for health displays.</summary>
     public TargetHealth Health(string target, DateTimeOffset now)
     {
