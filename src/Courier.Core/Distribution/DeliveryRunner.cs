@@ -459,10 +459,10 @@ public sealed partial class DeliveryRunner
 
     private async Task TargetRecoveredAsync(string target, CancellationToken cancellationToken)
     {
-        await ShareCircuitAsync(target).ConfigureAwait(false);
         var drained = await WriteAsync(() => _store.MakeDueAsync(target, _time.GetUtcNow(), CancellationToken.None), $"draining the queue of {target}", cancellationToken).ConfigureAwait(false);
-        LogTargetRecovered(target, drained);
         _signal.Wake();
+        LogTargetRecovered(target, drained);
+        await ShareCircuitAsync(target).ConfigureAwait(false);
     }
 
     /// <summary>
