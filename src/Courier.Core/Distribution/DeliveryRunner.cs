@@ -506,10 +506,14 @@ public sealed partial class DeliveryRunner
                 shared = await _store.GetOpenCircuitsAsync(now, cancellationToken).ConfigureAwait(false);
                 _sharedCircuits = new SharedCircuits(now, shared);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e)
             {
-                // Advisory: without it the pushes go ahead, as before there was any sharing.
-                LogSharedCircuitsUnread(e);
+                // Advisory: without it the pushes go ahead, as before there was any sharing (on shutdown, each is released).
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    LogSharedCircuitsUnread(e);
+                }
+
                 return;
             }
         }
@@ -526,7 +530,11 @@ public sealed partial class DeliveryRunner
             {
                 await target.ProbeAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
             {
                 var reason = $"{Failure.From(e).Message} (node {circuit.NodeId} found it down: {circuit.LastError})";
                 _circuits.Adopt(circuit.Target, downUntil, reason, _time.GetUtcNow());
