@@ -67,6 +67,37 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public async Task Distribute_beside_a_serve_that_found_the_target_down_queues_at_once_without_an_attempt_and_exits_3()
+    {
+        using var sandbox = new Sandbox("shared-circuit");
+        sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
+        sandbox.Environment["Courier__Retry__FirstDelay"] = "00:00:01";
+        sandbox.Environment["Courier__Circuit__FailureThreshold"] = "2";
+        sandbox.WriteMedia("v0/360p.mp4", 20_000);
+        sandbox.WriteMedia("v1/360p.mp4", 20_000);
+        sandbox.WriteMedia("movie-9/360p.mp4", 20_000);
+        sandbox.WriteConfig(new Dictionary<string, JsonObject> { ["cdn-north"] = Sandbox.Http($"http://127.0.0.1:{ClosedPort()}/", "north") });
+        foreach (var video in new[] { "v0", "v1" })
+        {
+            (await sandbox.RunAsync("distribute", "--video", video, "--rendition", $"360p={video}/360p.mp4")).ExitCode.ShouldBe(3);
+        }
+
+        // serve retries them, fails, and marks the target down: what it learnt is in the store.
+        await using var serve = sandbox.Start("serve");
+        await Eventually.WaitForAsync(() => serve.Stderr.Contains("Target cdn-north marked down", StringComparison.Ordinal), Bound, "serve marks cdn-north down");
+
+        var distribute = await sandbox.RunAsync("distribute", "--video", "movie-9", "--rendition", "360p=movie-9/360p.mp4");
+
+        distribute.ExitCode.ShouldBe(3, distribute.ToString());
+        distribute.Stdout.ShouldContain("movie-9 v1: 0 delivered, 1 queued, 0 dead");
+        var delivery = (await sandbox.StatusAsync("movie-9")).GetProperty("deliveries").EnumerateArray().Single();
+        delivery.GetProperty("state").GetString().ShouldBe("queued");
+        delivery.GetProperty("attempts").GetInt32().ShouldBe(0, "a target known down costs no attempt");
+        delivery.GetProperty("errorKind").GetString().ShouldBe("target_down");
+        delivery.GetProperty("lastError").GetString()!.ShouldContain("found it down");
+    }
+
+    [Fact]
     public async Task Distribute_killed_mid_upload_is_taken_over_by_serve_and_delivered_whole()
     {
         var (webdav, webdavRoot) = TestServices.WebDav;

@@ -37,7 +37,7 @@ public sealed class TargetCircuitsTests
     }
 
     [Fact]
-    public void A_down_target_is_probed_from_one_second_on_backing_off_up_to_the_break_and_a_success_reports_recovery()
+    public void A_down_target_is_probed_from_half_a_second_on_then_every_second_and_a_success_reports_recovery()
     {
         var circuits = Circuits();
         for (var i = 0; i < 3; i++)
@@ -45,12 +45,13 @@ public sealed class TargetCircuitsTests
             circuits.RecordFailure("cdn", "503", Now);
         }
 
-        circuits.DueForProbe(Now.AddMilliseconds(999)).ShouldBeEmpty();
-        circuits.DueForProbe(Now.AddSeconds(1)).ShouldBe(["cdn"], "the first probe comes a second after the target went down, not after the 30 s break");
+        circuits.DueForProbe(Now.AddMilliseconds(499)).ShouldBeEmpty();
+        circuits.DueForProbe(Now.AddMilliseconds(500)).ShouldBe(["cdn"], "the first probe comes half a second after the target went down, not after the 30 s break");
 
-        // Each failed probe doubles the wait, up to the break duration; the end of a break is a probe's time too.
-        var at = Now.AddSeconds(1);
-        foreach (var wait in new[] { 2, 4, 8, 15, 30, 30 })
+        // Each failed probe doubles the wait, up to a second: a target that is back is found within about a second
+        // however long it was down, so its backlog waits no longer than that.
+        var at = Now.AddMilliseconds(500);
+        foreach (var wait in new[] { 1, 1, 1, 1 })
         {
             circuits.RecordProbeFailure("cdn", "still 503", at);
             circuits.DueForProbe(at.AddSeconds(wait).AddMilliseconds(-1)).ShouldBeEmpty();

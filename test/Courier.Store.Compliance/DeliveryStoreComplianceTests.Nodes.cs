@@ -42,4 +42,29 @@ public abstract partial class DeliveryStoreComplianceTests
         delivery.ErrorKind.ShouldBe(ErrorKinds.LeaseLost);
         delivery.LastError.ShouldBe("lease lost: node node-a stopped sending heartbeats; taken back");
     }
+
+    [Fact]
+    public async Task Claims_a_live_node_lost_track_of_go_back_to_the_queue_and_only_those()
+    {
+        var submitted = await SubmitAsync("movie-1", ["360p", "720p", "1080p"], ["cdn-a"], node: "node-a", at: T0);
+        var held = submitted.Claimed[0];
+        var other = await OneAsync("movie-2", node: "node-b", at: T0);
+        var now = T0 + TimeSpan.FromMinutes(2);
+
+        (await Store.ReleaseLostClaimsAsync("node-a", [held.LeaseToken], T0, now, Ct)).ShouldBe(0, "nothing was claimed before T0");
+        (await Store.ReleaseLostClaimsAsync("node-a", [held.LeaseToken], now - TimeSpan.FromMinutes(1), now, Ct)).ShouldBe(2);
+
+        (await DeliveryAsync(held.Id)).State.ShouldBe(DeliveryState.InFlight, "node-a still holds this lease");
+        (await DeliveryAsync(other.Id)).State.ShouldBe(DeliveryState.InFlight, "another node's claim is not node-a's to hand back");
+        foreach (var lost in submitted.Claimed.Skip(1))
+        {
+            var delivery = await DeliveryAsync(lost.Id);
+            delivery.State.ShouldBe(DeliveryState.Queued);
+            delivery.Attempts.ShouldBe(0);
+            delivery.NextAttemptAt.ShouldBe(now);
+            (await Store.CompleteAsync(Delivered(lost, now), Ct)).ShouldBeFalse("its lost lease writes nothing");
+        }
+
+        (await ClaimAllAsync(now)).Select(c => c.Id).Order().ShouldBe(submitted.Claimed.Skip(1).Select(c => c.Id).Order());
+    }
 }

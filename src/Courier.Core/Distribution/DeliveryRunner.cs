@@ -30,9 +30,15 @@ public sealed partial class DeliveryRunner
     private readonly ILogger _logger;
     private readonly TimeSpan _scanInterval;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _unknownTargets = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _held = new();
 
     /// <summary>The first wait before writing an outcome again that the store refused.</summary>
     public static readonly TimeSpan FirstStoreRetryDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long the synchronous path trusts its last read of the circuits shared through the store.</summary>
+    public static readonly TimeSpan SharedCircuitsRefresh = TimeSpan.FromSeconds(1);
+
+    private SharedCircuits? _sharedCircuits;
 
     /// <summary>The longest wait between two tries of writing an outcome.</summary>
     public static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromSeconds(5);
@@ -82,6 +88,22 @@ public sealed partial class DeliveryRunner
         }
     }
 
+    /// <summary>
+    /// The lease tokens of the deliveries this process claimed and has not finished: every in-flight delivery of this node
+    /// not among them (and not claimed just now) is a claim whose answer was lost (<see cref="INodeStore.ReleaseLostClaimsAsync"/>).
+    /// </summary>
+    public IReadOnlyCollection<Guid> HeldLeases => _held.Keys.ToArray();
+
+    /// <summary>Notes deliveries this process just claimed: held until <see cref="RunAsync"/> has finished them.</summary>
+    public void Hold(IEnumerable<ClaimedDelivery> claimed)
+    {
+        ArgumentNullException.ThrowIfNull(claimed);
+        foreach (var delivery in claimed)
+        {
+            _held[delivery.LeaseToken] = 0;
+        }
+    }
+
     /// <summary>The circuits of the targets, for health displays.</summary>
     public TargetCircuits Circuits => _circuits;
 
@@ -103,6 +125,7 @@ public sealed partial class DeliveryRunner
         activity?.SetTag("courier.attempt", delivery.Attempts + 1);
         activity?.SetTag("courier.mode", CourierTelemetry.Tag(mode));
         DeliveryResult result;
+        _held[delivery.LeaseToken] = 0;
         try
         {
             result = await AttemptAsync(delivery, mode, content, nothingPushedYet, observer, cancellationToken).ConfigureAwait(false);
@@ -113,6 +136,10 @@ public sealed partial class DeliveryRunner
             // node session's release on stop (or another node's reclaim) hands it back. The batch goes on, so every other
             // claimed delivery is released too instead of being left behind.
             result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.InFlight, 0, TimeSpan.Zero, "interrupted by shutdown before its outcome was written", null, false);
+        }
+        finally
+        {
+            _held.TryRemove(delivery.LeaseToken, out _);
         }
 
         activity?.SetTag("courier.outcome", CourierTelemetry.Tag(result.State));
@@ -389,6 +416,7 @@ public sealed partial class DeliveryRunner
         if (failure.IsTransient && _circuits.RecordFailure(delivery.Target, failure.Message, now))
         {
             LogTargetDown(delivery.Target, failure.Message);
+            await ShareCircuitAsync(delivery.Target).ConfigureAwait(false);
         }
 
         if (decision.State == DeliveryState.Dead)
@@ -446,8 +474,92 @@ public sealed partial class DeliveryRunner
     private async Task TargetRecoveredAsync(string target, CancellationToken cancellationToken)
     {
         var drained = await WriteAsync(() => _store.MakeDueAsync(target, _time.GetUtcNow(), CancellationToken.None), $"draining the queue of {target}", cancellationToken).ConfigureAwait(false);
-        LogTargetRecovered(target, drained);
         _signal.Wake();
+        LogTargetRecovered(target, drained);
+        await ShareCircuitAsync(target).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="target"/>'s circuit as this process sees it now (down until when, next probe; or up) to the
+    /// store, for the other processes that push to it (<see cref="AdoptSharedCircuitsAsync"/>). Advisory: a store that cannot
+    /// take it is logged, never a reason to fail a delivery.
+    /// </summary>
+    private async Task ShareCircuitAsync(string target)
+    {
+        var now = _time.GetUtcNow();
+        var health = _circuits.Health(target, now);
+        try
+        {
+            await _store.RecordCircuitAsync(new TargetCircuitState(target, health.DownUntil, _circuits.NextProbeAt(target, now), health.LastError, _node.Id, now), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogCircuitNotShared(e, target);
+        }
+    }
+
+    /// <summary>
+    /// Before the synchronous path pushes to <paramref name="targets"/>: those another process (<c>courier serve</c>, another
+    /// node) recorded down in the store and this one does not know as down are probed once. A failed probe marks the target
+    /// down here too (<see cref="TargetCircuits.Adopt"/>), so its deliveries are queued at once, unattempted, instead of each
+    /// waiting on the dead target; a probe that succeeds records the target up again, and the push goes ahead. The store is
+    /// read at most once per <see cref="SharedCircuitsRefresh"/>.
+    /// </summary>
+    public async Task AdoptSharedCircuitsAsync(IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        IReadOnlyList<TargetCircuitState> shared;
+        if (_sharedCircuits is { } cached && now - cached.ReadAt < SharedCircuitsRefresh)
+        {
+            shared = cached.Open;
+        }
+        else
+        {
+            try
+            {
+                shared = await _store.GetOpenCircuitsAsync(now, cancellationToken).ConfigureAwait(false);
+                _sharedCircuits = new SharedCircuits(now, shared);
+            }
+            catch (Exception e)
+            {
+                // Advisory: without it the pushes go ahead, as before there was any sharing (on shutdown, each is released).
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    LogSharedCircuitsUnread(e);
+                }
+
+                return;
+            }
+        }
+
+        foreach (var circuit in shared)
+        {
+            if (circuit.DownUntil is not { } downUntil || downUntil <= now || !targets.Contains(circuit.Target)
+                || _circuits.DownUntil(circuit.Target, now) is not null || _targets.Find(circuit.Target) is not { } target)
+            {
+                continue;
+            }
+
+            try
+            {
+                await target.ProbeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                var reason = $"{Failure.From(e).Message} (node {circuit.NodeId} found it down: {circuit.LastError})";
+                _circuits.Adopt(circuit.Target, downUntil, reason, _time.GetUtcNow());
+                LogSharedCircuitConfirmed(circuit.Target, circuit.NodeId, downUntil);
+                continue;
+            }
+
+            LogSharedCircuitCleared(circuit.Target, circuit.NodeId);
+            _circuits.RecordSuccess(circuit.Target);
+            await ShareCircuitAsync(circuit.Target).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Probes a target marked down whose probe is due; a success closes its circuit and drains its queue now.</summary>
@@ -466,6 +578,7 @@ public sealed partial class DeliveryRunner
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             _circuits.RecordProbeFailure(targetName, Failure.From(e).Message, _time.GetUtcNow());
+            await ShareCircuitAsync(targetName).ConfigureAwait(false);
             return;
         }
 
@@ -558,9 +671,23 @@ public sealed partial class DeliveryRunner
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the files {VideoId}/{Rendition} to {Target} verified before failing; the next attempt checks them again")]
     private partial void LogProgressNotRecorded(Exception exception, string videoId, string rendition, string target);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the circuit of target {Target} in the store for the other processes")]
+    private partial void LogCircuitNotShared(Exception exception, string target);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the targets other processes found down; pushing without")]
+    private partial void LogSharedCircuitsUnread(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Target {Target} is down (node {Node} found it so, and a probe from here failed too); its deliveries are queued until {DownUntil:o}")]
+    private partial void LogSharedCircuitConfirmed(string target, string node, DateTimeOffset downUntil);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Target {Target}, found down by node {Node}, answers a probe from here: pushing to it")]
+    private partial void LogSharedCircuitCleared(string target, string node);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Target {Target} marked down: {Error}")]
     private partial void LogTargetDown(string target, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Target {Target} recovered; {Count} queued deliveries made due now")]
     private partial void LogTargetRecovered(string target, int count);
+
+    private sealed record SharedCircuits(DateTimeOffset ReadAt, IReadOnlyList<TargetCircuitState> Open);
 }

@@ -79,6 +79,7 @@ public sealed class Distributor
         }
 
         var result = await _store.SubmitAsync(version, _node.Id, now, cancellationToken).ConfigureAwait(false);
+        _runner.Hold(result.Claimed);
         return new Submission(videoId, result.Version, result.IsNewVersion, renditions, result.Claimed);
     }
 
@@ -116,6 +117,7 @@ public sealed class Distributor
         }
 
         var result = await _store.RemoveAsync(videoId!, names, _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _runner.Hold(result?.Claimed ?? []);
         return result is null ? null : new Submission(videoId!, result.Version, result.IsNewVersion, new Dictionary<string, RenditionContent>(), result.Claimed);
     }
 
@@ -136,6 +138,11 @@ public sealed class Distributor
         // was ever pushed anywhere (the ledger never forgets a video), so no target holds a file under its keys.
         var nothingPushedYet = submission.IsNewVersion && submission.Version == 1;
         var round = submission.Claimed;
+        if (round.Count > 0)
+        {
+            await _runner.AdoptSharedCircuitsAsync(round.Select(d => d.Target).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        }
+
         for (var rounds = 0; round.Count > 0 && rounds < MaxRounds; rounds++)
         {
             var roundResults = new System.Collections.Concurrent.ConcurrentBag<DeliveryResult>();
@@ -158,6 +165,7 @@ public sealed class Distributor
             }
 
             round = await _store.ClaimVersionAsync(submission.VideoId, submission.Version, completedAt, _node.Id, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            _runner.Hold(round);
             nothingPushedYet = false;
         }
 

@@ -79,6 +79,15 @@ public sealed partial class RetryScanner
             _signal.Wake();
         }
 
+        // Claims whose commit reached the store but whose answer never reached this node (a database restart or failover
+        // cut the connection): nobody else would take them back while this node heartbeats.
+        var lost = await _store.ReleaseLostClaimsAsync(_node.Id, _runner.HeldLeases, now - _options.Scan.LeaseTimeout, now, cancellationToken).ConfigureAwait(false);
+        if (lost > 0)
+        {
+            LogLostClaimsReleased(lost, _options.Scan.LeaseTimeout.TotalSeconds);
+            _signal.Wake();
+        }
+
         now = _time.GetUtcNow();
         var missed = await _store.MarkDeadlineMissedAsync(now - _options.Distribution.DeadlineThreshold, now, _options.Scan.BatchSize, cancellationToken).ConfigureAwait(false);
         foreach (var delivery in missed)
@@ -126,6 +135,7 @@ public sealed partial class RetryScanner
                 {
                     var now = _time.GetUtcNow();
                     var claimed = await _store.ClaimDueAsync(_node.Id, wanted, now, _circuits.DownTargets(now), cancellationToken).ConfigureAwait(false);
+                    _runner.Hold(claimed);
                     claimedCount += claimed.Count;
                     more = claimed.Count == wanted;
                     claimed.ToList().ForEach(waiting.Enqueue);
@@ -201,6 +211,9 @@ public sealed partial class RetryScanner
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Took back {Count} in-flight deliveries of nodes whose heartbeat stopped")]
     private partial void LogReclaimed(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handed back {Count} in-flight deliveries this node claimed but lost track of (the store's answer to the claim never came) more than {LeaseTimeoutSeconds:0} s ago")]
+    private partial void LogLostClaimsReleased(int count, double leaseTimeoutSeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scan redistributed {Claimed} deliveries: {Delivered} delivered, {Queued} queued, {Dead} dead")]
     private partial void LogScanned(int claimed, int delivered, int queued, int dead);

@@ -7,14 +7,18 @@ namespace Courier.Core.Distribution;
 /// Per-target circuits. A target with <c>FailureThreshold</c> consecutive transient failures is marked down for
 /// <c>BreakDuration</c> (doubling while it stays down, capped at the max retry delay): meanwhile its deliveries are
 /// queued at once, without using up attempts. Meanwhile it is probed, first <see cref="FirstProbeDelay"/> after it went
-/// down, then with the wait doubling up to <c>BreakDuration</c>, so a target that is back is found in seconds, not after
-/// the break; after the break a push tests it too. A success closes the circuit and reports the target as recovered, so
+/// down, then with the wait doubling up to <see cref="MaxProbeDelay"/> (or <c>BreakDuration</c> when shorter), so a
+/// target that is back is found within about a second, not after the break, and its backlog starts draining at once; a
+/// probe is one small request, cheap beside the backlog it unblocks. After the break a push tests it too. A success closes the circuit and reports the target as recovered, so
 /// its queue is drained at once.
 /// </summary>
 public sealed class TargetCircuits
 {
     /// <summary>The wait before the first probe of a target marked down (at most <c>BreakDuration</c>).</summary>
-    public static readonly TimeSpan FirstProbeDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan FirstProbeDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest wait between two probes of a target marked down (at most <c>BreakDuration</c>).</summary>
+    public static readonly TimeSpan MaxProbeDelay = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.Ordinal);
     private readonly CircuitOptions _options;
@@ -54,7 +58,7 @@ public sealed class TargetCircuits
             }
         }).Select(pair => pair.Key).ToList();
 
-    /// <summary>A probe of a target marked down failed: the next one waits twice as long, up to <c>BreakDuration</c>.</summary>
+    /// <summary>A probe of a target marked down failed: the next one waits twice as long, up to <see cref="MaxProbeDelay"/>.</summary>
     public void RecordProbeFailure(string target, string error, DateTimeOffset now)
     {
         var circuit = _circuits.GetOrAdd(target, _ => new Circuit());
@@ -63,7 +67,7 @@ public sealed class TargetCircuits
             circuit.LastError = error;
             if (circuit.OpenUntil is { } until && until > now)
             {
-                circuit.ProbeDelay = TimeSpan.FromTicks(Math.Min(circuit.ProbeDelay.Ticks * 2, _options.BreakDuration.Ticks));
+                circuit.ProbeDelay = NextProbeDelay(circuit.ProbeDelay);
                 circuit.NextProbeAt = now + circuit.ProbeDelay < until ? now + circuit.ProbeDelay : until;
                 return;
             }
@@ -111,12 +115,55 @@ public sealed class TargetCircuits
             var breakTicks = _options.BreakDuration.Ticks * Math.Pow(2, Math.Min(circuit.Breaks, 20));
             circuit.OpenUntil = now + TimeSpan.FromTicks((long)Math.Min(breakTicks, _maxBreak.Ticks));
             circuit.Breaks++;
-            circuit.ProbeDelay = circuit.ProbeDelay == TimeSpan.Zero
-                ? (FirstProbeDelay < _options.BreakDuration ? FirstProbeDelay : _options.BreakDuration)
-                : TimeSpan.FromTicks(Math.Min(circuit.ProbeDelay.Ticks * 2, _options.BreakDuration.Ticks));
+            circuit.ProbeDelay = NextProbeDelay(circuit.ProbeDelay);
             circuit.NextProbeAt = now + circuit.ProbeDelay;
             return true;
         }
+    }
+
+    /// <summary>
+    /// Marks <paramref name="target"/> down until <paramref name="until"/> on what another process found (shared through the
+    /// store) and this one confirmed with a failed probe of its own; it is probed from then on as if it had gone down here.
+    /// Nothing changes when it is already marked down here.
+    /// </summary>
+    public void Adopt(string target, DateTimeOffset until, string error, DateTimeOffset now)
+    {
+        var circuit = _circuits.GetOrAdd(target, _ => new Circuit());
+        lock (circuit)
+        {
+            if (circuit.OpenUntil is { } current && current > now)
+            {
+                return;
+            }
+
+            circuit.LastError = error;
+            circuit.OpenUntil = until > now ? until : now + _options.BreakDuration;
+            circuit.Breaks = Math.Max(circuit.Breaks, 1);
+            circuit.ProbeDelay = NextProbeDelay(TimeSpan.Zero);
+            circuit.NextProbeAt = now + circuit.ProbeDelay;
+        }
+    }
+
+    /// <summary>When <paramref name="target"/>, marked down, is probed next (null when it is not marked down).</summary>
+    public DateTimeOffset? NextProbeAt(string target, DateTimeOffset now)
+    {
+        if (!_circuits.TryGetValue(target, out var circuit))
+        {
+            return null;
+        }
+
+        lock (circuit)
+        {
+            return circuit.OpenUntil is { } until && until > now ? (circuit.NextProbeAt < until ? circuit.NextProbeAt : until) : null;
+        }
+    }
+
+    /// <summary>The wait after <paramref name="previous"/> (zero: none yet): <see cref="FirstProbeDelay"/>, then doubling up to the cap.</summary>
+    private TimeSpan NextProbeDelay(TimeSpan previous)
+    {
+        var cap = MaxProbeDelay < _options.BreakDuration ? MaxProbeDelay : _options.BreakDuration;
+        var next = previous == TimeSpan.Zero ? FirstProbeDelay : previous * 2;
+        return next < cap ? next : cap;
     }
 
     /// <summary>The circuit's state for health displays.</summary>

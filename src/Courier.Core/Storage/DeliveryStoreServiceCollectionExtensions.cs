@@ -8,7 +8,7 @@ public static class DeliveryStoreServiceCollectionExtensions
     /// <summary>
     /// Registers <paramref name="create"/>'s store as the singleton <see cref="IDeliveryStore"/>, and its facets
     /// (<see cref="IDeliveryQueue"/>, <see cref="INodeStore"/>, <see cref="IEventStore"/>, <see cref="IDeliveryQueries"/>,
-    /// <see cref="IStoreMaintenance"/>) as the same instance. What every store's <c>Add…</c> method calls.
+    /// <see cref="IStoreMaintenance"/>, <see cref="ICircuitStore"/>) as the same instance. What every store's <c>Add…</c> method calls.
     /// </summary>
     public static IServiceCollection AddDeliveryStore(this IServiceCollection services, Func<IServiceProvider, IDeliveryStore> create)
     {
@@ -19,6 +19,7 @@ public static class DeliveryStoreServiceCollectionExtensions
         services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<IDeliveryStore>());
         services.AddSingleton<IDeliveryQueries>(sp => sp.GetRequiredService<IDeliveryStore>());
         services.AddSingleton<IStoreMaintenance>(sp => sp.GetRequiredService<IDeliveryStore>());
+        services.AddSingleton<ICircuitStore>(sp => sp.GetRequiredService<IDeliveryStore>());
         return services;
     }
 }
