@@ -206,6 +206,13 @@ internal sealed class PackageBenchmark : IBenchmark
 
     internal static async Task<TimeSpan> TimeAsync(Func<Task> action)
     {
+        // Untimed: the page cache's dirty data of whatever ran before goes to disk first, so neither side pays for the
+        // other's writes (nginx never fsyncs; a run after it would otherwise flush gigabytes it did not write).
+        using (var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false }))
+        {
+            await sync!.WaitForExitAsync();
+        }
+
         var watch = Stopwatch.StartNew();
         await action();
         return watch.Elapsed;
