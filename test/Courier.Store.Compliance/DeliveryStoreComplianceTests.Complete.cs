@@ -31,11 +31,12 @@ public abstract partial class DeliveryStoreComplianceTests
     }
 
     [Fact]
-    public async Task A_completion_records_the_files_it_carries_only_when_accepted_and_a_claim_says_whether_its_delivery_has_files()
+    public async Task A_completion_records_the_files_it_carries_only_when_accepted_and_a_claim_says_whether_its_delivery_has_files_or_sent_bytes()
     {
         var claim = await OneAsync("movie-42");
         claim.HasFiles.ShouldBeFalse("no file recorded yet");
         claim.Bytes.ShouldBe(1004, "the rendition's size as submitted");
+        claim.NothingSent.ShouldBeTrue("no attempt recorded yet");
         (await Store.CompleteAsync(Delivered(claim, T0 + TimeSpan.FromSeconds(1), token: Guid.NewGuid()) with { Files = [new("movie-42/720p/x.ts", 1, "xx")] }, Ct))
             .ShouldBeFalse("not under the claim's lease");
         (await Store.GetDeliveryFilesAsync(claim.Id, Ct)).ShouldBeEmpty("a refused completion records nothing");
@@ -44,6 +45,7 @@ public abstract partial class DeliveryStoreComplianceTests
         await CompleteAsync(Queued(claim, T0 + TimeSpan.FromSeconds(2), T0 + TimeSpan.FromSeconds(3)));
         var again = (await ClaimAllAsync(T0 + TimeSpan.FromSeconds(3))).ShouldHaveSingleItem();
         again.HasFiles.ShouldBeTrue("an earlier attempt recorded a file");
+        again.NothingSent.ShouldBeFalse("the failed attempt sent 100 bytes");
 
         var files = new DeliveredFile[] { new("movie-42/720p/a.ts", 11, "a1"), new("movie-42/720p/b.ts", 20, null), new("movie-42/720p/master.m3u8", 5, "mm") };
         await CompleteAsync(Delivered(again, T0 + TimeSpan.FromSeconds(4)) with { Files = files });
