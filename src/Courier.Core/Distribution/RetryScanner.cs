@@ -138,7 +138,11 @@ public sealed partial class RetryScanner
                     _runner.Hold(claimed);
                     claimedCount += claimed.Count;
                     more = claimed.Count == wanted;
-                    claimed.ToList().ForEach(waiting.Enqueue);
+                    foreach (var delivery in claimed)
+                    {
+                        waiting.Enqueue(delivery);
+                    }
+
                     if (claimed.Count > 0)
                     {
                         expected = claimed.Max(Weight);
@@ -157,8 +161,9 @@ public sealed partial class RetryScanner
             while (waiting.TryPeek(out var next) && (used + Weight(next) <= capacity || used == 0))
             {
                 waiting.Dequeue();
-                used += Weight(next);
-                running.Add(_runner.RunAsync(next, next.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken), Weight(next));
+                var weight = Weight(next);
+                used += weight;
+                running.Add(_runner.RunAsync(next, next.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken), weight);
             }
 
             if (running.Count == 0)
