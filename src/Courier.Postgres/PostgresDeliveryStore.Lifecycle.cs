@@ -274,7 +274,7 @@ internal sealed partial class PostgresDeliveryStore
     {
         ArgumentNullException.ThrowIfNull(files);
         var byKey = UniqueKeys(files);
-        var command = new NpgsqlBatchCommand(
+        await using var command = _dataSource.CreateCommand(
             """
             WITH held AS (SELECT id FROM deliveries WHERE id = @id AND state = 'in_flight' AND lease_token = @token),
             written AS (
@@ -288,7 +288,7 @@ internal sealed partial class PostgresDeliveryStore
         command.Parameters.Add(P("keys", byKey.Select(f => f.Key).ToArray()));
         command.Parameters.Add(P("bytes", byKey.Select(f => f.Bytes).ToArray()));
         command.Parameters.Add(P("shas", byKey.Select(f => f.Sha256).ToArray()));
-        return (long)(await _writes.ScalarAsync(command, cancellationToken).ConfigureAwait(false))! == 1;
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
     }
 
     /// <summary>One row per key (the last one given wins): an upsert may not touch a row twice in one statement.</summary>

@@ -16,7 +16,7 @@ namespace Courier.Postgres;
 internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly PostgresStatementBatcher _writes;
+    private readonly PostgresWriteBatcher<DeliveryCompletion, bool> _completions;
 
     public PostgresDeliveryStore(PostgresStoreOptions options)
     {
@@ -35,7 +35,7 @@ internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisp
         }
 
         _dataSource = NpgsqlDataSource.Create(builder);
-        _writes = new PostgresStatementBatcher(_dataSource);
+        _completions = new PostgresWriteBatcher<DeliveryCompletion, bool>(CompleteBatchAsync);
     }
 
     /// <summary>The schema Courier's tables live in.</summary>

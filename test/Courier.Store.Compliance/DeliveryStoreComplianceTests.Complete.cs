@@ -158,6 +158,50 @@ public abstract partial class DeliveryStoreComplianceTests
     }
 
     [Fact]
+    public async Task Outcomes_written_at_the_same_time_each_count_once_and_each_keeps_its_own_guard()
+    {
+        // Stores write outcomes that arrive together in one batch: the versions' counters and events must come out as they
+        // would one by one, and a refused outcome must not take the others down with it.
+        var whole = await SubmitAsync("movie-1", ["360p", "720p", "1080p"], ["cdn-a", "cdn-b"]);
+        var failing = await SubmitAsync("movie-2", ["360p", "720p"], ["cdn-a", "cdn-b"]);
+        var partial = await SubmitAsync("movie-3", ["360p", "720p"], ["cdn-a"]);
+        var at = T0 + TimeSpan.FromSeconds(5);
+        var stale = partial.Claimed[1];
+        var outcomes = whole.Claimed.Select(c => Delivered(c, at, AttemptMode.Async) with { Files = [new($"{c.VideoId}/{c.Rendition}/{c.Target}.mp4", 1000, "ab")] })
+            .Concat(failing.Claimed.Take(2).Select(c => Dead(c, at, mode: AttemptMode.Async)))
+            .Concat(failing.Claimed.Skip(2).Select(c => Delivered(c, at, AttemptMode.Async)))
+            .Append(Delivered(partial.Claimed[0], at, AttemptMode.Async))
+            .Append(Delivered(stale, at, AttemptMode.Async, token: Guid.NewGuid()))
+            .ToList();
+
+        var accepted = await Task.WhenAll(outcomes.Select(o => Task.Run(() => Store.CompleteAsync(o, Ct), Ct)));
+
+        accepted.ShouldBe(outcomes.Select(o => o.DeliveryId != stale.Id), "only the outcome under a stale token is refused");
+        (await DeliveryAsync(stale.Id)).State.ShouldBe(DeliveryState.InFlight, "the refused outcome wrote nothing");
+        (await Store.GetVideoAsync("movie-1", Ct)).ShouldNotBeNull().DistributedAt.ShouldBe(at);
+        (await Store.GetVideoAsync("movie-2", Ct)).ShouldNotBeNull().DistributedAt.ShouldBeNull();
+        (await Store.GetVideoAsync("movie-3", Ct)).ShouldNotBeNull().DistributedAt.ShouldBeNull("one of its two deliveries is still in flight");
+        foreach (var claim in whole.Claimed)
+        {
+            (await Store.GetDeliveryFilesAsync(claim.Id, Ct)).ShouldBe([new DeliveredFile($"{claim.VideoId}/{claim.Rendition}/{claim.Target}.mp4", 1000, "ab")]);
+        }
+
+        var events = (await EventsAsync()).Select(e => (e.Type, e.VideoId, e.DeliveryId)).ToList();
+        events.Count(e => e == (EventTypes.VideoDistributed, "movie-1", null)).ShouldBe(1, "movie-1 is distributed once");
+        events.Where(e => e.Type == EventTypes.DeliveryDead).Select(e => e.DeliveryId).ShouldBe(failing.Claimed.Take(2).Select(c => (Guid?)c.Id), ignoreOrder: true);
+        events.Count(e => e.Type == EventTypes.VideoFailed).ShouldBe(1, "movie-2 failed once, however many of its deliveries died together");
+        events.IndexOf((EventTypes.VideoFailed, "movie-2", null)).ShouldBeGreaterThan(events.FindIndex(e => e.Type == EventTypes.DeliveryDead), "a version fails after its first delivery dies");
+        events.Count.ShouldBe(4);
+        var attempts = (await Store.GetStatisticsAsync(T0, Ct)).Attempts.Where(a => a.Mode == AttemptMode.Async).ToList();
+        (attempts.Sum(a => a.Succeeded), attempts.Sum(a => a.Failed)).ShouldBe((6 + 2 + 1, 2), "one attempt per accepted outcome");
+
+        var retry = await Store.ClaimDueAsync("node-a", 10, at, [], Ct);
+        retry.ShouldBeEmpty("nothing was queued");
+        (await Store.CompleteAsync(Delivered(stale, at + TimeSpan.FromSeconds(1), AttemptMode.Async), Ct)).ShouldBeTrue("its own lease still holds");
+        (await Store.GetVideoAsync("movie-3", Ct)).ShouldNotBeNull().DistributedAt.ShouldBe(at + TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task A_stale_lease_token_is_refused_and_writes_nothing()
     {
         var result = await SubmitAsync("movie-42", ["720p"], ["cdn-a"]);
