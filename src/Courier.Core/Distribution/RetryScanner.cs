@@ -102,7 +102,7 @@ public sealed partial class RetryScanner
     }
 
     /// <summary>
-    /// Runs the due work: claims only as many deliveries as this node can start now, and claims again as they end, until
+    /// Runs the due work: claims only as many deliveries as this node can start now, and claims again as they end (once a quarter of its room is free, see <see cref="WorthClaiming"/>), until
     /// nothing is due or <c>Scan:BatchSize</c> deliveries were claimed in this pass. What this node cannot start stays
     /// <c>queued</c>, where another node can take it. Work is sized as the pusher sizes files: a node runs
     /// <c>Distribution:MaxConcurrency</c> deliveries at once, or <see cref="SmallPerSlot"/> times as many small ones (a
@@ -129,7 +129,7 @@ public sealed partial class RetryScanner
         {
             var wanted = Math.Min((capacity - used) / expected, _options.Scan.BatchSize - claimedCount);
             var claimedNow = false;
-            if (more && waiting.Count == 0 && wanted > 0 && !cancellationToken.IsCancellationRequested)
+            if (more && waiting.Count == 0 && wanted > 0 && WorthClaiming(capacity, used, expected) && !cancellationToken.IsCancellationRequested)
             {
                 try
                 {
@@ -171,7 +171,7 @@ public sealed partial class RetryScanner
                 break;
             }
 
-            if (claimedNow && waiting.Count == 0 && more && (capacity - used) / expected > 0)
+            if (claimedNow && waiting.Count == 0 && more && (capacity - used) / expected > 0 && WorthClaiming(capacity, used, expected))
             {
                 // The claim brought smaller work than expected: room is left now, not only when a push ends.
                 continue;
@@ -204,6 +204,13 @@ public sealed partial class RetryScanner
 
         return result;
     }
+
+    /// <summary>
+    /// Whether the room free now is worth a claim: when nothing runs, or when a quarter of the room is free (at least one
+    /// delivery of the size expected). Small deliveries that end one by one are claimed for a few at a time, not one claim
+    /// each: a claim costs a round trip, as long as a small push takes.
+    /// </summary>
+    private static bool WorthClaiming(int capacity, int used, int expected) => used == 0 || capacity - used >= Math.Max(expected, capacity / 4);
 
     /// <summary>Small deliveries run this many to a <c>Distribution:MaxConcurrency</c> slot (as the pusher runs small files).</summary>
     public const int SmallPerSlot = RenditionPusher.SmallFileConcurrency / RenditionPusher.LargeFileConcurrency;
