@@ -8,13 +8,19 @@ public sealed class ScanSignal : IDisposable
     /// <summary>Asks for a scan now.</summary>
     public void Wake()
     {
+        if (_signal.CurrentCount > 0)
+        {
+            // Already signalled (every delivered outcome wakes the scanner: no exception thrown for each).
+            return;
+        }
+
         try
         {
             _signal.Release();
         }
         catch (SemaphoreFullException)
         {
-            // Already signalled.
+            // Signalled meanwhile.
         }
     }
 
