@@ -13,10 +13,12 @@ namespace Courier.Bench;
 /// to nginx WebDAV, made due at once as a recovered target's are (<c>MakeDueAsync</c>), drained by the node's
 /// <see cref="RetryScanner"/> with the default settings (SQLite store). Compared in the same run with Courier pushing a
 /// package of 2,000 files of the same size to the same target (the sync path): files per second of each, and the ratio.
+/// The backlog is drained twice: with the default upload (temp PUT + MOVE) and with <c>Upload: put</c>.
 /// </summary>
 internal sealed class DrainBenchmark : IBenchmark
 {
     private const string Target = "cdn";
+    private const string PutTarget = "cdn-put";
     private const int RenditionsPerVideo = 10;
 
     public string Name => "drain";
@@ -61,42 +63,17 @@ internal sealed class DrainBenchmark : IBenchmark
 
             var packageTime = await PackageBenchmark.TimeAsync(() => CheckAsync(distributor.DistributeAsync(new SubmitRequest("package", [new RenditionRequest("hls", "hls")], [Target]), null, cancellationToken)));
 
-            // The backlog: submitted (as the sync path does when the target is down, it stays queued), then due at once.
-            var seeding = Stopwatch.StartNew();
-            var videos = (deliveries + RenditionsPerVideo - 1) / RenditionsPerVideo;
-            await Parallel.ForEachAsync(Enumerable.Range(0, videos), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (v, token) =>
-            {
-                var renditions = Enumerable.Range(0, Math.Min(RenditionsPerVideo, deliveries - (v * RenditionsPerVideo))).Select(r => new RenditionRequest($"r{r}", $"r{r}.ts")).ToList();
-                await distributor.SubmitAsync(new SubmitRequest($"backlog-{v:00000}", renditions, [Target]), token);
-            });
-            await store.ReleaseNodeAsync(node.Id, DateTimeOffset.UtcNow, cancellationToken);
-            await store.MakeDueAsync(Target, DateTimeOffset.UtcNow, cancellationToken);
-            output.WriteLine($"   backlog of {deliveries} submitted in {seeding.Elapsed.TotalSeconds:0.0} s (not measured)");
-
-            var drained = 0;
-            var drainTime = await PackageBenchmark.TimeAsync(async () =>
-            {
-                while (true)
-                {
-                    var scan = await scanner.RunDueAsync(cancellationToken);
-                    if (scan.Claimed == 0)
-                    {
-                        break;
-                    }
-
-                    drained += scan.Delivered;
-                }
-            });
-            if (drained != deliveries)
-            {
-                throw new InvalidOperationException($"{drained} of {deliveries} deliveries drained");
-            }
-
             var packageRate = packageFiles / packageTime.TotalSeconds;
-            var drainRate = deliveries / drainTime.TotalSeconds;
             output.WriteLine($"   package (sync push)  : {packageRate,8:0} files/s ({packageTime.TotalSeconds:0.00} s)");
-            output.WriteLine($"   drain (RetryScanner) : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s)");
-            output.WriteLine($"   ratio drain/package  : {drainRate / packageRate,8:0.00}");
+
+            // The same backlog twice: to the default upload (temp PUT + MOVE, then HEAD) and to `Upload: put` (PUT, then
+            // HEAD), so the ratio shows what the MOVE that keeps a single file never half-written costs, and what is left.
+            foreach (var (target, upload) in new[] { (Target, "temp PUT + MOVE"), (PutTarget, "Upload: put   ") })
+            {
+                var drainTime = await DrainAsync(distributor, store, node, scanner, target, deliveries, output, cancellationToken);
+                var drainRate = deliveries / drainTime.TotalSeconds;
+                output.WriteLine($"   drain, {upload} : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s), ratio drain/package {drainRate / packageRate:0.00}");
+            }
         }
         finally
         {
@@ -113,6 +90,37 @@ internal sealed class DrainBenchmark : IBenchmark
         }
     }
 
+    /// <summary>Submits <paramref name="deliveries"/> to <paramref name="target"/> (queued, as when it is down), makes them due at once, and times the drain.</summary>
+    private static async Task<TimeSpan> DrainAsync(Distributor distributor, IDeliveryStore store, NodeIdentity node, RetryScanner scanner, string target, int deliveries, TextWriter output, CancellationToken cancellationToken)
+    {
+        var seeding = Stopwatch.StartNew();
+        var videos = (deliveries + RenditionsPerVideo - 1) / RenditionsPerVideo;
+        await Parallel.ForEachAsync(Enumerable.Range(0, videos), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (v, token) =>
+        {
+            var renditions = Enumerable.Range(0, Math.Min(RenditionsPerVideo, deliveries - (v * RenditionsPerVideo))).Select(r => new RenditionRequest($"r{r}", $"r{r}.ts")).ToList();
+            await distributor.SubmitAsync(new SubmitRequest($"backlog-{target}-{v:00000}", renditions, [target]), token);
+        });
+        await store.ReleaseNodeAsync(node.Id, DateTimeOffset.UtcNow, cancellationToken);
+        await store.MakeDueAsync(target, DateTimeOffset.UtcNow, cancellationToken);
+        output.WriteLine($"   backlog of {deliveries} to {target} submitted in {seeding.Elapsed.TotalSeconds:0.0} s (not measured)");
+
+        var drained = 0;
+        var time = await PackageBenchmark.TimeAsync(async () =>
+        {
+            while (true)
+            {
+                var scan = await scanner.RunDueAsync(cancellationToken);
+                if (scan.Claimed == 0)
+                {
+                    break;
+                }
+
+                drained += scan.Delivered;
+            }
+        });
+        return drained == deliveries ? time : throw new InvalidOperationException($"{drained} of {deliveries} deliveries to {target} drained");
+    }
+
     private static Task<CourierNode> ComposeAsync(string root, string media, Uri baseUrl, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string?>
@@ -120,6 +128,10 @@ internal sealed class DrainBenchmark : IBenchmark
             [$"Courier:Targets:{Target}:Kind"] = "http",
             [$"Courier:Targets:{Target}:BaseUrl"] = baseUrl.ToString(),
             [$"Courier:Targets:{Target}:Verify"] = "size",
+            [$"Courier:Targets:{PutTarget}:Kind"] = "http",
+            [$"Courier:Targets:{PutTarget}:BaseUrl"] = new Uri(baseUrl, "put/").ToString(),
+            [$"Courier:Targets:{PutTarget}:Verify"] = "size",
+            [$"Courier:Targets:{PutTarget}:Upload"] = "put",
         };
         return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
