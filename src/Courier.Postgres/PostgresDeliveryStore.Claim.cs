@@ -8,7 +8,7 @@ namespace Courier.Postgres;
 internal sealed partial class PostgresDeliveryStore
 {
     /// <summary>
-    /// One short implicit transaction (one round trip): the node's heartbeat, then a CTE that picks the due rows through
+    /// One round trip: the node's heartbeat, then, in a short implicit transaction of its own, a CTE that picks the due rows through
     /// the partial index <c>deliveries_due</c> with <c>FOR UPDATE SKIP LOCKED LIMIT n</c> (nodes claiming at once never
     /// wait for, nor take, each other's rows), and the update to <c>in_flight</c> with a fresh lease token. A due row the
     /// claim rules hold (<see cref="ClaimRules"/>) is skipped and stays queued.
@@ -20,7 +20,10 @@ internal sealed partial class PostgresDeliveryStore
             return [];
         }
 
+        // Error barriers: the heartbeat commits on its own, so the node's row is not held locked while the claim runs
+        // (the sync path and the scanner of one node claim at the same time).
         await using var batch = _dataSource.CreateBatch();
+        batch.EnableErrorBarriers = true;
         batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
@@ -59,6 +62,28 @@ internal sealed partial class PostgresDeliveryStore
         await using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A connection on which the node's heartbeat was just written and committed, for a transaction that claims work. Not
+    /// inside that transaction: the node's row would stay locked until it commits, and every other submission and claim of
+    /// the node would wait for it.
+    /// </summary>
+    private async Task<NpgsqlConnection> OpenWithHeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection);
+            batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static NpgsqlBatchCommand HeartbeatCommand(string nodeId, DateTimeOffset now) => new(

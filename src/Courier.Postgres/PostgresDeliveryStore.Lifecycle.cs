@@ -27,19 +27,18 @@ internal sealed partial class PostgresDeliveryStore
         """;
 
     /// <summary>
-    /// Takes the video's advisory lock (held to commit: submissions and removals of one video run one at a time), records
-    /// the node's heartbeat, and returns the newest version (number, fingerprint, action word), or null.
+    /// Takes the video's advisory lock (held to commit: submissions and removals of one video run one at a time) and returns
+    /// the newest version (number, fingerprint, action word), or null.
     /// </summary>
-    private async Task<(int Version, string Fingerprint, string Action)?> LockVideoAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string videoId, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<(int Version, string Fingerprint, string Action)?> LockVideoAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string videoId, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { P("key", LockKey($"courier:{Schema}:video:{videoId}")) } });
-        batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT version, fingerprint, action FROM video_versions WHERE video_id = @video ORDER BY version DESC LIMIT 1")
         {
             Parameters = { P("video", videoId) },
         });
-        // The lock's result, then (the heartbeat returns no rows and is skipped) the newest version.
+        // The lock's result, then the newest version.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt32(0), reader.GetString(1), reader.GetString(2)) : null;
@@ -196,11 +195,11 @@ internal sealed partial class PostgresDeliveryStore
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimVersionAsync(string videoId, int version, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenWithHeartbeatAsync(nodeId, now, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
         // The video's lock orders this claim with a submission or removal committing a newer version at the same time.
-        await LockVideoAsync(connection, transaction, videoId, nodeId, now, cancellationToken).ConfigureAwait(false);
+        await LockVideoAsync(connection, transaction, videoId, cancellationToken).ConfigureAwait(false);
         var claimed = await ClaimVersionAsync(connection, transaction, videoId, version, targets.Distinct(StringComparer.Ordinal).ToArray(), null, nodeId, now, cancellationToken, dueOnly: true).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return claimed;
@@ -209,9 +208,9 @@ internal sealed partial class PostgresDeliveryStore
     public async Task<SubmitResult?> RemoveAsync(string videoId, IReadOnlyList<string> targets, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenWithHeartbeatAsync(nodeId, now, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await LockVideoAsync(connection, transaction, videoId, nodeId, now, cancellationToken).ConfigureAwait(false) is not { } newest)
+        if (await LockVideoAsync(connection, transaction, videoId, cancellationToken).ConfigureAwait(false) is not { } newest)
         {
             return null;
         }

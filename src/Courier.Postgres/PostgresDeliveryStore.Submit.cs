@@ -18,10 +18,10 @@ internal sealed partial class PostgresDeliveryStore
     public async Task<SubmitResult> SubmitAsync(NewVideoVersion video, string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(video);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenWithHeartbeatAsync(nodeId, now, cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        var newest = await LockVideoAsync(connection, transaction, video.VideoId, nodeId, now, cancellationToken).ConfigureAwait(false);
+        var newest = await LockVideoAsync(connection, transaction, video.VideoId, cancellationToken).ConfigureAwait(false);
         var isNewVersion = newest is not { Action: DeliveryOperations.Push } || newest.Value.Fingerprint != video.Fingerprint;
         var version = isNewVersion ? (newest?.Version ?? 0) + 1 : newest!.Value.Version;
         var targets = video.Targets.Distinct(StringComparer.Ordinal).ToArray();

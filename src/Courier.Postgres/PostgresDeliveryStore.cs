@@ -34,6 +34,10 @@ internal sealed partial class PostgresDeliveryStore : IDeliveryStore, IAsyncDisp
             builder.MaxAutoPrepare = PostgresStoreDefaults.MaxAutoPrepare;
         }
 
+        // Courier keeps no session state (its advisory locks are transaction-scoped, its search path is in the connection
+        // string): a pooled connection is not reset with DISCARD-like statements each time it is taken again, which cost a
+        // statement of their own for every short write.
+        builder.NoResetOnClose = true;
         _dataSource = NpgsqlDataSource.Create(builder);
         _completions = new PostgresWriteBatcher<DeliveryCompletion, bool>(CompleteBatchAsync);
     }
