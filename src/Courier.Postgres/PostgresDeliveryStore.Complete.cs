@@ -9,7 +9,7 @@ internal sealed partial class PostgresDeliveryStore
 {
     /// <summary>
     /// Outcomes that arrive at the same time are written together (<see cref="PostgresWriteBatcher{TItem, TResult}"/>): one
-    /// statement, one transaction, one round trip for up to 64 of them (<see cref="CompleteSql"/>). Each outcome is still
+    /// transaction, one round trip for up to 64 of them (<see cref="LockVersionsSql"/>, then <see cref="CompleteSql"/>). Each outcome is still
     /// guarded on its own row by <c>WHERE id = … AND state = 'in_flight' AND lease_token = …</c>; its attempt and its files
     /// are written with it; the versions' counters move by the outcomes of the batch that count for them, so the outcome
     /// that brings a version's <c>undelivered</c> to 0 is the one whose statement writes <c>video.distributed</c>
@@ -88,7 +88,13 @@ internal sealed partial class PostgresDeliveryStore
         T[] Each<T>(Func<DeliveryCompletion, T> value) => completions.Select(value).ToArray();
         static long? Milliseconds(AttemptRecord? attempt) => attempt is null ? null : (long)Math.Round(attempt.Duration.TotalMilliseconds);
 
-        await using var command = _dataSource.CreateCommand(CompleteSql);
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockVersionsSql)
+        {
+            Parameters = { P("ids", completions.Where(c => c.State is DeliveryState.Delivered or DeliveryState.Removed or DeliveryState.Dead).Select(c => c.DeliveryId).ToArray()) },
+        });
+        var command = new NpgsqlBatchCommand(CompleteSql);
+        batch.BatchCommands.Add(command);
         command.Parameters.AddRange(new NpgsqlParameter[]
         {
             P("ids", Each(c => c.DeliveryId)),
@@ -118,7 +124,8 @@ internal sealed partial class PostgresDeliveryStore
             P("event_key", EventLockKey),
         });
         var accepted = new HashSet<int>();
-        await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+        await using var reader = await batch.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+        await reader.NextResultAsync(CancellationToken.None).ConfigureAwait(false);
         while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             accepted.Add((int)reader.GetInt64(0) - 1);
@@ -126,6 +133,20 @@ internal sealed partial class PostgresDeliveryStore
 
         return accepted;
     }
+
+    /// <summary>
+    /// The first statement of a batch's transaction: locks the version rows its outcomes will update, all at once and in
+    /// one order (video, version), before anything else. Batches of several nodes that share versions then wait for each
+    /// other instead of deadlocking, which they did (1 s each, PostgreSQL's deadlock timeout) when each locked its
+    /// versions in the order of its join, and took the outbox lock between two of them.
+    /// </summary>
+    private const string LockVersionsSql =
+        """
+        SELECT 1 FROM video_versions v
+        WHERE (v.video_id, v.version) IN (SELECT d.video_id, d.version FROM deliveries d WHERE d.id = ANY(@ids))
+        ORDER BY v.video_id, v.version
+        FOR NO KEY UPDATE OF v
+        """;
 
     private const string LetGoSql =
         """
