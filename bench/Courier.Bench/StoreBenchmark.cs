@@ -58,9 +58,11 @@ internal sealed class StoreBenchmark : IBenchmark
             {
                 await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
                 var profile = Environment.GetCommandLineArgs().Contains("--profile") ? new StringWriter() : null;
-                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, 1, cancellationToken, profile);
+                var cpu = new StringWriter();
+                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, 1, cancellationToken, profile, cpu);
                 rates[(kind, workers)] = rate;
                 output.WriteLine($"   {kind,-8} workers={workers}: {rate,8:0} deliveries/s claimed and completed");
+                output.Write(cpu.ToString());
                 output.Write(profile?.ToString());
             }
         }
@@ -74,8 +76,10 @@ internal sealed class StoreBenchmark : IBenchmark
             foreach (var workers in new[] { 1, 4 })
             {
                 await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
-                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, slots, cancellationToken);
+                var cpu = new StringWriter();
+                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, slots, cancellationToken, cpu: cpu);
                 output.WriteLine($"   {kind,-8} workers={workers} × {slots} slots: {rate,8:0} deliveries/s claimed and completed");
+                output.Write(cpu.ToString());
             }
         }
 
@@ -110,7 +114,7 @@ internal sealed class StoreBenchmark : IBenchmark
         }
     }
 
-    private static async Task<double> MeasureThroughputAsync(Backend backend, BenchSource source, int deliveries, int workers, int slots, CancellationToken cancellationToken, TextWriter? profile = null)
+    private static async Task<double> MeasureThroughputAsync(Backend backend, BenchSource source, int deliveries, int workers, int slots, CancellationToken cancellationToken, TextWriter? profile = null, TextWriter? cpu = null)
     {
         await SeedDueAsync(backend.Store, source, deliveries, cancellationToken);
         var nodes = new List<(IDeliveryStore Store, RetryScanner Scanner)>();
@@ -127,6 +131,8 @@ internal sealed class StoreBenchmark : IBenchmark
             nodes.Add((store, NewScanner(store, source, $"worker-{i}", slots)));
         }
 
+        var serverCpu = backend.ServerCpu?.Used();
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var done = await Task.WhenAll(nodes.Select(node => Task.Run(
             async () =>
@@ -148,6 +154,10 @@ internal sealed class StoreBenchmark : IBenchmark
             },
             cancellationToken)));
         clock.Stop();
+        clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
+        serverCpu = backend.ServerCpu?.Used() - serverCpu;
+        cpu?.WriteLine($"     CPU per delivery: {clientCpu.TotalMicroseconds / deliveries:0} µs in Courier (this process{(backend.ServerCpu is null ? ", with SQLite in it" : string.Empty)})" +
+            (serverCpu is { } server ? $", {server.TotalMicroseconds / deliveries:0} µs in PostgreSQL; at that cost {Environment.ProcessorCount} cores can do at most {Environment.ProcessorCount * 1e6 / ((clientCpu + server).TotalMicroseconds / deliveries):0}/s" : string.Empty));
 
         if (done.Sum() != deliveries)
         {
@@ -279,10 +289,14 @@ internal sealed class StoreBenchmark : IBenchmark
 
         public IDeliveryStore Store => Stores[0];
 
+        /// <summary>The CPU time of the database server, when it is a separate process on this machine.</summary>
+        public ServerCpu? ServerCpu { get; private set; }
+
         public static async Task<Backend> CreateAsync(string kind, string connectionString, CancellationToken cancellationToken)
         {
             Backend backend = kind == "postgres" ? new PostgresBackend(connectionString) : new SqliteBackend();
             await backend.OpenStoreAsync(cancellationToken);
+            backend.ServerCpu = kind == "postgres" ? await ServerCpu.FindAsync(connectionString, cancellationToken) : null;
             return backend;
         }
 
