@@ -15,7 +15,9 @@ namespace Courier.Sqlite;
 /// Claims and heartbeats alone commit with <c>synchronous=NORMAL</c> (no fsync of their own): a claim lost to power loss
 /// is a claim never made (the delivery is <c>queued</c> again, and a push it started is simply done again, idempotently),
 /// and in WAL mode the next FULL commit, such as that claim's outcome, syncs the log up to and including the claim, so an
-/// outcome can never outlive its claim. Submissions, outcomes and every other write keep FULL.
+/// outcome can never outlive its claim. Submissions, outcomes and every other write keep FULL. Outcomes, file lists,
+/// claims of due work and heartbeats go through <see cref="SqliteWriteGroup"/> on one connection of the store's own: a
+/// claim that shares its commit with an outcome is synced with it.
 /// </remarks>
 internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
 {
@@ -75,9 +77,10 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Closes this store's idle pooled connections (so its file can be deleted or moved).</summary>
+    /// <summary>Closes this store's own connections and its idle pooled ones (so its file can be deleted or moved).</summary>
     public void Dispose()
     {
+        _writes.Dispose();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
