@@ -39,21 +39,15 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
         _writes = new SqliteWriteGroup(OpenAsync);
     }
 
-    /// <summary>Opens a pooled connection with this store's per-connection settings.</summary>
-    internal Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(durable: true, cancellationToken);
-
-    /// <summary>
-    /// Opens a pooled connection with this store's per-connection settings; <paramref name="durable"/> false: its commits
-    /// are not synced on their own (<c>synchronous=NORMAL</c>, for claims and heartbeats only: see the remarks above).
-    /// </summary>
-    private async Task<SqliteConnection> OpenAsync(bool durable, CancellationToken cancellationToken)
+    /// <summary>Opens a pooled connection with this store's per-connection settings (<c>synchronous=FULL</c>: see the remarks above).</summary>
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = {(durable ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON;";
+            pragmas.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
