@@ -36,8 +36,14 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
         };
         _connectionString = builder.ConnectionString;
         _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
-        _writes = new SqliteWriteGroup(OpenAsync);
+        _writes = new SqliteWriteGroup(OpenAsync, SharedFile(builder));
     }
+
+    /// <summary>The full path of the database file, or null for an in-memory or temporary database (no other store shares it).</summary>
+    private static string? SharedFile(SqliteConnectionStringBuilder builder) =>
+        builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:" || builder.DataSource.StartsWith("file:", StringComparison.Ordinal)
+            ? null
+            : Path.GetFullPath(builder.DataSource);
 
     /// <summary>Opens a pooled connection with this store's per-connection settings (<c>synchronous=FULL</c>: see the remarks above).</summary>
     internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

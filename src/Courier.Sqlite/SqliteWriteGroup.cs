@@ -18,14 +18,28 @@ internal sealed class SqliteWriteGroup : IDisposable
     /// <summary>At most this many writes share one transaction, so a group holds the write lock briefly.</summary>
     private const int MaxGroup = 64;
 
+    /// <summary>One per database file in this process: its write groups take turns here, not in SQLite's busy wait.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> FileTurns = new(StringComparer.Ordinal);
+
     private readonly Func<CancellationToken, Task<SqliteConnection>> _open;
+    private readonly SemaphoreSlim _turn;
     private readonly Lock _lock = new();
     private readonly Queue<Pending> _queue = new();
     private bool _writing;
     private bool _disposed;
     private SqliteStatements? _statements;
 
-    public SqliteWriteGroup(Func<CancellationToken, Task<SqliteConnection>> open) => _open = open;
+    /// <summary>
+    /// A group for the database file <paramref name="file"/> (a full path; null for one no other store can share, such
+    /// as <c>:memory:</c>). Store instances of one process on one file (nodes run side by side, tests) write their groups
+    /// in turn, queued in order: SQLite's own wait for its write lock polls with sleeps of up to 100 ms, which is what
+    /// writers in other processes still meet (up to <c>Store:BusyTimeout</c>).
+    /// </summary>
+    public SqliteWriteGroup(Func<CancellationToken, Task<SqliteConnection>> open, string? file)
+    {
+        _open = open;
+        _turn = file is null ? new SemaphoreSlim(1, 1) : FileTurns.GetOrAdd(file, _ => new SemaphoreSlim(1, 1));
+    }
 
     /// <summary>
     /// Runs <paramref name="write"/> in a group's transaction (it must not commit) and returns its result once committed.
@@ -102,6 +116,7 @@ internal sealed class SqliteWriteGroup : IDisposable
 
     private async Task WriteAsync(List<Pending> group)
     {
+        await _turn.WaitAsync().ConfigureAwait(false);
         try
         {
             var statements = _statements ??= new SqliteStatements(await _open(CancellationToken.None).ConfigureAwait(false));
@@ -136,6 +151,10 @@ internal sealed class SqliteWriteGroup : IDisposable
             // The connection's state is not known after a failed begin or commit: the next group opens a new one.
             Close();
             group.ForEach(pending => pending.Fail(e));
+        }
+        finally
+        {
+            _turn.Release();
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class SqliteWriteGroupTests : IDisposable
             Execute(raw, "CREATE TABLE written (value TEXT NOT NULL)");
         }
 
-        using var group = new SqliteWriteGroup(store.OpenAsync);
+        using var group = new SqliteWriteGroup(store.OpenAsync, null);
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var holding = group.RunAsync(
             async (statements, token) =>
@@ -56,7 +56,7 @@ public sealed class SqliteWriteGroupTests : IDisposable
     {
         using var store = _database.OpenStore();
         await store.MigrateAsync(Ct);
-        using var group = new SqliteWriteGroup(store.OpenAsync);
+        using var group = new SqliteWriteGroup(store.OpenAsync, null);
 
         (await group.RunAsync(SynchronousAsync, Ct, durable: false)).ShouldBe(1L, "NORMAL: a claim lost to power loss is a claim never made");
         (await group.RunAsync(SynchronousAsync, Ct)).ShouldBe(2L, "FULL: an outcome survives power loss");
