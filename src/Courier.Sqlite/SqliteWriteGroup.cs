@@ -71,13 +71,11 @@ internal sealed class SqliteWriteGroup : IDisposable
         lock (_lock)
         {
             _disposed = true;
-            if (_writing)
+            if (!_writing)
             {
-                return;
+                Close();
             }
         }
-
-        Close();
     }
 
     private async Task WriteGroupsAsync()
