@@ -45,19 +45,21 @@ internal sealed class StoreBenchmark : IBenchmark
         output.WriteLine($"   throughput: {deliveries} queued deliveries (due now), {RenditionsPerVideo} renditions × 1 target per video; worker = node with its own pool and RetryScanner (its work loop, Scan:BatchSize default), pushes one at a time to a no-op target");
 
         // Warm-up (JIT, pools, plans), not reported.
-        foreach (var kind in new[] { "postgres", "sqlite" })
+        var kinds = Stores();
+        foreach (var kind in kinds)
         {
             await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
             await MeasureThroughputAsync(backend, source, 200, 2, 1, cancellationToken);
         }
 
         var rates = new Dictionary<(string Store, int Workers), double>();
-        foreach (var kind in new[] { "postgres", "sqlite" })
+        var profiling = Environment.GetCommandLineArgs().Contains("--profile");
+        foreach (var kind in kinds)
         {
             foreach (var workers in new[] { 1, 2, 4 })
             {
                 await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
-                var profile = Environment.GetCommandLineArgs().Contains("--profile") ? new StringWriter() : null;
+                var profile = profiling ? new StringWriter() : null;
                 var cpu = new StringWriter();
                 var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, 1, cancellationToken, profile, cpu);
                 rates[(kind, workers)] = rate;
@@ -71,26 +73,31 @@ internal sealed class StoreBenchmark : IBenchmark
         // outcomes of one node meet in the store's write batcher (one round trip, or one SQLite commit, for several).
         var slots = CourierDefaults.MaxConcurrency;
         output.WriteLine($"   the same with {slots} pushes at once per node (Distribution:MaxConcurrency default):");
-        foreach (var kind in new[] { "postgres", "sqlite" })
+        foreach (var kind in kinds)
         {
             foreach (var workers in new[] { 1, 4 })
             {
                 await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
+                var profile = profiling ? new StringWriter() : null;
                 var cpu = new StringWriter();
-                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, slots, cancellationToken, cpu: cpu);
+                var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, slots, cancellationToken, profile, cpu);
                 output.WriteLine($"   {kind,-8} workers={workers} × {slots} slots: {rate,8:0} deliveries/s claimed and completed");
                 output.Write(cpu.ToString());
+                output.Write(profile?.ToString());
             }
         }
 
-        foreach (var kind in new[] { "postgres", "sqlite" })
+        foreach (var kind in kinds)
         {
             output.WriteLine($"   {kind,-8} scaling: 2 workers = {rates[(kind, 2)] / rates[(kind, 1)]:0.00}× one, 4 workers = {rates[(kind, 4)] / rates[(kind, 1)]:0.00}× one");
         }
 
-        foreach (var workers in new[] { 1, 2, 4 })
+        if (kinds.Length == 2)
         {
-            output.WriteLine($"   workers={workers}: postgres/sqlite = {rates[("postgres", workers)] / rates[("sqlite", workers)]:0.00}");
+            foreach (var workers in new[] { 1, 2, 4 })
+            {
+                output.WriteLine($"   workers={workers}: postgres/sqlite = {rates[("postgres", workers)] / rates[("sqlite", workers)]:0.00}");
+            }
         }
 
         if (Environment.GetCommandLineArgs().Contains("--no-latency"))
@@ -99,7 +106,7 @@ internal sealed class StoreBenchmark : IBenchmark
         }
 
         output.WriteLine($"   claim latency: ClaimDueAsync(limit {ClaimLimit}) × {LatencySamples} after {LatencyWarmup} warm-up claims, due rows in front of N not-yet-due rows (ANALYZE run after seeding)");
-        foreach (var kind in new[] { "postgres", "sqlite" })
+        foreach (var kind in kinds)
         {
             var medians = new List<double>();
             foreach (var size in queueSizes)
@@ -112,6 +119,16 @@ internal sealed class StoreBenchmark : IBenchmark
 
             output.WriteLine($"   {kind,-8} claim p50 with {queueSizes[1]:N0} vs {queueSizes[0]:N0} not due: {medians[1] / medians[0]:0.00}× (1.00 = independent of queue length)");
         }
+    }
+
+    /// <summary>The stores to measure: <c>--stores postgres,sqlite</c> (the default: both).</summary>
+    private static string[] Stores()
+    {
+        var asked = Environment.GetCommandLineArgs().SkipWhile(a => a != "--stores").Skip(1).FirstOrDefault();
+        var kinds = asked is null ? ["postgres", "sqlite"] : asked.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return kinds.All(k => k is "postgres" or "sqlite") && kinds.Length > 0
+            ? kinds
+            : throw new ArgumentException($"--stores takes postgres, sqlite or both (comma-separated), not '{asked}'");
     }
 
     private static async Task<double> MeasureThroughputAsync(Backend backend, BenchSource source, int deliveries, int workers, int slots, CancellationToken cancellationToken, TextWriter? profile = null, TextWriter? cpu = null)

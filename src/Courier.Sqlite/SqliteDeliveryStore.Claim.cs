@@ -30,20 +30,24 @@ internal sealed partial class SqliteDeliveryStore
         JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
         """;
 
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims go through the write group as writes that need no sync of their own (<c>synchronous=NORMAL</c> when no
+    /// outcome shares their commit, see the store's remarks): on its connection their statements stay prepared, and they
+    /// share a commit with the outcomes written at the same time.
+    /// </summary>
+    public Task<IReadOnlyList<ClaimedDelivery>> ClaimDueAsync(string nodeId, int limit, DateTimeOffset now, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken) =>
+        _writes.RunAsync((statements, token) => ClaimDueInAsync(statements, nodeId, limit, SqliteMapping.Ms(now), excludeTargets, token), cancellationToken, durable: false);
+
+    private static async Task<IReadOnlyList<ClaimedDelivery>> ClaimDueInAsync(SqliteStatements statements, string nodeId, int limit, long at, IReadOnlyCollection<string> excludeTargets, CancellationToken cancellationToken)
     {
-        var at = SqliteMapping.Ms(now);
-        await using var connection = await OpenAsync(durable: false, cancellationToken).ConfigureAwait(false);
-        await using var transaction = BeginWrite(connection);
-        await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
+        await HeartbeatAsync(statements, nodeId, at, cancellationToken).ConfigureAwait(false);
         if (limit <= 0)
         {
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return [];
         }
 
         var ids = new List<string>();
-        await using (var due = SqliteMapping.Command(connection, transaction, DueSql, ("@now", at), ("@excluded", SqliteMapping.JsonArray(excludeTargets ?? [])), ("@limit", limit)))
+        var due = statements.Command(DueSql, ("@now", at), ("@excluded", SqliteMapping.JsonArray(excludeTargets ?? [])), ("@limit", limit));
         await using (var reader = await due.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -54,14 +58,13 @@ internal sealed partial class SqliteDeliveryStore
 
         if (ids.Count == 0)
         {
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return [];
         }
 
-        await ClaimIdsAsync(connection, transaction, ids, nodeId, at, cancellationToken).ConfigureAwait(false);
+        await ClaimIdsAsync(statements, ids, nodeId, at, cancellationToken).ConfigureAwait(false);
 
         var claimed = new Dictionary<Guid, ClaimedDelivery>();
-        await using (var select = SqliteMapping.Command(connection, transaction, $"{ClaimedSelect} WHERE d.id IN (SELECT value FROM json_each(@ids))", ("@ids", SqliteMapping.JsonArray(ids))))
+        var select = statements.Command($"{ClaimedSelect} WHERE d.id IN (SELECT value FROM json_each(@ids))", ("@ids", SqliteMapping.JsonArray(ids)));
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -71,17 +74,18 @@ internal sealed partial class SqliteDeliveryStore
             }
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return ids.Select(id => claimed[Guid.Parse(id)]).ToList();
     }
 
-    public async Task HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(durable: false, cancellationToken).ConfigureAwait(false);
-        await using var transaction = BeginWrite(connection);
-        await HeartbeatAsync(connection, transaction, nodeId, SqliteMapping.Ms(now), cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        _writes.RunAsync(
+            async (statements, token) =>
+            {
+                await HeartbeatAsync(statements, nodeId, SqliteMapping.Ms(now), token).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken,
+            durable: false);
 
     /// <summary>
     /// Takes back the in-flight work of nodes with a stale (or no) heartbeat, and forgets those heartbeats in the same

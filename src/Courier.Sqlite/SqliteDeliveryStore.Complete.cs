@@ -14,11 +14,11 @@ internal sealed partial class SqliteDeliveryStore
             throw new ArgumentException($"a completion must leave the delivery delivered, removed, queued or dead, not {completion.State}", nameof(completion));
         }
 
-        return await _writes.RunAsync((connection, transaction, token) => CompleteInAsync(connection, transaction, completion, token), cancellationToken).ConfigureAwait(false);
+        return await _writes.RunAsync((statements, token) => CompleteInAsync(statements, completion, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One outcome, inside a write transaction the caller commits (a group of outcomes share one, see <see cref="SqliteWriteGroup"/>).</summary>
-    private static async Task<bool> CompleteInAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, CancellationToken cancellationToken)
+    private static async Task<bool> CompleteInAsync(SqliteStatements statements, DeliveryCompletion completion, CancellationToken cancellationToken)
     {
         var at = SqliteMapping.Ms(completion.Now);
         var delivered = completion.State == DeliveryState.Delivered;
@@ -29,9 +29,7 @@ internal sealed partial class SqliteDeliveryStore
         // removal removed, never the other way round.
         string videoId, target, operation;
         int version;
-        await using (var update = SqliteMapping.Command(
-            connection,
-            transaction,
+        var update = statements.Command(
             """
             UPDATE deliveries SET
                 state = @state,
@@ -64,13 +62,13 @@ internal sealed partial class SqliteDeliveryStore
             ("@bytes", completion.Bytes),
             ("@sha256", completion.Sha256),
             ("@duration", attempt is null ? null : (long)attempt.Duration.TotalMilliseconds),
-            ("@now", at)))
+            ("@now", at));
         await using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 await reader.DisposeAsync().ConfigureAwait(false);
-                await LetGoAsync(connection, transaction, completion, cancellationToken).ConfigureAwait(false);
+                await LetGoAsync(statements, completion, cancellationToken).ConfigureAwait(false);
                 return false;
             }
 
@@ -80,15 +78,13 @@ internal sealed partial class SqliteDeliveryStore
             operation = reader.GetString(3);
         }
 
-        await RecordAttemptAsync(connection, transaction, completion, target, cancellationToken).ConfigureAwait(false);
-        await UpsertFilesAsync(connection, transaction, completion.DeliveryId, completion.Files ?? [], cancellationToken).ConfigureAwait(false);
+        await RecordAttemptAsync(statements, completion, target, cancellationToken).ConfigureAwait(false);
+        await UpsertFilesAsync(statements, completion.DeliveryId, completion.Files ?? [], cancellationToken).ConfigureAwait(false);
         if (done)
         {
             // The version's last delivery of its own kind (pushes of a publish, removals of a removal) is done: its
             // distributed time and event, once. Superseded deliveries are not waited for.
-            await using var distributed = SqliteMapping.Command(
-                connection,
-                transaction,
+            var distributed = statements.Command(
                 """
                 UPDATE video_versions SET distributed_at = @now
                 WHERE video_id = @video AND version = @version AND distributed_at IS NULL AND action = @operation
@@ -102,22 +98,20 @@ internal sealed partial class SqliteDeliveryStore
             if (await distributed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
             {
                 var type = operation == DeliveryOperations.Remove ? EventTypes.VideoRemoved : EventTypes.VideoDistributed;
-                await AddEventAsync(connection, transaction, type, videoId, version, null, at, cancellationToken).ConfigureAwait(false);
+                await AddEventAsync(statements, type, videoId, version, null, at, cancellationToken).ConfigureAwait(false);
             }
         }
         else if (completion.State == DeliveryState.Dead)
         {
-            await AddEventAsync(connection, transaction, EventTypes.DeliveryDead, videoId, version, completion.DeliveryId, at, cancellationToken).ConfigureAwait(false);
-            await using var failed = SqliteMapping.Command(
-                connection,
-                transaction,
+            await AddEventAsync(statements, EventTypes.DeliveryDead, videoId, version, completion.DeliveryId, at, cancellationToken).ConfigureAwait(false);
+            var failed = statements.Command(
                 "UPDATE video_versions SET failed_at = @now WHERE video_id = @video AND version = @version AND failed_at IS NULL",
                 ("@video", videoId),
                 ("@version", version),
                 ("@now", at));
             if (await failed.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
             {
-                await AddEventAsync(connection, transaction, EventTypes.VideoFailed, videoId, version, null, at, cancellationToken).ConfigureAwait(false);
+                await AddEventAsync(statements, EventTypes.VideoFailed, videoId, version, null, at, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -129,35 +123,26 @@ internal sealed partial class SqliteDeliveryStore
     /// attempt is recorded, committed with the group), so the newer work the lease held back may start. Nothing else of the
     /// row changes.
     /// </summary>
-    private static async Task LetGoAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, CancellationToken cancellationToken)
+    private static async Task LetGoAsync(SqliteStatements statements, DeliveryCompletion completion, CancellationToken cancellationToken)
     {
-        string target;
-        await using (var letGo = SqliteMapping.Command(
-            connection,
-            transaction,
+        var letGo = statements.Command(
             "UPDATE deliveries SET lease_owner = NULL, lease_token = NULL, updated_at = @now WHERE id = @id AND state = 'superseded' AND lease_token = @token RETURNING target",
             ("@id", SqliteMapping.Id(completion.DeliveryId)),
             ("@token", SqliteMapping.Id(completion.LeaseToken)),
-            ("@now", SqliteMapping.Ms(completion.Now))))
+            ("@now", SqliteMapping.Ms(completion.Now)));
+        if (await letGo.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string held)
         {
-            if (await letGo.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string held)
-            {
-                return;
-            }
-
-            target = held;
+            return;
         }
 
-        await RecordAttemptAsync(connection, transaction, completion, target, cancellationToken).ConfigureAwait(false);
+        await RecordAttemptAsync(statements, completion, held, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RecordAttemptAsync(SqliteConnection connection, SqliteTransaction transaction, DeliveryCompletion completion, string target, CancellationToken cancellationToken)
+    private static async Task RecordAttemptAsync(SqliteStatements statements, DeliveryCompletion completion, string target, CancellationToken cancellationToken)
     {
         if (completion.Attempt is { } attempt)
         {
-            await using var record = SqliteMapping.Command(
-                connection,
-                transaction,
+            var record = statements.Command(
                 """
                 INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
                 VALUES (@delivery, @target, @mode, @succeeded, @error, @kind, @bytes, @duration, @started, @node)
@@ -176,11 +161,9 @@ internal sealed partial class SqliteDeliveryStore
         }
     }
 
-    private static async Task AddEventAsync(SqliteConnection connection, SqliteTransaction transaction, string type, string videoId, int version, Guid? deliveryId, long at, CancellationToken cancellationToken)
+    private static async Task AddEventAsync(SqliteStatements statements, string type, string videoId, int version, Guid? deliveryId, long at, CancellationToken cancellationToken)
     {
-        await using var insert = SqliteMapping.Command(
-            connection,
-            transaction,
+        var insert = statements.Command(
             "INSERT INTO events (type, video_id, version, delivery_id, created_at) VALUES (@type, @video, @version, @delivery, @now)",
             ("@type", type),
             ("@video", videoId),

@@ -31,9 +31,10 @@ internal sealed partial class SqliteDeliveryStore
         }
 
         missed.Sort((a, b) => a.CreatedAt != b.CreatedAt ? a.CreatedAt.CompareTo(b.CreatedAt) : a.Id.CompareTo(b.Id));
+        await using var statements = new SqliteStatements(connection) { Transaction = transaction };
         foreach (var delivery in missed)
         {
-            await AddEventAsync(connection, transaction, EventTypes.DeadlineMissed, delivery.VideoId, delivery.Version, delivery.Id, at, cancellationToken).ConfigureAwait(false);
+            await AddEventAsync(statements, EventTypes.DeadlineMissed, delivery.VideoId, delivery.Version, delivery.Id, at, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -68,7 +69,8 @@ internal sealed partial class SqliteDeliveryStore
 
         if (added is { } version)
         {
-            await AddEventAsync(connection, transaction, EventTypes.VideoAvailable, version.VideoId, version.Version, deliveryId, SqliteMapping.Ms(now), cancellationToken).ConfigureAwait(false);
+            await using var statements = new SqliteStatements(connection) { Transaction = transaction };
+            await AddEventAsync(statements, EventTypes.VideoAvailable, version.VideoId, version.Version, deliveryId, SqliteMapping.Ms(now), cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -165,9 +165,12 @@ internal sealed partial class SqliteDeliveryStore
     /// <paramref name="targets"/> that the claim rules allow, each under a fresh lease token. The ones an older push still
     /// holds the keys for say so in their last error; all others blocked stay queued, due now. With
     /// <paramref name="dueOnly"/>, only the ones due at <paramref name="at"/> (a submission claims its queued ones whatever their due time).
+    /// The node's heartbeat is written first, in the same transaction.
     /// </summary>
     private static async Task<List<ClaimedDelivery>> ClaimVersionAsync(SqliteConnection connection, SqliteTransaction transaction, string videoId, int version, IReadOnlyList<string> targets, IReadOnlyList<string>? renditions, string nodeId, long at, CancellationToken cancellationToken, bool dueOnly = false)
     {
+        await using var statements = new SqliteStatements(connection) { Transaction = transaction };
+        await HeartbeatAsync(statements, nodeId, at, cancellationToken).ConfigureAwait(false);
         var due = dueOnly ? "AND next_attempt_at <= @now" : string.Empty;
         (string, object?)[] parameters =
         [
@@ -207,7 +210,7 @@ internal sealed partial class SqliteDeliveryStore
             await waiting.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await ClaimIdsAsync(connection, transaction, ids, nodeId, at, cancellationToken).ConfigureAwait(false);
+        await ClaimIdsAsync(statements, ids, nodeId, at, cancellationToken).ConfigureAwait(false);
         var claimed = new List<ClaimedDelivery>();
         await using (var read = SqliteMapping.Command(
             connection,
@@ -230,11 +233,9 @@ internal sealed partial class SqliteDeliveryStore
     }
 
     /// <summary>Puts the given deliveries in flight for <paramref name="nodeId"/>, each under a fresh lease token.</summary>
-    private static async Task ClaimIdsAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<string> ids, string nodeId, long at, CancellationToken cancellationToken)
+    private static async Task ClaimIdsAsync(SqliteStatements statements, IReadOnlyList<string> ids, string nodeId, long at, CancellationToken cancellationToken)
     {
-        await using var claim = SqliteMapping.Command(
-            connection,
-            transaction,
+        var claim = statements.Command(
             "UPDATE deliveries SET state = 'in_flight', lease_owner = @node, lease_token = @token, next_attempt_at = NULL, updated_at = @now WHERE id = @id",
             ("@node", nodeId),
             ("@token", null),
@@ -254,7 +255,6 @@ internal sealed partial class SqliteDeliveryStore
         var at = SqliteMapping.Ms(now);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = BeginWrite(connection);
-        await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
         var claimed = await ClaimVersionAsync(connection, transaction, videoId, version, targets.Distinct(StringComparer.Ordinal).ToList(), null, nodeId, at, cancellationToken, dueOnly: true).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return claimed;
@@ -315,7 +315,6 @@ internal sealed partial class SqliteDeliveryStore
             }
         }
 
-        await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
         var claimed = await ClaimVersionAsync(connection, transaction, videoId, version, asked, null, nodeId, at, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SubmitResult(version, isNewVersion, claimed);
@@ -337,39 +336,33 @@ internal sealed partial class SqliteDeliveryStore
     public async Task<bool> RecordFilesAsync(Guid deliveryId, Guid leaseToken, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
-        return await _writes.RunAsync((connection, transaction, token) => RecordFilesInAsync(connection, transaction, deliveryId, leaseToken, files, token), cancellationToken).ConfigureAwait(false);
+        return await _writes.RunAsync((statements, token) => RecordFilesInAsync(statements, deliveryId, leaseToken, files, token), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<bool> RecordFilesInAsync(SqliteConnection connection, SqliteTransaction transaction, Guid deliveryId, Guid leaseToken, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
+    private static async Task<bool> RecordFilesInAsync(SqliteStatements statements, Guid deliveryId, Guid leaseToken, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
     {
-        await using (var held = SqliteMapping.Command(
-            connection,
-            transaction,
+        var held = statements.Command(
             "SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = @id AND state = 'in_flight' AND lease_token = @token)",
             ("@id", SqliteMapping.Id(deliveryId)),
-            ("@token", SqliteMapping.Id(leaseToken))))
+            ("@token", SqliteMapping.Id(leaseToken)));
+        if (Convert.ToInt64(await held.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 1)
         {
-            if (Convert.ToInt64(await held.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 1)
-            {
-                return false;
-            }
+            return false;
         }
 
-        await UpsertFilesAsync(connection, transaction, deliveryId, files, cancellationToken).ConfigureAwait(false);
+        await UpsertFilesAsync(statements, deliveryId, files, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>Records files of a delivery (upsert by key), inside the caller's write transaction.</summary>
-    private static async Task UpsertFilesAsync(SqliteConnection connection, SqliteTransaction transaction, Guid deliveryId, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
+    private static async Task UpsertFilesAsync(SqliteStatements statements, Guid deliveryId, IReadOnlyList<DeliveredFile> files, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
             return;
         }
 
-        await using var upsert = SqliteMapping.Command(
-            connection,
-            transaction,
+        var upsert = statements.Command(
             """
             INSERT INTO delivery_files (delivery_id, key, bytes, sha256) VALUES (@id, @key, @bytes, @sha256)
             ON CONFLICT (delivery_id, key) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256

@@ -104,17 +104,14 @@ internal sealed partial class SqliteDeliveryStore
             await reopen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await HeartbeatAsync(connection, transaction, nodeId, at, cancellationToken).ConfigureAwait(false);
         var claimed = await ClaimVersionAsync(connection, transaction, video.VideoId, version, targets, video.Renditions.Select(r => r.Name).ToList(), nodeId, at, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new SubmitResult(version, isNewVersion, claimed);
     }
 
-    private static async Task HeartbeatAsync(SqliteConnection connection, SqliteTransaction transaction, string nodeId, long at, CancellationToken cancellationToken)
+    private static async Task HeartbeatAsync(SqliteStatements statements, string nodeId, long at, CancellationToken cancellationToken)
     {
-        await using var beat = SqliteMapping.Command(
-            connection,
-            transaction,
+        var beat = statements.Command(
             "INSERT INTO nodes (node_id, heartbeat_at) VALUES (@node, @now) ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = max(heartbeat_at, excluded.heartbeat_at)",
             ("@node", nodeId),
             ("@now", at));

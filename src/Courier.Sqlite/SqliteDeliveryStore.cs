@@ -15,7 +15,9 @@ namespace Courier.Sqlite;
 /// Claims and heartbeats alone commit with <c>synchronous=NORMAL</c> (no fsync of their own): a claim lost to power loss
 /// is a claim never made (the delivery is <c>queued</c> again, and a push it started is simply done again, idempotently),
 /// and in WAL mode the next FULL commit, such as that claim's outcome, syncs the log up to and including the claim, so an
-/// outcome can never outlive its claim. Submissions, outcomes and every other write keep FULL.
+/// outcome can never outlive its claim. Submissions, outcomes and every other write keep FULL. Outcomes, file lists,
+/// claims of due work and heartbeats go through <see cref="SqliteWriteGroup"/> on one connection of the store's own: a
+/// claim that shares its commit with an outcome is synced with it.
 /// </remarks>
 internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
 {
@@ -34,24 +36,24 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
         };
         _connectionString = builder.ConnectionString;
         _busyTimeoutMs = (int)Math.Clamp(options.BusyTimeout.TotalMilliseconds, 0, int.MaxValue);
-        _writes = new SqliteWriteGroup(OpenAsync);
+        _writes = new SqliteWriteGroup(OpenAsync, SharedFile(builder));
     }
 
-    /// <summary>Opens a pooled connection with this store's per-connection settings.</summary>
-    internal Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(durable: true, cancellationToken);
+    /// <summary>The full path of the database file, or null for an in-memory or temporary database (no other store shares it).</summary>
+    private static string? SharedFile(SqliteConnectionStringBuilder builder) =>
+        builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:" || builder.DataSource.StartsWith("file:", StringComparison.Ordinal)
+            ? null
+            : Path.GetFullPath(builder.DataSource);
 
-    /// <summary>
-    /// Opens a pooled connection with this store's per-connection settings; <paramref name="durable"/> false: its commits
-    /// are not synced on their own (<c>synchronous=NORMAL</c>, for claims and heartbeats only: see the remarks above).
-    /// </summary>
-    private async Task<SqliteConnection> OpenAsync(bool durable, CancellationToken cancellationToken)
+    /// <summary>Opens a pooled connection with this store's per-connection settings (<c>synchronous=FULL</c>: see the remarks above).</summary>
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = {(durable ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON;";
+            pragmas.CommandText = $"PRAGMA busy_timeout = {_busyTimeoutMs}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
             await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -75,9 +77,10 @@ internal sealed partial class SqliteDeliveryStore : IDeliveryStore, IDisposable
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Closes this store's idle pooled connections (so its file can be deleted or moved).</summary>
+    /// <summary>Closes this store's own connections and its idle pooled ones (so its file can be deleted or moved).</summary>
     public void Dispose()
     {
+        _writes.Dispose();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
