@@ -33,7 +33,8 @@ internal sealed record FileHashes(string Sha256, byte[]? Md5)
     public static async Task<byte[]> Md5Async(SafeFileHandle file, long length, IProgress<long>? activity, CancellationToken cancellationToken) =>
         (await HashAsync(file, length, [HashAlgorithmName.MD5], activity, cancellationToken).ConfigureAwait(false))[0];
 
-    private static async Task<byte[][]> HashAsync(SafeFileHandle file, long length, HashAlgorithmName[] algorithms, IProgress<long>? activity, CancellationToken cancellationToken)
+    /// <summary>The hashes <paramref name="algorithms"/> of the first <paramref name="length"/> bytes of <paramref name="file"/>, in one sequential read.</summary>
+    internal static async Task<byte[][]> HashAsync(SafeFileHandle file, long length, HashAlgorithmName[] algorithms, IProgress<long>? activity, CancellationToken cancellationToken)
     {
         var hashes = algorithms.Select(IncrementalHash.CreateHash).ToArray();
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);

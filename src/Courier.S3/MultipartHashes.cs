@@ -5,11 +5,12 @@ using Microsoft.Win32.SafeHandles;
 namespace Courier.S3;
 
 /// <summary>
-/// The hashes of a multipart upload, computed by one sequential read of the file that runs alongside the part uploads
-/// instead of before them: the SHA-256 of the whole file, optionally its MD5 (for servers whose multipart ETag is the
-/// whole-object MD5) and optionally each part's MD5 (<c>Content-MD5</c>, and AWS's <c>md5-of-part-md5s-N</c> ETag). A
-/// part's MD5 is ready as soon as the read has passed that part, so the upload of part 1 waits for 16 MiB of hashing,
-/// not for the whole file.
+/// The hashes of a multipart upload, computed while the parts are uploaded instead of before: each part's MD5
+/// (<c>Content-MD5</c>, and AWS's <c>md5-of-part-md5s-N</c> ETag), the SHA-256 of the whole file and optionally its MD5
+/// (for servers whose multipart ETag is the whole-object MD5). Two sequential reads of the file run at once: one computes
+/// the part MD5s alone, so the upload of part N waits only for the MD5 of parts 1 to N; the other the whole file's
+/// hashes, which nothing needs before the upload is complete. On one read the parts waited for all three hashes, and
+/// on a busy two-core machine that read, not the network, set the pace of the upload.
 /// </summary>
 internal sealed class MultipartHashes
 {
@@ -21,14 +22,16 @@ internal sealed class MultipartHashes
     private MultipartHashes(SafeFileHandle file, long length, long partSize, int partCount, bool wholeMd5, bool partMd5s, IProgress<long>? activity, CancellationToken cancellationToken)
     {
         _parts = partMd5s ? Enumerable.Range(0, partCount).Select(_ => new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray() : null;
-        _whole = Task.Run(() => ReadAsync(file, length, partSize, wholeMd5, activity, cancellationToken), cancellationToken);
+        var parts = _parts is null ? Task.CompletedTask : Task.Run(() => ReadPartsAsync(file, length, partSize, activity, cancellationToken), cancellationToken);
+        var whole = Task.Run(() => FileHashes.HashAsync(file, length, wholeMd5 ? [HashAlgorithmName.SHA256, HashAlgorithmName.MD5] : [HashAlgorithmName.SHA256], activity, cancellationToken), cancellationToken);
+        _whole = BothAsync(parts, whole, wholeMd5);
     }
 
-    /// <summary>Starts the read; it ends with the file, a failure, or <paramref name="cancellationToken"/>.</summary>
+    /// <summary>Starts the reads; they end with the file, a failure, or <paramref name="cancellationToken"/>.</summary>
     public static MultipartHashes Start(SafeFileHandle file, long length, long partSize, int partCount, bool wholeMd5, bool partMd5s, IProgress<long>? activity, CancellationToken cancellationToken) =>
         new(file, length, partSize, partCount, wholeMd5, partMd5s, activity, cancellationToken);
 
-    /// <summary>The whole file's SHA-256 and, when asked for, its MD5, once the read has reached the end.</summary>
+    /// <summary>The whole file's SHA-256 and, when asked for, its MD5, once both reads have reached the end (or failed: then neither is still reading).</summary>
     public Task<FileHashes> Whole => _whole;
 
     /// <summary>The MD5 of part <paramref name="number"/> (1-based), or null when part MD5s were not asked for.</summary>
@@ -38,12 +41,18 @@ internal sealed class MultipartHashes
     /// <summary>The MD5s of every part, in order (only after <see cref="Whole"/> has completed, with part MD5s asked for).</summary>
     public IReadOnlyList<byte[]> PartMd5s => _parts!.Select(p => p.Task.Result).ToArray();
 
-    private async Task<FileHashes> ReadAsync(SafeFileHandle file, long length, long partSize, bool wholeMd5, IProgress<long>? activity, CancellationToken cancellationToken)
+    /// <summary>Waits for both reads (a failed one does not leave the other reading the file), then throws the first failure or returns the hashes.</summary>
+    private static async Task<FileHashes> BothAsync(Task parts, Task<byte[][]> whole, bool wholeMd5)
     {
-        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await Task.WhenAll(parts, whole).ConfigureAwait(false);
+        var hashes = await whole.ConfigureAwait(false);
+        return new FileHashes(Convert.ToHexStringLower(hashes[0]), wholeMd5 ? hashes[1] : null);
+    }
+
+    private async Task ReadPartsAsync(SafeFileHandle file, long length, long partSize, IProgress<long>? activity, CancellationToken cancellationToken)
+    {
 #pragma warning disable CA5351 // Content-MD5 and ETags are MD5 by protocol; integrity, not security.
-        using var md5 = wholeMd5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-        using var partMd5 = _parts is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var partMd5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
 #pragma warning restore CA5351
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -61,27 +70,19 @@ internal sealed class MultipartHashes
                     throw new InvalidDataException($"the source file ended at {offset} bytes, {length} were expected (it changed while it was pushed)");
                 }
 
-                sha256.AppendData(buffer, 0, read);
-                md5?.AppendData(buffer, 0, read);
-                partMd5?.AppendData(buffer, 0, read);
+                partMd5.AppendData(buffer, 0, read);
                 offset += read;
                 activity?.Report(read);
                 if (offset == partEnd)
                 {
-                    if (partMd5 is not null)
-                    {
-                        _parts![part].TrySetResult(partMd5.GetHashAndReset());
-                    }
-
+                    _parts![part].TrySetResult(partMd5.GetHashAndReset());
                     part++;
                 }
             }
-
-            return new FileHashes(Convert.ToHexStringLower(sha256.GetHashAndReset()), md5?.GetHashAndReset());
         }
         catch (Exception e)
         {
-            foreach (var waiting in _parts ?? [])
+            foreach (var waiting in _parts!)
             {
                 waiting.TrySetException(e);
             }

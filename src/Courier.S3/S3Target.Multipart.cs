@@ -12,11 +12,11 @@ internal sealed partial class S3Target
         Math.Max(configured, (length + S3TargetDefaults.MaxParts - 1) / S3TargetDefaults.MaxParts);
 
     /// <summary>
-    /// A multipart upload in one pass over the file. The parts are read by offset, at most
-    /// <see cref="S3TargetOptions.PartConcurrency"/> in flight, while one sequential read alongside them hashes the file:
-    /// its SHA-256 (for the ledger), each part's MD5 (sent as <c>Content-MD5</c>, and AWS's <c>md5-of-part-md5s-N</c> ETag)
-    /// and, where the server's multipart ETag is the whole-object MD5 (s3rver), that MD5. Every part waits only for its own
-    /// MD5 and goes with <c>Content-MD5</c>, so the server refuses a damaged part and the old object stays whole. The
+    /// A multipart upload with the file hashed alongside it. The parts are read by offset, at most
+    /// <see cref="S3TargetOptions.PartConcurrency"/> in flight, while two sequential reads hash the file
+    /// (<see cref="MultipartHashes"/>): each part's MD5 (sent as <c>Content-MD5</c>, and AWS's <c>md5-of-part-md5s-N</c>
+    /// ETag) in one; its SHA-256 (for the ledger) and, where the server's multipart ETag is the whole-object MD5 (s3rver),
+    /// that MD5 in the other. Every part waits only for its own MD5 and goes with <c>Content-MD5</c>, so the server refuses a damaged part and the old object stays whole. The
     /// SHA-256 is not in the object's metadata: it is known only after the upload has started. Any failure, cancellation
     /// included, aborts the upload.
     /// </summary>
