@@ -45,13 +45,15 @@ internal sealed partial class PostgresDeliveryStore
             P("attempt_error", attempt?.Error),
             P("attempt_kind", attempt?.ErrorKind),
             P("attempt_bytes", attempt?.Bytes ?? 0L),
-            P("duration", attempt is null ? (long?)null : (long)Math.Round(attempt.Duration.TotalMilliseconds)),
+            P("duration", Milliseconds(attempt)),
             Time("started", attempt?.StartedAt ?? completion.Now),
             P("attempt_node", attempt?.NodeId ?? string.Empty),
         });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return false;
     }
+
+    private static long? Milliseconds(AttemptRecord? attempt) => attempt is null ? null : (long)Math.Round(attempt.Duration.TotalMilliseconds);
 
     /// <summary>Writes a batch of outcomes; when the database refuses it as a whole, each again on its own.</summary>
     private async Task CompleteBatchAsync(IReadOnlyList<PostgresWriteBatcher<DeliveryCompletion, bool>.Pending> batch)
@@ -86,7 +88,6 @@ internal sealed partial class PostgresDeliveryStore
     {
         var files = completions.SelectMany((c, i) => UniqueKeys(c.Files ?? []).Select(f => (Of: i + 1L, File: f))).ToList();
         T[] Each<T>(Func<DeliveryCompletion, T> value) => completions.Select(value).ToArray();
-        static long? Milliseconds(AttemptRecord? attempt) => attempt is null ? null : (long)Math.Round(attempt.Duration.TotalMilliseconds);
 
         await using var batch = _dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(LockVersionsSql)
