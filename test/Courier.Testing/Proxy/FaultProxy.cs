@@ -71,12 +71,15 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <param name="preserveHost">Forward the client's <c>Host</c> header as it is (S3: it is part of the signature); else the upstream's.</param>
     public static FaultProxy Start(Uri upstream, bool preserveHost = false)
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var proxy = new FaultProxy(upstream, port, preserveHost);
-        proxy.GoUp();
+        // Listening on port 0 and keeping that listener: a port found free, let go and bound again can be taken meanwhile
+        // by any connection's local end (it happened in CI: "Address already in use").
+        var listener = Listen(0);
+        var proxy = new FaultProxy(upstream, ((IPEndPoint)listener.LocalEndpoint).Port, preserveHost);
+        lock (proxy._lock)
+        {
+            proxy.Accept(listener);
+        }
+
         return proxy;
     }
 
@@ -137,16 +140,39 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
 
-            var listener = new TcpListener(IPAddress.Loopback, Port);
-            listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            // A small receive window makes "stall mid-body" stall the sender, not just fill a large kernel buffer.
-            listener.Server.ReceiveBufferSize = 16 * 1024;
-            listener.Start(256);
-            _listener = listener;
-            IsUp = true;
-            var token = CancellationTokenSource.CreateLinkedTokenSource(_generation.Token, _disposed.Token).Token;
-            _acceptLoop = AcceptLoopAsync(listener, token);
+            // The port may be held for a moment by a connection's local end while the proxy was down: a few tries, bounded.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    Accept(Listen(Port));
+                    return;
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 20)
+                {
+                    Thread.Sleep(50);
+                }
+            }
         }
+    }
+
+    private static TcpListener Listen(int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // A small receive window makes "stall mid-body" stall the sender, not just fill a large kernel buffer.
+        listener.Server.ReceiveBufferSize = 16 * 1024;
+        listener.Start(256);
+        return listener;
+    }
+
+    /// <summary>Serves <paramref name="listener"/> (under <c>_lock</c>).</summary>
+    private void Accept(TcpListener listener)
+    {
+        _listener = listener;
+        IsUp = true;
+        var token = CancellationTokenSource.CreateLinkedTokenSource(_generation.Token, _disposed.Token).Token;
+        _acceptLoop = AcceptLoopAsync(listener, token);
     }
 
     public async ValueTask DisposeAsync()
