@@ -140,19 +140,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 return;
             }
 
-            // The port may be held for a moment by a connection's local end while the proxy was down: a few tries, bounded.
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    Accept(Listen(Port));
-                    return;
-                }
-                catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < 20)
-                {
-                    Thread.Sleep(50);
-                }
-            }
+            Accept(Listen(Port));
         }
     }
 
