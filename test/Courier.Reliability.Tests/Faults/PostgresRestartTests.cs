@@ -70,8 +70,16 @@ public sealed class PostgresRestartTests
                 every: TimeSpan.FromMilliseconds(20));
             await postgres.StopImmediatelyAsync();
             var whileDown = await CountsOrNullAsync(server);
-            // The outage lasts a few seconds, as a failover does; pushes go on meanwhile and their outcomes wait.
-            await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+            // The outage lasts until serve has felt it (its health check fails on the store), as a failover does; pushes go
+            // on meanwhile and their outcomes wait.
+            await Eventually.WaitAsync(
+                async () =>
+                {
+                    using var health = await server.Client.GetAsync("healthz", Ct);
+                    return health.StatusCode == HttpStatusCode.ServiceUnavailable;
+                },
+                TimeSpan.FromSeconds(30),
+                "/healthz answers 503 while PostgreSQL is down");
             await postgres.StartAgainAsync();
 
             var counts = await Eventually.WaitAsync(
