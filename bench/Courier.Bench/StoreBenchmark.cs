@@ -71,8 +71,13 @@ internal sealed class StoreBenchmark : IBenchmark
 
         // Nodes as they run by default: Distribution:MaxConcurrency pushes at once, so claims take several rows and the
         // outcomes of one node meet in the store's write batcher (one round trip, or one SQLite commit, for several).
-        var slots = CourierDefaults.MaxConcurrency;
-        output.WriteLine($"   the same with {slots} pushes at once per node (Distribution:MaxConcurrency default):");
+        // --slots N: pushes at once per node (Distribution:MaxConcurrency), the default unless given.
+        var slots = Environment.GetCommandLineArgs().SkipWhile(a => a != "--slots").Skip(1).FirstOrDefault() is { } given
+            ? int.Parse(given, CultureInfo.InvariantCulture)
+            : CourierDefaults.MaxConcurrency;
+        var slotRates = new Dictionary<(string Store, int Workers), double>();
+        var rawRates = new Dictionary<string, double>();
+        output.WriteLine($"   the same with {slots} pushes at once per node (Distribution:MaxConcurrency{(slots == CourierDefaults.MaxConcurrency ? " default" : string.Empty)}):");
         foreach (var kind in kinds)
         {
             foreach (var workers in new[] { 1, 4 })
@@ -81,10 +86,31 @@ internal sealed class StoreBenchmark : IBenchmark
                 var profile = profiling ? new StringWriter() : null;
                 var cpu = new StringWriter();
                 var rate = await MeasureThroughputAsync(backend, source, deliveries, workers, slots, cancellationToken, profile, cpu);
+                slotRates[(kind, workers)] = rate;
                 output.WriteLine($"   {kind,-8} workers={workers} × {slots} slots: {rate,8:0} deliveries/s claimed and completed");
                 output.Write(cpu.ToString());
                 output.Write(profile?.ToString());
             }
+        }
+
+        // The raw limit on the same server and disk: a minimal job queue, 4 workers, each claiming a batch with one statement
+        // and completing it with one more (RawQueue).
+        output.WriteLine("   raw queue (one table, one partial index; claim a batch, complete it; nothing else), 4 workers:");
+        foreach (var kind in kinds)
+        {
+            foreach (var batch in new[] { 16, 4 })
+            {
+                var serverCpu = kind == "postgres" ? await ServerCpu.FindAsync(connectionString, cancellationToken) : null;
+                var serverBefore = serverCpu?.Used();
+                var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var raw = await RawQueue.MeasureAsync(kind, connectionString, deliveries * 2, 4, batch, cancellationToken);
+                var client = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalMicroseconds / (deliveries * 2);
+                var server = (serverCpu?.Used() - serverBefore)?.TotalMicroseconds / (deliveries * 2);
+                output.WriteLine($"   {kind,-8} raw, batches of {batch,2}: {raw,8:0} jobs/s; CPU per job {client:0} µs here{(server is { } s ? $", {s:0} µs in PostgreSQL" : string.Empty)}");
+                rawRates.TryAdd(kind, raw);
+            }
+
+            output.WriteLine($"   {kind,-8} Courier / raw: 1 × {slots} slots = {slotRates[(kind, 1)] / rawRates[kind]:0.00}, 4 × {slots} slots = {slotRates[(kind, 4)] / rawRates[kind]:0.00} (of the raw rate in batches of 16)");
         }
 
         foreach (var kind in kinds)
