@@ -7,6 +7,18 @@ internal static class TestEnvironment
 
     public static string WebDavRoot => Required("COURIER_TEST_WEBDAV_ROOT");
 
+    /// <summary>Deletes what a test put under <paramref name="prefix"/> at the WebDAV origin; nothing there is fine.</summary>
+    public static void DeleteWebDavPrefix(string prefix)
+    {
+        try
+        {
+            Directory.Delete(Path.Combine(WebDavRoot, prefix), recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
     public static Uri S3Url => new(Required("COURIER_TEST_S3_URL"));
 
     public static string S3Dir => Required("COURIER_TEST_S3_DIR");

@@ -1,27 +1,32 @@
-using System.Security.Cryptography;
-
 namespace Courier.Core.Targets;
 
 /// <summary>Hashing of whole streams, for verification by reading back.</summary>
 public static class ContentHash
 {
+    private const int BufferSize = 128 * 1024;
+
     /// <summary>Reads <paramref name="stream"/> to its end and returns its length and lower-case hex SHA-256, reporting bytes to <paramref name="activity"/>.</summary>
     public static async Task<(long Length, string Sha256)> Sha256Async(Stream stream, IProgress<long>? activity, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+        var digest = await DigestAsync(stream, StreamHashes.Sha256, activity, cancellationToken).ConfigureAwait(false);
+        return (digest.Length, digest.Sha256);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="stream"/> to its end, in one pass, and returns its length and the <paramref name="hashes"/>
+    /// asked for, reporting bytes to <paramref name="activity"/>. Disposes <paramref name="stream"/>.
+    /// </summary>
+    public static async Task<ContentDigest> DigestAsync(Stream stream, StreamHashes hashes, IProgress<long>? activity, CancellationToken cancellationToken)
+    {
+        await using var hashing = new HashingStream(stream, hashes, activity);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            long total = 0;
-            int read;
-            while ((read = await stream.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+            while (await hashing.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken).ConfigureAwait(false) > 0)
             {
-                hash.AppendData(buffer, 0, read);
-                total += read;
-                activity?.Report(read);
             }
 
-            return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            return hashing.Digest();
         }
         finally
         {

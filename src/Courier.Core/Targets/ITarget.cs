@@ -36,7 +36,9 @@ public interface ITarget
 
     /// <summary>
     /// Streams <see cref="ObjectPut.SourcePath"/> to <see cref="ObjectPut.Key"/>, atomically, then verifies it
-    /// according to <see cref="Verify"/>. Returns the bytes written and the SHA-256 of the source as streamed.
+    /// according to <see cref="Verify"/>. Returns the bytes written and the SHA-256 of the content (<see cref="PutResult.Sha256"/>):
+    /// under full verification a digest the target has proven to be that of the bytes sent, whether it hashed the source
+    /// as it sent it or, more cheaply, what it read back after comparing a fast hash of both.
     /// </summary>
     Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken);
 

@@ -17,11 +17,11 @@ public sealed record ObjectPut(string Key, string SourcePath, long Length, strin
     public bool InPlace { get; init; }
 
     /// <summary>
-    /// Opens the source for streaming: reports bytes read to <see cref="Activity"/> and hashes them (SHA-256 unless
-    /// <paramref name="sha256"/> is false, as for a target that verifies sizes only; MD5 on request).
+    /// Opens the source for streaming: reports bytes read to <see cref="Activity"/> and computes the
+    /// <paramref name="hashes"/> of them (none for a target that verifies sizes only, XxHash128 for one that reads back).
     /// Throws <see cref="Sources.SourceMissingException"/> when the file is gone.
     /// </summary>
-    public HashingStream OpenSource(bool md5 = false, bool sha256 = true)
+    public HashingStream OpenSource(StreamHashes hashes)
     {
         FileStream file;
         try
@@ -40,6 +40,6 @@ public sealed record ObjectPut(string Key, string SourcePath, long Length, strin
             throw new Sources.SourceMissingException($"source file '{SourcePath}' is gone or unreadable: {e.Message}", e);
         }
 
-        return new HashingStream(file, md5, Activity, sha256);
+        return new HashingStream(file, hashes, Activity);
     }
 }

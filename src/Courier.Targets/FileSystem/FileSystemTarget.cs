@@ -71,12 +71,11 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
         var path = PathOf(put.Key);
         var directory = Path.GetDirectoryName(path)!;
         var temp = Path.Combine(directory, ObjectKeys.TempName(Path.GetFileName(path)));
-        long bytes;
-        string sha256;
+        ContentDigest sent;
         try
         {
             Directory.CreateDirectory(directory);
-            (bytes, sha256) = await WriteTempAsync(put, temp, cancellationToken).ConfigureAwait(false);
+            sent = await WriteTempAsync(put, temp, cancellationToken).ConfigureAwait(false);
             File.Move(temp, path, overwrite: true);
             if (!put.InPlace)
             {
@@ -95,8 +94,8 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
             throw;
         }
 
-        await VerifyAsync(put, path, bytes, sha256, cancellationToken).ConfigureAwait(false);
-        return new PutResult(bytes, sha256);
+        var sha256 = await VerifyAsync(put, path, sent, cancellationToken).ConfigureAwait(false);
+        return new PutResult(sent.Length, sha256);
     }
 
     public Task ProbeAsync(CancellationToken cancellationToken)
@@ -210,12 +209,12 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
         return path;
     }
 
-    private async Task<(long Bytes, string Sha256)> WriteTempAsync(ObjectPut put, string temp, CancellationToken cancellationToken)
+    private async Task<ContentDigest> WriteTempAsync(ObjectPut put, string temp, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            await using var source = put.OpenSource(sha256: Verify == VerifyMode.Full);
+            await using var source = put.OpenSource(Verify == VerifyMode.Full ? StreamHashes.XxHash128 : StreamHashes.None);
             await using var file = new FileStream(temp, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,
@@ -232,7 +231,7 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
 
             // On the disk before the rename, so a crash can leave the temp file but never a short file under the final name.
             file.Flush(flushToDisk: true);
-            return (source.BytesRead, source.Sha256Hex());
+            return source.Digest();
         }
         finally
         {
@@ -240,21 +239,19 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
         }
     }
 
-    private async Task VerifyAsync(ObjectPut put, string path, long bytes, string sha256, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks what the file holds against what was <paramref name="sent"/>: its size, and under full verification its
+    /// XxHash128, read back in the same pass as its SHA-256. Returns that SHA-256 (empty under size-only verification): a
+    /// digest of what the target holds, proven equal to the bytes sent.
+    /// </summary>
+    private async Task<string> VerifyAsync(ObjectPut put, string path, ContentDigest sent, CancellationToken cancellationToken)
     {
-        long heldLength;
-        string? heldSha256 = null;
+        ContentDigest held;
         try
         {
-            if (Verify == VerifyMode.Full)
-            {
-                await using var stream = OpenRead(path);
-                (heldLength, heldSha256) = await ContentHash.Sha256Async(stream, TargetActivity.WithoutBytes(put.Activity), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                heldLength = new FileInfo(path).Length;
-            }
+            held = Verify == VerifyMode.Full
+                ? await ContentHash.DigestAsync(OpenRead(path), StreamHashes.Sha256 | StreamHashes.XxHash128, TargetActivity.WithoutBytes(put.Activity), cancellationToken).ConfigureAwait(false)
+                : new ContentDigest(new FileInfo(path).Length, string.Empty, string.Empty);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -265,15 +262,17 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
             throw FileSystemErrors.From(Name, $"reading '{put.Key}' back failed", e);
         }
 
-        if (heldLength != bytes)
+        if (held.Length != sent.Length)
         {
-            throw new TargetException(Name, $"'{put.Key}' holds {heldLength} bytes after writing {bytes}", isTransient: true, ErrorKinds.SizeMismatch);
+            throw new TargetException(Name, $"'{put.Key}' holds {held.Length} bytes after writing {sent.Length}", isTransient: true, ErrorKinds.SizeMismatch);
         }
 
-        if (heldSha256 is not null && !string.Equals(heldSha256, sha256, StringComparison.Ordinal))
+        if (!string.Equals(held.XxHash128, sent.XxHash128, StringComparison.Ordinal))
         {
-            throw new TargetException(Name, $"'{put.Key}' reads back with SHA-256 {heldSha256}, not {sha256} as written", isTransient: true, ErrorKinds.Checksum);
+            throw new TargetException(Name, $"'{put.Key}' reads back with other bytes than were written (XxHash128 {held.XxHash128}, written {sent.XxHash128})", isTransient: true, ErrorKinds.Checksum);
         }
+
+        return held.Sha256;
     }
 
     private static FileStream OpenRead(string path) => new(path, new FileStreamOptions

@@ -10,7 +10,8 @@ namespace Courier.Targets.Http;
 /// An <c>http</c> target: an origin that accepts PUT (nginx WebDAV and the like). By default a push PUTs to a hidden temp
 /// name next to the final one and MOVEs it onto the final URL, so no partial file is ever visible there (a push marked
 /// <see cref="ObjectPut.InPlace"/>, a segment no reader can reach yet, is one PUT to the final URL); the body is
-/// streamed from the source, never buffered. Verification reads the object back (GET, SHA-256) or checks its size (HEAD).
+/// streamed from the source, never buffered, and hashed with XxHash128 as it goes under full verification. Verification
+/// reads the object back (GET: its XxHash128 must be the one sent, and its SHA-256 goes to the ledger) or checks its size (HEAD).
 /// </summary>
 internal sealed class HttpTarget : ITarget, IDisposable
 {
@@ -87,28 +88,29 @@ internal sealed class HttpTarget : ITarget, IDisposable
         }
 
         // With the checksum, or from a server whose HEAD does not tell the size: read the object.
-        return await GetAsync(uri, TargetActivity.WithoutBytes(activity), $"GET of '{key}'", cancellationToken).ConfigureAwait(false);
+        return await GetAsync(uri, StreamHashes.Sha256, TargetActivity.WithoutBytes(activity), $"GET of '{key}'", cancellationToken).ConfigureAwait(false) is { } held
+            ? new StoredObject(held.Digest.Length, held.Digest.Sha256, held.ETag)
+            : null;
     }
 
     public async Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken)
     {
         var segments = ObjectKeys.Split(Name, put.Key);
         var final = UriOf(segments);
-        long bytes;
-        string sha256;
+        ContentDigest sent;
         using (var deadline = Deadline(cancellationToken))
-        using (var content = new SourceContent(Name, put, deadline, sha256: Verify == VerifyMode.Full))
+        using (var content = new SourceContent(Name, put, deadline, Verify == VerifyMode.Full ? StreamHashes.XxHash128 : StreamHashes.None))
         {
             if (_settings.Upload == HttpUploadMode.Put || put.InPlace)
             {
-                (bytes, sha256) = await UploadAsync(final, content, deadline, $"PUT of '{put.Key}'", cancellationToken).ConfigureAwait(false);
+                sent = await UploadAsync(final, content, deadline, $"PUT of '{put.Key}'", cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 var temp = UriOf([.. segments[..^1], ObjectKeys.TempName(segments[^1])]);
                 try
                 {
-                    (bytes, sha256) = await UploadAsync(temp, content, deadline, $"PUT of '{put.Key}' (to a temp name)", cancellationToken).ConfigureAwait(false);
+                    sent = await UploadAsync(temp, content, deadline, $"PUT of '{put.Key}' (to a temp name)", cancellationToken).ConfigureAwait(false);
                     await MoveAsync(temp, final, put.Key, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception)
@@ -119,8 +121,8 @@ internal sealed class HttpTarget : ITarget, IDisposable
             }
         }
 
-        await VerifyAsync(final, put, bytes, sha256, cancellationToken).ConfigureAwait(false);
-        return new PutResult(bytes, sha256);
+        var sha256 = await VerifyAsync(final, put, sent, cancellationToken).ConfigureAwait(false);
+        return new PutResult(sent.Length, sha256);
     }
 
     public async Task ProbeAsync(CancellationToken cancellationToken)
@@ -186,7 +188,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
     internal Uri UriOf(IEnumerable<string> segments) =>
         new(_settings.BaseUrl.AbsoluteUri + string.Join('/', segments.Select(Uri.EscapeDataString)), UriKind.Absolute);
 
-    private async Task<(long Bytes, string Sha256)> UploadAsync(Uri uri, SourceContent content, RequestDeadline deadline, string doing, CancellationToken cancellationToken)
+    private async Task<ContentDigest> UploadAsync(Uri uri, SourceContent content, RequestDeadline deadline, string doing, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = content };
         using var response = await SendAsync(request, deadline, doing, cancellationToken).ConfigureAwait(false);
@@ -200,7 +202,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
             throw new TargetException(Name, $"{doing}: answered {(int)response.StatusCode} before the whole body was sent", isTransient: true, ErrorKinds.NotStored);
         }
 
-        return (content.Length, content.Sha256Hex());
+        return content.Digest();
     }
 
     private async Task MoveAsync(Uri temp, Uri final, string key, CancellationToken cancellationToken)
@@ -223,14 +225,19 @@ internal sealed class HttpTarget : ITarget, IDisposable
         }
     }
 
-    private async Task VerifyAsync(Uri final, ObjectPut put, long bytes, string sha256, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks what the origin serves against what was <paramref name="sent"/>: its size, and under full verification its
+    /// XxHash128, read back in the same pass as its SHA-256. Returns that SHA-256 (empty under size-only verification): a
+    /// digest of what the origin holds, proven equal to the bytes sent.
+    /// </summary>
+    private async Task<string> VerifyAsync(Uri final, ObjectPut put, ContentDigest sent, CancellationToken cancellationToken)
     {
         var full = Verify == VerifyMode.Full;
         var doing = $"verifying '{put.Key}' ({(full ? "GET" : "HEAD")})";
-        StoredObject? held;
+        ContentDigest? held;
         if (full)
         {
-            held = await GetAsync(final, TargetActivity.WithoutBytes(put.Activity), doing, cancellationToken).ConfigureAwait(false);
+            held = (await GetAsync(final, StreamHashes.Sha256 | StreamHashes.XxHash128, TargetActivity.WithoutBytes(put.Activity), doing, cancellationToken).ConfigureAwait(false))?.Digest;
         }
         else
         {
@@ -243,8 +250,8 @@ internal sealed class HttpTarget : ITarget, IDisposable
             }
 
             held = IsNoObject(response.StatusCode) ? null
-                : response.Content.Headers.ContentLength is { } length ? new StoredObject(length)
-                : await GetAsync(final, TargetActivity.WithoutBytes(put.Activity), doing, cancellationToken).ConfigureAwait(false);
+                : response.Content.Headers.ContentLength is { } length ? new ContentDigest(length, string.Empty, string.Empty)
+                : (await GetAsync(final, StreamHashes.None, TargetActivity.WithoutBytes(put.Activity), doing, cancellationToken).ConfigureAwait(false))?.Digest;
         }
 
         if (held is null)
@@ -252,19 +259,21 @@ internal sealed class HttpTarget : ITarget, IDisposable
             throw new TargetException(Name, $"{doing}: the upload was accepted but nothing is stored", isTransient: true, ErrorKinds.NotStored);
         }
 
-        if (held.Length != bytes)
+        if (held.Length != sent.Length)
         {
-            throw new TargetException(Name, $"{doing}: holds {held.Length} bytes, {bytes} were sent", isTransient: true, ErrorKinds.SizeMismatch);
+            throw new TargetException(Name, $"{doing}: holds {held.Length} bytes, {sent.Length} were sent", isTransient: true, ErrorKinds.SizeMismatch);
         }
 
-        if (full && !string.Equals(held.Sha256, sha256, StringComparison.Ordinal))
+        if (full && !string.Equals(held.XxHash128, sent.XxHash128, StringComparison.Ordinal))
         {
-            throw new TargetException(Name, $"{doing}: reads back with SHA-256 {held.Sha256}, not {sha256} as sent", isTransient: true, ErrorKinds.Checksum);
+            throw new TargetException(Name, $"{doing}: reads back with other bytes than were sent (XxHash128 {held.XxHash128}, sent {sent.XxHash128})", isTransient: true, ErrorKinds.Checksum);
         }
+
+        return held.Sha256;
     }
 
-    /// <summary>GETs an object and hashes it as it streams in; null when there is none.</summary>
-    private async Task<StoredObject?> GetAsync(Uri uri, IProgress<long>? activity, string doing, CancellationToken cancellationToken)
+    /// <summary>GETs an object and computes the <paramref name="hashes"/> of it as it streams in; null when there is none.</summary>
+    private async Task<(ContentDigest Digest, string? ETag)?> GetAsync(Uri uri, StreamHashes hashes, IProgress<long>? activity, string doing, CancellationToken cancellationToken)
     {
         using var deadline = Deadline(cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
@@ -279,8 +288,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
             throw HttpErrors.FromStatus(Name, doing, response, _time);
         }
 
-        var (length, sha256) = await ReadBodyAsync(response, deadline, activity, doing, cancellationToken).ConfigureAwait(false);
-        return new StoredObject(length, sha256, ETagOf(response));
+        return (await ReadBodyAsync(response, hashes, deadline, activity, doing, cancellationToken).ConfigureAwait(false), ETagOf(response));
     }
 
     /// <summary>
@@ -290,13 +298,13 @@ internal sealed class HttpTarget : ITarget, IDisposable
 
     private static string? ETagOf(HttpResponseMessage response) => response.Headers.ETag?.Tag.Trim('"');
 
-    private async Task<(long Length, string Sha256)> ReadBodyAsync(HttpResponseMessage response, RequestDeadline deadline, IProgress<long>? activity, string doing, CancellationToken cancellationToken)
+    private async Task<ContentDigest> ReadBodyAsync(HttpResponseMessage response, StreamHashes hashes, RequestDeadline deadline, IProgress<long>? activity, string doing, CancellationToken cancellationToken)
     {
         try
         {
             deadline.Extend();
-            await using var body = new DeadlineStream(await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false), deadline);
-            return await ContentHash.Sha256Async(body, activity, deadline.Token).ConfigureAwait(false);
+            var body = new DeadlineStream(await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false), deadline);
+            return await ContentHash.DigestAsync(body, hashes, activity, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (IsTransport(e))
         {

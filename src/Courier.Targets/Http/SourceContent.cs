@@ -17,16 +17,16 @@ internal sealed class SourceContent : HttpContent
     private readonly RequestDeadline _deadline;
     private readonly long _length;
     private HashingStream _source;
-    private readonly bool _sha256;
+    private readonly StreamHashes _hashes;
     private bool _started;
 
-    public SourceContent(string target, ObjectPut put, RequestDeadline deadline, bool sha256)
+    public SourceContent(string target, ObjectPut put, RequestDeadline deadline, StreamHashes hashes)
     {
-        _sha256 = sha256;
+        _hashes = hashes;
         _target = target;
         _put = put;
         _deadline = deadline;
-        _source = put.OpenSource(sha256: sha256);
+        _source = put.OpenSource(hashes);
         _length = _source.Length;
         Headers.ContentLength = _length;
         Headers.ContentType = MediaTypeHeaderValue.TryParse(put.ContentType, out var type) ? type : new MediaTypeHeaderValue("application/octet-stream");
@@ -38,8 +38,8 @@ internal sealed class SourceContent : HttpContent
     /// <summary>True once the whole body has been sent.</summary>
     public bool Sent { get; private set; }
 
-    /// <summary>Lower-case hex SHA-256 of the body sent (once <see cref="Sent"/>); empty when it was sent without hashing.</summary>
-    public string Sha256Hex() => _source.Sha256Hex();
+    /// <summary>The length and the digests asked for of the body sent (once <see cref="Sent"/>).</summary>
+    public ContentDigest Digest() => _source.Digest();
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
@@ -49,7 +49,7 @@ internal sealed class SourceContent : HttpContent
         if (_started)
         {
             await _source.DisposeAsync().ConfigureAwait(false);
-            _source = _put.OpenSource(sha256: _sha256);
+            _source = _put.OpenSource(_hashes);
         }
 
         _started = true;

@@ -43,13 +43,7 @@ public sealed class HttpTargetFaultTests : IAsyncLifetime
     {
         await _proxy.DisposeAsync();
         await _courier.DisposeAsync();
-        try
-        {
-            Directory.Delete(Path.Combine(TestEnvironment.WebDavRoot, _prefix), recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        TestEnvironment.DeleteWebDavPrefix(_prefix);
     }
 
     private Task<Core.Reports.DistributionReport> DistributeAsync() =>

@@ -32,13 +32,7 @@ public sealed class ReadBackTests : IAsyncLifetime
     {
         await _proxy.DisposeAsync();
         await _courier.DisposeAsync();
-        try
-        {
-            Directory.Delete(Path.Combine(TestEnvironment.WebDavRoot, _prefix), recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        TestEnvironment.DeleteWebDavPrefix(_prefix);
     }
 
     [Fact]

@@ -164,6 +164,48 @@ public sealed class FileSystemTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_byte_that_changes_at_the_target_before_it_is_read_back_fails_the_put_as_a_transient_checksum_failure()
+    {
+        var target = (FileSystemTarget)Make(Archive());
+        var source = WriteRandom("1080p.mp4", 1_000_000);
+        var final = Path.Combine(target.Root, "movie-42", "1080p", "1080p.mp4");
+
+        // The read-back reports its first chunk (0 bytes: reading is not sending) before it reaches offset 900,000: the
+        // disk "rots" one byte there after the write was fsynced and renamed, and the read-back must catch it.
+        var rot = new OnFirstReadBack(() =>
+        {
+            using var file = new FileStream(final, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            file.Position = 900_000;
+            var b = (byte)file.ReadByte();
+            file.Position = 900_000;
+            file.WriteByte((byte)(b ^ 0x01));
+        });
+
+        var e = await Should.ThrowAsync<TargetException>(() => target.PutAsync(PutOf("movie-42/1080p/1080p.mp4", source, rot), Ct));
+
+        rot.Fired.ShouldBeTrue("the byte was changed during the read-back");
+        e.Kind.ShouldBe(ErrorKinds.Checksum);
+        e.IsTransient.ShouldBeTrue();
+        e.Message.ShouldContain("reads back with other bytes than were written");
+        e.Message.ShouldContain("XxHash128");
+    }
+
+    [Fact]
+    public async Task A_verified_put_returns_the_sha256_of_the_source_and_a_size_only_put_returns_none()
+    {
+        var full = Make(Archive());
+        var size = Make(new() { ["Kind"] = "filesystem", ["Root"] = "targets/sized", ["Verify"] = "size" });
+        var source = WriteRandom("1080p.mp4", 3_000_001);
+
+        var verified = await full.PutAsync(PutOf("movie-42/1080p/1080p.mp4", source), Ct);
+        var sized = await size.PutAsync(PutOf("movie-42/1080p/1080p.mp4", source), Ct);
+
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(source)));
+        verified.ShouldBe(new PutResult(3_000_001, sha256), "the read-back's SHA-256, proven equal to what was written, is the source's");
+        sized.ShouldBe(new PutResult(3_000_001, string.Empty), "size-only verification hashes nothing");
+    }
+
+    [Fact]
     public async Task A_push_sweeps_the_temp_files_a_killed_push_of_the_same_file_left_and_only_those()
     {
         var target = (FileSystemTarget)Make(Archive());
@@ -305,5 +347,21 @@ public sealed class FileSystemTargetTests : IDisposable
         }
 
         process.ExitCode.ShouldBe(0, $"{command} {string.Join(' ', arguments)} failed (this test needs root to mount a small tmpfs): {process.StandardError.ReadToEnd()}");
+    }
+
+    /// <summary>Runs an action once, on the reporting thread, at the first report of 0 bytes: the first chunk of a read-back.</summary>
+    private sealed class OnFirstReadBack(Action action) : IProgress<long>
+    {
+        private int _fired;
+
+        public bool Fired => Volatile.Read(ref _fired) == 1;
+
+        public void Report(long value)
+        {
+            if (value == 0 && Interlocked.Exchange(ref _fired, 1) == 0)
+            {
+                action();
+            }
+        }
     }
 }

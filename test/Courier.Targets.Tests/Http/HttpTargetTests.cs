@@ -258,6 +258,7 @@ public sealed class HttpTargetTests : IDisposable
 
         e.Kind.ShouldBe(ErrorKinds.Checksum);
         e.IsTransient.ShouldBeTrue();
+        e.Message.ShouldContain("reads back with other bytes than were sent");
     }
 
     [Fact]
