@@ -250,7 +250,7 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
         try
         {
             held = Verify == VerifyMode.Full
-                ? await ContentHash.DigestAsync(OpenRead(path), StreamHashes.Sha256 | StreamHashes.XxHash128, TargetActivity.WithoutBytes(put.Activity), cancellationToken).ConfigureAwait(false)
+                ? await ContentHash.DigestAsync(OpenRead(path), StreamHashes.Sha256 | StreamHashes.XxHash128, sent.Length, TargetActivity.WithoutBytes(put.Activity), cancellationToken).ConfigureAwait(false)
                 : new ContentDigest(new FileInfo(path).Length, string.Empty, string.Empty);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

@@ -304,7 +304,7 @@ internal sealed class HttpTarget : ITarget, IDisposable
         {
             deadline.Extend();
             var body = new DeadlineStream(await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false), deadline);
-            return await ContentHash.DigestAsync(body, hashes, activity, deadline.Token).ConfigureAwait(false);
+            return await ContentHash.DigestAsync(body, hashes, response.Content.Headers.ContentLength ?? 0, activity, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (IsTransport(e))
         {

@@ -167,17 +167,17 @@ public sealed class FileSystemTargetTests : IDisposable
     public async Task A_byte_that_changes_at_the_target_before_it_is_read_back_fails_the_put_as_a_transient_checksum_failure()
     {
         var target = (FileSystemTarget)Make(Archive());
-        var source = WriteRandom("1080p.mp4", 1_000_000);
+        var source = WriteRandom("1080p.mp4", 3_000_000);
         var final = Path.Combine(target.Root, "movie-42", "1080p", "1080p.mp4");
 
-        // The read-back reports its first chunk (0 bytes: reading is not sending) before it reaches offset 900,000: the
+        // The read-back reports its first chunk (0 bytes: reading is not sending; at most 1 MiB) before it reaches offset 2,900,000: the
         // disk "rots" one byte there after the write was fsynced and renamed, and the read-back must catch it.
         var rot = new OnFirstReadBack(() =>
         {
             using var file = new FileStream(final, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            file.Position = 900_000;
+            file.Position = 2_900_000;
             var b = (byte)file.ReadByte();
-            file.Position = 900_000;
+            file.Position = 2_900_000;
             file.WriteByte((byte)(b ^ 0x01));
         });
 
