@@ -4,9 +4,10 @@ using Npgsql;
 namespace Courier.Bench;
 
 /// <summary>
-/// CPU time used by a PostgreSQL server on this machine, read from <c>/proc</c>: its postmaster, every live backend, and
-/// (the postmaster's children's time) every backend that has exited. Null where the server is not local or <c>/proc</c>
-/// cannot be read. Other clients of the same server count too: measure on an otherwise idle server.
+/// CPU time used by a server on this machine, read from <c>/proc</c>: its main process, every live child (a PostgreSQL
+/// backend, an nginx worker), and (the main process's children's time) every child that has exited. Null where the
+/// server is not local or <c>/proc</c> cannot be read. Other clients of the same server count too: measure on an
+/// otherwise idle server.
 /// </summary>
 internal sealed class ServerCpu
 {
@@ -23,6 +24,24 @@ internal sealed class ServerCpu
         await using var command = dataSource.CreateCommand("SELECT pg_backend_pid()");
         var backend = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
         return Stat(backend) is { } stat ? new ServerCpu(stat.Parent) : null;
+    }
+
+    /// <summary>
+    /// The server whose main process runs <paramref name="command"/> (as <c>/proc/PID/comm</c> names it) and whose parent
+    /// does not (nginx's master, not a worker); null when there is none, or more than one (which one would be a guess).
+    /// </summary>
+    public static ServerCpu? FindByName(string command)
+    {
+        var mains = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && Command(pid) == command && Stat(pid) is { } stat && Command(stat.Parent) != command)
+            {
+                mains.Add(pid);
+            }
+        }
+
+        return mains.Count == 1 ? new ServerCpu(mains[0]) : null;
     }
 
     /// <summary>The server's CPU time so far.</summary>
@@ -45,6 +64,18 @@ internal sealed class ServerCpu
         }
 
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+    }
+
+    private static string? Command(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static (int Parent, long Own, long Children)? Stat(int pid)
