@@ -15,7 +15,7 @@ namespace Courier.Core.Ingest;
 /// an ingest directory (<c>{videoId}/ingest-{n}/{rendition}</c>) whose <c>master.m3u8</c> exists: ingest writes it only
 /// once every rung is transcoded.
 /// </summary>
-public sealed partial class MasterPublisher
+public sealed partial class MasterPublisher : IDisposable
 {
     private readonly IDeliveryStore _store;
     private readonly TargetRegistry _targets;
@@ -23,6 +23,14 @@ public sealed partial class MasterPublisher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private (string? VideoId, int Version) _recoverAfter;
+
+    /// <summary>
+    /// One playlist PUT at a time in this process. The publish after a delivery and the recovery pass can publish a version's
+    /// playlist at the same target at once, and a filesystem push sweeps the temp files an interrupted push of the same name
+    /// left: concurrent, one swept the other's temp file before its rename (seen in CI: "Could not find file
+    /// '.master.m3u8.courier-tmp-…'"). A playlist is a few hundred bytes; taking turns costs nothing.
+    /// </summary>
+    private readonly SemaphoreSlim _putting = new(1, 1);
 
     public MasterPublisher(IDeliveryStore store, TargetRegistry targets, SourceResolver sources, TimeProvider time, ILogger<MasterPublisher> logger)
     {
@@ -32,6 +40,8 @@ public sealed partial class MasterPublisher
         _time = time;
         _logger = logger;
     }
+
+    public void Dispose() => _putting.Dispose();
 
     /// <summary>The ingest directory of a rendition source (<c>movie-42/ingest-3</c>), or null when it was not ingested.</summary>
     public static string? IngestDirectoryOf(string videoId, string sourcePath)
@@ -162,6 +172,7 @@ public sealed partial class MasterPublisher
             }
 
             var key = $"{videoId}/{MasterPlaylist.FileName}";
+            await _putting.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 var file = taken.Count == variants.Count ? master : MasterPlaylist.WriteFiltered(master, name, taken);
@@ -171,6 +182,10 @@ public sealed partial class MasterPublisher
             {
                 LogPublishFailed(videoId, version, name, e.Message);
                 continue;
+            }
+            finally
+            {
+                _putting.Release();
             }
 
             published.Add(name);
