@@ -72,14 +72,7 @@ public sealed class PostgresRestartTests
             var whileDown = await CountsOrNullAsync(server);
             // The outage lasts until serve has felt it (its health check fails on the store), as a failover does; pushes go
             // on meanwhile and their outcomes wait.
-            await Eventually.WaitAsync(
-                async () =>
-                {
-                    using var health = await server.Client.GetAsync("healthz", Ct);
-                    return health.StatusCode == HttpStatusCode.ServiceUnavailable;
-                },
-                TimeSpan.FromSeconds(30),
-                "/healthz answers 503 while PostgreSQL is down");
+            await HealthAnswersAsync(server, HttpStatusCode.ServiceUnavailable, "/healthz answers 503 while PostgreSQL is down");
             await postgres.StartAgainAsync();
 
             var counts = await Eventually.WaitAsync(
@@ -97,14 +90,7 @@ public sealed class PostgresRestartTests
             counts.Queued.ShouldBe(0);
             counts.Dead.ShouldBe(0);
             server.Process.HasExited.ShouldBeFalse("courier serve lives through the database's restart");
-            await Eventually.WaitAsync(
-                async () =>
-                {
-                    using var health = await server.Client.GetAsync("healthz", Ct);
-                    return health.StatusCode == HttpStatusCode.OK;
-                },
-                TimeSpan.FromSeconds(30),
-                "/healthz answers 200 again");
+            await HealthAnswersAsync(server, HttpStatusCode.OK, "/healthz answers 200 again");
 
             for (var v = 0; v < Videos; v++)
             {
@@ -130,6 +116,17 @@ public sealed class PostgresRestartTests
             }
         }
     }
+
+    /// <summary>Waits (up to 30 s) until serve's <c>/healthz</c> answers <paramref name="status"/>.</summary>
+    private static Task HealthAnswersAsync(CourierServer server, HttpStatusCode status, string what) =>
+        Eventually.WaitAsync(
+            async () =>
+            {
+                using var health = await server.Client.GetAsync("healthz", Ct);
+                return health.StatusCode == status;
+            },
+            TimeSpan.FromSeconds(30),
+            what);
 
     private static async Task<Counts> CountsAsync(CourierServer server)
     {
