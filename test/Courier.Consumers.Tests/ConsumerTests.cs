@@ -5,11 +5,19 @@ namespace Courier.Consumers.Tests;
 
 /// <summary>
 /// What Courier publishes, read by the programs that will consume it: ffprobe and ffmpeg play the HLS package from nginx
-/// and from S3 (presigned), the AWS CLI reads the objects' heads, and promtool reads <c>/metrics</c>.
+/// and from S3 (presigned), the AWS CLI reads the objects' heads from s3rver and the objects themselves from Swift (which
+/// checks signatures), and promtool reads <c>/metrics</c>.
 /// </summary>
 public sealed class ConsumerTests(PublishedVideo video) : IClassFixture<PublishedVideo>
 {
     private const string Aws = "/usr/bin/aws";
+
+    private static readonly Dictionary<string, string> ExpectedTypes = new()
+    {
+        [".m3u8"] = "application/vnd.apple.mpegurl",
+        [".ts"] = "video/mp2t",
+        [".mp4"] = "video/mp4",
+    };
 
     [Fact]
     public async Task Ffprobe_and_ffmpeg_play_the_hls_package_over_http_from_nginx_to_the_end()
@@ -54,12 +62,6 @@ public sealed class ConsumerTests(PublishedVideo video) : IClassFixture<Publishe
     [Fact]
     public async Task The_aws_cli_sees_the_content_types_and_the_checksums_courier_stored()
     {
-        var expectedTypes = new Dictionary<string, string>
-        {
-            [".m3u8"] = "application/vnd.apple.mpegurl",
-            [".ts"] = "video/mp2t",
-            [".mp4"] = "video/mp4",
-        };
         video.SourceFiles.Count.ShouldBeGreaterThan(3);
         foreach (var (relative, source) in video.SourceFiles)
         {
@@ -73,13 +75,43 @@ public sealed class ConsumerTests(PublishedVideo video) : IClassFixture<Publishe
             var md5 = Convert.ToHexStringLower(await MD5.HashDataAsync(file, TestContext.Current.CancellationToken));
 #pragma warning restore CA5351
 
-            json.GetProperty("ContentType").GetString().ShouldBe(expectedTypes[Path.GetExtension(relative)], relative);
+            json.GetProperty("ContentType").GetString().ShouldBe(ExpectedTypes[Path.GetExtension(relative)], relative);
             json.GetProperty("ContentLength").GetInt64().ShouldBe(new FileInfo(source).Length, relative);
             json.GetProperty("ETag").GetString().ShouldBe($"\"{md5}\"", relative);
             json.GetProperty("Metadata").GetProperty("sha256").GetString().ShouldBe(sha256, relative);
         }
 
         var delivered = video.Report.Deliveries.Where(d => d.Target == "s3").ToList();
+        delivered.Count.ShouldBe(2);
+        delivered.ShouldAllBe(d => d.State == "delivered");
+    }
+
+    [Fact]
+    public async Task The_aws_cli_reads_from_swift_the_bytes_and_types_courier_published()
+    {
+        // Swift's s3api checks every SigV4 signature: what the AWS CLI reads there, Courier signed and sent correctly.
+        var downloads = Directory.CreateTempSubdirectory("courier-consumers-swift-").FullName;
+        try
+        {
+            video.SourceFiles.Count.ShouldBeGreaterThan(3);
+            foreach (var (relative, source) in video.SourceFiles)
+            {
+                var copy = Path.Combine(downloads, relative.Replace('/', '_'));
+                var get = await Tool.RunAsync(Aws, ["--endpoint-url", video.SwiftUrl, "s3api", "get-object", "--bucket", video.SwiftBucket, "--key", video.Key(relative), "--output", "json", copy], video.SwiftAwsEnvironment);
+                get.ExitCode.ShouldBe(0, get.ToString());
+                var json = JsonDocument.Parse(get.Output).RootElement;
+
+                json.GetProperty("ContentType").GetString().ShouldBe(ExpectedTypes[Path.GetExtension(relative)], relative);
+                json.GetProperty("ContentLength").GetInt64().ShouldBe(new FileInfo(source).Length, relative);
+                File.ReadAllBytes(copy).ShouldBe(File.ReadAllBytes(source), relative);
+            }
+        }
+        finally
+        {
+            Directory.Delete(downloads, recursive: true);
+        }
+
+        var delivered = video.Report.Deliveries.Where(d => d.Target == "swift").ToList();
         delivered.Count.ShouldBe(2);
         delivered.ShouldAllBe(d => d.State == "delivered");
     }

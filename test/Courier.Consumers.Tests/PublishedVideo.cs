@@ -10,7 +10,8 @@ namespace Courier.Consumers.Tests;
 
 /// <summary>
 /// One video, made by ffmpeg (a real H.264/AAC clip: an MP4 and an HLS package), distributed by a Courier server to the
-/// real servers of the test machine: nginx over WebDAV and s3rver. The consumers then read what Courier published.
+/// real servers of the test machine: nginx over WebDAV, s3rver, and Swift's s3api (which checks SigV4 signatures). The
+/// consumers then read what Courier published.
 /// </summary>
 public sealed class PublishedVideo : IAsyncLifetime
 {
@@ -21,6 +22,8 @@ public sealed class PublishedVideo : IAsyncLifetime
 
     private const string KeyEnv = "COURIER_CONSUMERS_S3_KEY";
     private const string SecretEnv = "COURIER_CONSUMERS_S3_SECRET";
+    private const string SwiftKeyEnv = "COURIER_CONSUMERS_SWIFT_KEY";
+    private const string SwiftSecretEnv = "COURIER_CONSUMERS_SWIFT_SECRET";
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "courier-consumers", Guid.NewGuid().ToString("N"));
     private WebApplication? _server;
@@ -36,6 +39,14 @@ public sealed class PublishedVideo : IAsyncLifetime
 
     public string S3Url { get; } = Required("COURIER_TEST_S3_URL");
 
+    public string SwiftUrl { get; } = Required("COURIER_TEST_SWIFT_URL");
+
+    public string SwiftBucket { get; } = Required("COURIER_TEST_SWIFT_BUCKET");
+
+    private string SwiftAccessKey { get; } = Required("COURIER_TEST_SWIFT_ACCESS_KEY");
+
+    private string SwiftSecretKey { get; } = Required("COURIER_TEST_SWIFT_SECRET_KEY");
+
     public Uri ServerAddress { get; private set; } = null!;
 
     public VideoReport Report { get; private set; } = null!;
@@ -43,10 +54,16 @@ public sealed class PublishedVideo : IAsyncLifetime
     /// <summary>The source files of the video, relative to the rendition's directory at the target (<c>360p/360p.mp4</c>, <c>720p/index.m3u8</c>).</summary>
     public IReadOnlyDictionary<string, string> SourceFiles { get; private set; } = new Dictionary<string, string>();
 
-    public IDictionary<string, string> AwsEnvironment => new Dictionary<string, string>
+    /// <summary>The AWS CLI's environment for s3rver.</summary>
+    public IDictionary<string, string> AwsEnvironment => AwsEnvironmentOf(AccessKey, SecretKey);
+
+    /// <summary>The AWS CLI's environment for Swift.</summary>
+    public IDictionary<string, string> SwiftAwsEnvironment => AwsEnvironmentOf(SwiftAccessKey, SwiftSecretKey);
+
+    private static Dictionary<string, string> AwsEnvironmentOf(string accessKey, string secretKey) => new()
     {
-        ["AWS_ACCESS_KEY_ID"] = AccessKey,
-        ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
+        ["AWS_ACCESS_KEY_ID"] = accessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = secretKey,
         ["AWS_DEFAULT_REGION"] = "us-east-1",
         ["AWS_PAGER"] = string.Empty,
         ["AWS_CONFIG_FILE"] = "/dev/null",
@@ -71,6 +88,8 @@ public sealed class PublishedVideo : IAsyncLifetime
 
         Environment.SetEnvironmentVariable(KeyEnv, AccessKey);
         Environment.SetEnvironmentVariable(SecretEnv, SecretKey);
+        Environment.SetEnvironmentVariable(SwiftKeyEnv, SwiftAccessKey);
+        Environment.SetEnvironmentVariable(SwiftSecretEnv, SwiftSecretKey);
         var settings = new Dictionary<string, string?>
         {
             ["Courier:SourceRoot"] = Media,
@@ -88,6 +107,14 @@ public sealed class PublishedVideo : IAsyncLifetime
             ["Courier:Targets:s3:ForcePathStyle"] = "true",
             ["Courier:Targets:s3:AccessKeyEnv"] = KeyEnv,
             ["Courier:Targets:s3:SecretKeyEnv"] = SecretEnv,
+            ["Courier:Targets:swift:Kind"] = "s3",
+            ["Courier:Targets:swift:Region"] = "east",
+            ["Courier:Targets:swift:ServiceUrl"] = SwiftUrl,
+            ["Courier:Targets:swift:Bucket"] = SwiftBucket,
+            ["Courier:Targets:swift:Prefix"] = Prefix,
+            ["Courier:Targets:swift:ForcePathStyle"] = "true",
+            ["Courier:Targets:swift:AccessKeyEnv"] = SwiftKeyEnv,
+            ["Courier:Targets:swift:SecretKeyEnv"] = SwiftSecretEnv,
         };
         var file = Path.Combine(_root, "courier.json");
         await File.WriteAllTextAsync(file, "{ \"Courier\": {} }");
