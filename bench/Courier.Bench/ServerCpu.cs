@@ -14,9 +14,9 @@ internal sealed class ServerCpu
     /// <summary>Linux reports process times in USER_HZ ticks, 100 per second.</summary>
     private const double TicksPerSecond = 100;
 
-    private readonly int _postmaster;
+    private readonly int _main;
 
-    private ServerCpu(int postmaster) => _postmaster = postmaster;
+    private ServerCpu(int main) => _main = main;
 
     public static async Task<ServerCpu?> FindAsync(string connectionString, CancellationToken cancellationToken)
     {
@@ -52,11 +52,11 @@ internal sealed class ServerCpu
         {
             if (int.TryParse(Path.GetFileName(directory), out var pid) && Stat(pid) is { } stat)
             {
-                if (pid == _postmaster)
+                if (pid == _main)
                 {
                     ticks += stat.Own + stat.Children;
                 }
-                else if (stat.Parent == _postmaster)
+                else if (stat.Parent == _main)
                 {
                     ticks += stat.Own;
                 }

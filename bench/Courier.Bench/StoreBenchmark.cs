@@ -98,9 +98,9 @@ internal sealed class StoreBenchmark : IBenchmark
         output.WriteLine("   raw queue (one table, one partial index; claim a batch, complete it; nothing else), 4 workers:");
         foreach (var kind in kinds)
         {
+            var serverCpu = kind == "postgres" ? await ServerCpu.FindAsync(connectionString, cancellationToken) : null;
             foreach (var batch in new[] { 16, 8, 4 })
             {
-                var serverCpu = kind == "postgres" ? await ServerCpu.FindAsync(connectionString, cancellationToken) : null;
                 var serverBefore = serverCpu?.Used();
                 var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var raw = await RawQueue.MeasureAsync(kind, connectionString, deliveries * 2, 4, batch, cancellationToken);
