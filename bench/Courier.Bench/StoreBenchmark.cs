@@ -54,7 +54,8 @@ internal sealed class StoreBenchmark : IBenchmark
 
         var rates = new Dictionary<(string Store, int Workers), double>();
         var profiling = Environment.GetCommandLineArgs().Contains("--profile");
-        foreach (var kind in kinds)
+        var slotsOnly = Environment.GetCommandLineArgs().Contains("--slots-only");
+        foreach (var kind in slotsOnly ? [] : kinds)
         {
             foreach (var workers in new[] { 1, 2, 4 })
             {
@@ -113,12 +114,12 @@ internal sealed class StoreBenchmark : IBenchmark
             output.WriteLine($"   {kind,-8} Courier / raw: 1 × {slots} slots = {slotRates[(kind, 1)] / rawRates[kind]:0.00}, 4 × {slots} slots = {slotRates[(kind, 4)] / rawRates[kind]:0.00} (of the raw rate in batches of 16)");
         }
 
-        foreach (var kind in kinds)
+        foreach (var kind in slotsOnly ? [] : kinds)
         {
             output.WriteLine($"   {kind,-8} scaling: 2 workers = {rates[(kind, 2)] / rates[(kind, 1)]:0.00}× one, 4 workers = {rates[(kind, 4)] / rates[(kind, 1)]:0.00}× one");
         }
 
-        if (kinds.Length == 2)
+        if (kinds.Length == 2 && !slotsOnly)
         {
             foreach (var workers in new[] { 1, 2, 4 })
             {
