@@ -287,7 +287,7 @@ public sealed partial class DeliveryRunner
         var now = _time.GetUtcNow();
         var attempt = new AttemptRecord(mode, true, null, null, pushed.BytesSent, duration, startedAt, _node.Id);
         var completion = DeliveryCompletion.Delivered(delivery, pushed.TotalBytes, pushed.Digest, attempt, now, files);
-        var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
+        var accepted = await CompleteAsync(completion, delivery, observer, cancellationToken).ConfigureAwait(false);
         Record(mode, delivery.Target, target.Region, true, pushed.BytesSent, duration);
         LogDelivered(delivery.VideoId, delivery.Rendition, delivery.Target, pushed.BytesSent, duration.TotalMilliseconds);
         if (!accepted)
@@ -322,7 +322,7 @@ public sealed partial class DeliveryRunner
         var duration = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
         var attempt = new AttemptRecord(mode, true, null, null, 0, duration, startedAt, _node.Id);
-        var accepted = await CompleteAsync(DeliveryCompletion.Removed(delivery, attempt, now), delivery, cancellationToken).ConfigureAwait(false);
+        var accepted = await CompleteAsync(DeliveryCompletion.Removed(delivery, attempt, now), delivery, observer, cancellationToken).ConfigureAwait(false);
         Record(mode, delivery.Target, target.Region, true, 0, duration);
         LogRemoved(delivery.VideoId, delivery.Rendition, delivery.Target, files, duration.TotalMilliseconds);
         if (!accepted)
@@ -410,7 +410,7 @@ public sealed partial class DeliveryRunner
 
         var attempt = new AttemptRecord(mode, false, failure.Message, failure.Kind, bytes, duration, startedAt, _node.Id);
         var completion = DeliveryCompletion.Failed(delivery, decision.State, decision.NextAttemptAt, decision.Reason, failure.Kind, attempt, now, decision.CountsAsAttempt);
-        var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
+        var accepted = await CompleteAsync(completion, delivery, observer, cancellationToken).ConfigureAwait(false);
         var region = _targets.Find(delivery.Target)?.Region ?? delivery.Target;
         Record(mode, delivery.Target, region, false, bytes, duration);
         if (failure.IsTransient && _circuits.RecordFailure(delivery.Target, failure.Message, now))
@@ -442,7 +442,7 @@ public sealed partial class DeliveryRunner
     private async Task<DeliveryResult> DeferAsync(ClaimedDelivery delivery, DateTimeOffset until, string reason, string errorKind, IDistributionObserver? observer, CancellationToken cancellationToken)
     {
         var completion = DeliveryCompletion.Deferred(delivery, until, reason, errorKind, _time.GetUtcNow());
-        var accepted = await CompleteAsync(completion, delivery, cancellationToken).ConfigureAwait(false);
+        var accepted = await CompleteAsync(completion, delivery, observer, cancellationToken).ConfigureAwait(false);
         var result = new DeliveryResult(delivery.Id, delivery.Rendition, delivery.Target, DeliveryState.Queued, 0, TimeSpan.Zero, reason, errorKind, accepted);
         observer?.Finished(result);
         return result;
@@ -589,8 +589,11 @@ public sealed partial class DeliveryRunner
     }
 
     /// <summary>Writes an outcome under its lease, retrying until the store takes it (see <see cref="WriteAsync"/>).</summary>
-    private Task<bool> CompleteAsync(DeliveryCompletion completion, ClaimedDelivery delivery, CancellationToken cancellationToken) =>
-        WriteAsync(() => _store.CompleteAsync(completion, CancellationToken.None), $"the outcome of {delivery.VideoId}/{delivery.Rendition} to {delivery.Target}", cancellationToken);
+    private Task<bool> CompleteAsync(DeliveryCompletion completion, ClaimedDelivery delivery, IDistributionObserver? observer, CancellationToken cancellationToken)
+    {
+        observer?.Writing(delivery);
+        return WriteAsync(() => _store.CompleteAsync(completion, CancellationToken.None), $"the outcome of {delivery.VideoId}/{delivery.Rendition} to {delivery.Target}", cancellationToken);
+    }
 
     /// <summary>
     /// Writes to the store, and when the store cannot take it (SQLite locked past its busy timeout, a full disk, a

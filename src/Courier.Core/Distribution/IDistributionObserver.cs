@@ -19,6 +19,14 @@ public interface IDistributionObserver
     /// <summary>Bytes of a delivery moved (sent or read back for verification).</summary>
     void Progressed(ClaimedDelivery delivery, long bytes);
 
+    /// <summary>
+    /// A delivery's push is over (whatever its outcome) and the outcome is being written to the store: the delivery no
+    /// longer uses its target. <see cref="Finished"/> follows once the outcome is written.
+    /// </summary>
+    void Writing(ClaimedDelivery delivery)
+    {
+    }
+
     /// <summary>A delivery's push ended.</summary>
     void Finished(DeliveryResult result);
 }

@@ -110,7 +110,10 @@ public sealed partial class RetryScanner
     /// bandwidth. How many to claim follows the sizes of the last claim: a node draining small deliveries claims a slot's
     /// worth per free small place, one draining large ones one per free slot. A claim that brings larger work than
     /// expected waits, claimed, until it fits, and nothing more is claimed meanwhile, so what a node holds without running
-    /// it stays under one claim's worth.
+    /// it stays under one claim's worth. A place is free as soon as its push is over and its outcome is being written
+    /// (<see cref="IDistributionObserver.Writing"/>), not once the outcome is committed: the claim that refills it meets
+    /// the outcomes in the store (one SQLite commit, or PostgreSQL statements at once), and no target waits for a commit.
+    /// A node so holds at most its places' pushes plus the outcomes being written for them.
     /// </summary>
     public async Task<ScanResult> RunDueAsync(CancellationToken cancellationToken)
     {
@@ -119,7 +122,8 @@ public sealed partial class RetryScanner
         var capacity = _options.Distribution.MaxConcurrency * SmallPerSlot;
         var used = 0;
         var expected = SmallPerSlot;
-        var running = new Dictionary<Task<DeliveryResult>, int>();
+        var running = new Dictionary<Task<DeliveryResult>, ClaimedDelivery>();
+        var places = new FreedPlaces();
         var waiting = new Queue<ClaimedDelivery>();
         var results = new List<DeliveryResult>();
         var claimedCount = 0;
@@ -163,7 +167,7 @@ public sealed partial class RetryScanner
                 waiting.Dequeue();
                 var weight = Weight(next);
                 used += weight;
-                running.Add(_runner.RunAsync(next, next.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, null, cancellationToken), weight);
+                running.Add(_runner.RunAsync(next, next.Resubmitted ? AttemptMode.Manual : AttemptMode.Async, null, nothingPushedYet: false, places, cancellationToken), next);
             }
 
             if (running.Count == 0)
@@ -177,11 +181,18 @@ public sealed partial class RetryScanner
                 continue;
             }
 
-            // Every place freed by now is filled by one claim: deliveries that finish together cost one round trip.
-            await Task.WhenAny(running.Keys).ConfigureAwait(false);
+            // Every place freed by now is filled by one claim: deliveries that finish together cost one round trip. A place is
+            // free once its push is over and its outcome is being written, so the next claim goes to the store with the
+            // outcomes (SQLite: in their commit), instead of after them.
+            await Task.WhenAny(Task.WhenAny(running.Keys), places.FreedAsync()).ConfigureAwait(false);
+            used -= places.Take();
             foreach (var done in running.Keys.Where(task => task.IsCompleted).ToList())
             {
-                used -= running[done];
+                if (!places.Forget(running[done].Id))
+                {
+                    used -= Weight(running[done]);
+                }
+
                 running.Remove(done);
                 results.Add(await done.ConfigureAwait(false));
             }
@@ -220,6 +231,76 @@ public sealed partial class RetryScanner
         delivery.Operation == DeliveryOperation.Remove || (delivery.Kind == RenditionKind.File && delivery.Bytes is > 0 and <= RenditionPusher.SmallFileBytes)
             ? 1
             : SmallPerSlot;
+
+    /// <summary>
+    /// The places of a scan's deliveries whose push is over and whose outcome is being written (<see cref="IDistributionObserver.Writing"/>):
+    /// free for new work before the outcome is committed. Called from the pushes' threads.
+    /// </summary>
+    private sealed class FreedPlaces : IDistributionObserver
+    {
+        private readonly Lock _lock = new();
+        private readonly HashSet<Guid> _freed = [];
+        private int _weight;
+        private TaskCompletionSource? _waiting;
+
+        public void Writing(ClaimedDelivery delivery)
+        {
+            TaskCompletionSource? wake;
+            lock (_lock)
+            {
+                if (_freed.Add(delivery.Id))
+                {
+                    _weight += Weight(delivery);
+                }
+
+                wake = _waiting;
+                _waiting = null;
+            }
+
+            wake?.TrySetResult();
+        }
+
+        /// <summary>Completes when a place is freed (at once when one was freed and not yet taken).</summary>
+        public Task FreedAsync()
+        {
+            lock (_lock)
+            {
+                return _weight > 0 ? Task.CompletedTask : (_waiting ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+
+        /// <summary>The places freed since the last call.</summary>
+        public int Take()
+        {
+            lock (_lock)
+            {
+                var weight = _weight;
+                _weight = 0;
+                return weight;
+            }
+        }
+
+        /// <summary>Whether the ended delivery's place was freed here already (its weight is or will be in <see cref="Take"/>).</summary>
+        public bool Forget(Guid delivery)
+        {
+            lock (_lock)
+            {
+                return _freed.Remove(delivery);
+            }
+        }
+
+        public void Started(ClaimedDelivery delivery, long totalBytes)
+        {
+        }
+
+        public void Progressed(ClaimedDelivery delivery, long bytes)
+        {
+        }
+
+        public void Finished(DeliveryResult result)
+        {
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Took back {Count} in-flight deliveries of nodes whose heartbeat stopped")]
     private partial void LogReclaimed(int count);
