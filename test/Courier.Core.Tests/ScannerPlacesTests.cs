@@ -1,11 +1,9 @@
 using System.Reflection;
-using Courier.Core.Configuration;
 using Courier.Core.Distribution;
 using Courier.Core.Domain;
 using Courier.Core.Sources;
 using Courier.Core.Storage;
-using Courier.Core.Targets;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Courier.Core.Tests;
 
@@ -17,7 +15,8 @@ public sealed class ScannerPlacesTests
     [Fact]
     public async Task A_place_is_filled_again_while_the_outcome_of_its_last_push_is_still_being_written()
     {
-        await using var courier = await CourierHarness.StartOnFakeClockAsync([Target]);
+        // One worker slot: four small deliveries at once.
+        await using var courier = await CourierHarness.StartOnFakeClockAsync([Target], new Dictionary<string, string?> { ["Courier:Distribution:MaxConcurrency"] = "1" });
         var now = courier.Time.GetUtcNow();
         var resolver = new SourceResolver(courier.SourceRoot);
         var renditions = Enumerable.Range(1, 8).Select(i =>
@@ -29,9 +28,10 @@ public sealed class ScannerPlacesTests
         await courier.Store.SubmitAsync(new NewVideoVersion("places", "fp", renditions, [Target]), "seed", now, CancellationToken.None);
         await courier.Store.ReleaseNodeAsync("seed", now, CancellationToken.None);
 
-        // One worker slot: four small deliveries at once. Every outcome waits at the store until the gate opens.
+        // The node's own scanner and runner over the same store, whose outcomes wait at the store until the gate opens.
         var (store, outcomes) = HeldOutcomes.Wrap(courier.Store);
-        var scanner = NewScanner(store, courier.SourceRoot, courier.Time, maxConcurrency: 1);
+        var runner = ActivatorUtilities.CreateInstance<DeliveryRunner>(courier.Services, store);
+        var scanner = ActivatorUtilities.CreateInstance<RetryScanner>(courier.Services, store, runner);
         var scanning = scanner.RunDueAsync(CancellationToken.None);
 
         await Eventually.WaitForAsync(() => outcomes.Waiting >= 8 || scanning.IsCompleted, TimeSpan.FromSeconds(20), "all eight outcomes written while the first four are still held");
@@ -46,25 +46,10 @@ public sealed class ScannerPlacesTests
         var done = await courier.Store.GetVideoAsync("places", CancellationToken.None);
         done!.Deliveries.Count.ShouldBe(8);
         done.Deliveries.ShouldAllBe(d => d.State == DeliveryState.Delivered);
-    }
-
-    private static RetryScanner NewScanner(IDeliveryStore store, string sourceRoot, TimeProvider time, int maxConcurrency)
-    {
-        var options = new CourierOptions { SourceRoot = sourceRoot, Retry = { QuickRetries = 0 }, Distribution = { MaxConcurrency = maxConcurrency } };
-        var node = new NodeIdentity("places-node");
-        var signal = new ScanSignal();
-        var runner = new DeliveryRunner(
-            store,
-            new TargetRegistry([new AcceptingTarget()]),
-            new SourceResolver(sourceRoot),
-            new RetryPolicy(options.Retry),
-            new TargetCircuits(options.Circuit, options.Retry.MaxDelay),
-            options,
-            time,
-            node,
-            signal,
-            NullLogger<DeliveryRunner>.Instance);
-        return new RetryScanner(store, runner, node, time, options, signal, NullLogger<RetryScanner>.Instance);
+        foreach (var i in Enumerable.Range(1, 8))
+        {
+            File.ReadAllText(Path.Combine(courier.TargetRoot(Target), $"places/r{i}/r{i}.mp4")).ShouldBe($"rendition {i}");
+        }
     }
 
     /// <summary>A store whose outcomes (<see cref="IDeliveryStore.CompleteAsync"/>) wait until <see cref="Open"/>; all else passes through.</summary>
@@ -113,28 +98,5 @@ public sealed class ScannerPlacesTests
             await _gate.Task.WaitAsync(cancellationToken);
             return await _inner.CompleteAsync(completion, cancellationToken);
         }
-    }
-
-    /// <summary>A target that takes every object at once.</summary>
-    private sealed class AcceptingTarget : ITarget
-    {
-        public string Name => Target;
-
-        public string Region => "test";
-
-        public string Kind => "accepting";
-
-        public VerifyMode Verify => VerifyMode.Size;
-
-        public Task<StoredObject?> StatAsync(string key, bool withChecksum, CancellationToken cancellationToken) => Task.FromResult<StoredObject?>(null);
-
-        public Task<PutResult> PutAsync(ObjectPut put, CancellationToken cancellationToken) =>
-            Task.FromResult(new PutResult(put.Length, new string('0', 64)));
-
-        public Task ProbeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task<bool> ProveAbsentAsync(string key, CancellationToken cancellationToken) => Task.FromResult(true);
     }
 }
