@@ -20,7 +20,7 @@ namespace Courier.Bench;
 /// no-op target — on PostgreSQL and SQLite. (2) Claim latency: <c>ClaimDueAsync(limit 10)</c> with 1,000 and with
 /// 1,000,000 not-yet-due rows queued behind the due ones; the ratio shows claiming costs O(due rows), not O(queue).
 /// PostgreSQL comes from <c>COURIER_TEST_POSTGRES</c> (<c>.ci/services start</c>); each run uses a schema of its own.
-/// <c>--no-latency</c> skips (2); <c>--profile</c> adds, for (1), the time spent in each store call (<see cref="StoreTiming"/>).
+/// <c>--no-latency</c> skips (2); <c>--slots-only</c> skips the runs of one push at a time per node; <c>--profile</c> adds, for (1), the time spent in each store call (<see cref="StoreTiming"/>).
 /// </summary>
 internal sealed class StoreBenchmark : IBenchmark
 {
