@@ -15,7 +15,7 @@ namespace Courier.Core.Ingest;
 /// an ingest directory (<c>{videoId}/ingest-{n}/{rendition}</c>) whose <c>master.m3u8</c> exists: ingest writes it only
 /// once every rung is transcoded.
 /// </summary>
-public sealed partial class MasterPublisher : IDisposable
+public sealed partial class MasterPublisher
 {
     private readonly IDeliveryStore _store;
     private readonly TargetRegistry _targets;
@@ -23,14 +23,6 @@ public sealed partial class MasterPublisher : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private (string? VideoId, int Version) _recoverAfter;
-
-    /// <summary>
-    /// One playlist PUT at a time in this process. The publish after a delivery and the recovery pass can publish a version's
-    /// playlist at the same target at once, and a filesystem push sweeps the temp files an interrupted push of the same name
-    /// left: concurrent, one swept the other's temp file before its rename (seen in CI: "Could not find file
-    /// '.master.m3u8.courier-tmp-…'"). A playlist is a few hundred bytes; taking turns costs nothing.
-    /// </summary>
-    private readonly SemaphoreSlim _putting = new(1, 1);
 
     public MasterPublisher(IDeliveryStore store, TargetRegistry targets, SourceResolver sources, TimeProvider time, ILogger<MasterPublisher> logger)
     {
@@ -40,8 +32,6 @@ public sealed partial class MasterPublisher : IDisposable
         _time = time;
         _logger = logger;
     }
-
-    public void Dispose() => _putting.Dispose();
 
     /// <summary>The ingest directory of a rendition source (<c>movie-42/ingest-3</c>), or null when it was not ingested.</summary>
     public static string? IngestDirectoryOf(string videoId, string sourcePath)
@@ -172,7 +162,6 @@ public sealed partial class MasterPublisher : IDisposable
             }
 
             var key = $"{videoId}/{MasterPlaylist.FileName}";
-            await _putting.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 var file = taken.Count == variants.Count ? master : MasterPlaylist.WriteFiltered(master, name, taken);
@@ -182,10 +171,6 @@ public sealed partial class MasterPublisher : IDisposable
             {
                 LogPublishFailed(videoId, version, name, e.Message);
                 continue;
-            }
-            finally
-            {
-                _putting.Release();
             }
 
             published.Add(name);

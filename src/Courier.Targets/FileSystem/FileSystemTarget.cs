@@ -11,6 +11,13 @@ namespace Courier.Targets.FileSystem;
 internal sealed class FileSystemTarget : ITarget, ITargetListing
 {
     private const int CopyBufferSize = 1 << 20;
+
+    /// <summary>
+    /// The temp files pushes of this process are writing now (full paths), which a sweep leaves alone: two pushes of one
+    /// name at once in one process (a playlist published after a delivery and by the recovery pass) each keep their temp
+    /// file until its rename. Before, the one that finished first swept the other's ("Could not find file '.master.m3u8.courier-tmp-…'").
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Writing = new(StringComparer.Ordinal);
     private readonly string _rootWithSeparator;
 
     public FileSystemTarget(string name, string region, VerifyMode verify, string root)
@@ -72,6 +79,7 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
         var directory = Path.GetDirectoryName(path)!;
         var temp = Path.Combine(directory, ObjectKeys.TempName(Path.GetFileName(path)));
         ContentDigest sent;
+        Writing.TryAdd(temp, 0);
         try
         {
             Directory.CreateDirectory(directory);
@@ -92,6 +100,10 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
             }
 
             throw;
+        }
+        finally
+        {
+            Writing.TryRemove(temp, out _);
         }
 
         var sha256 = await VerifyAsync(put, path, sent, cancellationToken).ConfigureAwait(false);
@@ -286,8 +298,9 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
 
     /// <summary>
     /// Deletes the temp files an interrupted push of the same name left (a killed process cannot clean up after itself).
-    /// Only for names short enough to appear whole in their temp names, so another file's temp is never touched. A node
-    /// that lost its lease and is still writing one of them only loses a push whose outcome would be refused anyway.
+    /// Only for names short enough to appear whole in their temp names, so another file's temp is never touched, and never
+    /// a temp this process is writing (<see cref="Writing"/>). A node in another process that lost its lease and is still
+    /// writing one of them only loses a push whose outcome would be refused anyway.
     /// </summary>
     private static void SweepLeftoverTemps(string directory, string name)
     {
@@ -298,7 +311,10 @@ internal sealed class FileSystemTarget : ITarget, ITargetListing
 
         foreach (var leftover in Directory.EnumerateFiles(directory, $".{name}{ObjectKeys.TempMarker}*"))
         {
-            TryDelete(leftover);
+            if (!Writing.ContainsKey(leftover))
+            {
+                TryDelete(leftover);
+            }
         }
     }
 

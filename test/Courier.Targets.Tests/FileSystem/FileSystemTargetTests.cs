@@ -224,6 +224,40 @@ public sealed class FileSystemTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task Two_pushes_of_one_name_at_once_both_succeed_and_neither_sweeps_the_others_temp_file()
+    {
+        // A playlist published after a delivery and by the recovery pass at the same moment, in one process.
+        var target = (FileSystemTarget)Make(Archive());
+        var slow = WriteRandom("slow.m3u8", 256 * 1024);
+        var fast = WriteRandom("fast.m3u8", 1_000);
+        using var midway = new SemaphoreSlim(0);
+        using var resume = new SemaphoreSlim(0);
+        var meter = new ActivityMeter(128 * 1024, () =>
+        {
+            midway.Release();
+            resume.Wait(TimeSpan.FromSeconds(60));
+        });
+
+        var first = Task.Run(() => target.PutAsync(PutOf("movie-42/master.m3u8", slow, meter), Ct), Ct);
+        PutResult second;
+        try
+        {
+            (await midway.WaitAsync(TimeSpan.FromSeconds(60), Ct)).ShouldBeTrue("the first put never got half-way");
+            second = await target.PutAsync(PutOf("movie-42/master.m3u8", fast), Ct);
+        }
+        finally
+        {
+            resume.Release();
+        }
+
+        (await first).Bytes.ShouldBe(256 * 1024, "the first push's temp file was still there to be renamed");
+        second.Bytes.ShouldBe(1_000);
+        var directory = Path.Combine(target.Root, "movie-42");
+        Directory.GetFiles(directory).Select(Path.GetFileName).ShouldBe(["master.m3u8"]);
+        File.ReadAllBytes(Path.Combine(directory, "master.m3u8")).ShouldBe(File.ReadAllBytes(slow), "the push that finished last is what stays");
+    }
+
+    [Fact]
     public async Task No_temp_file_is_left_after_a_cancelled_put_or_a_missing_source()
     {
         var target = (FileSystemTarget)Make(Archive());
