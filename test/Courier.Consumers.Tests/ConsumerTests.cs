@@ -81,9 +81,7 @@ public sealed class ConsumerTests(PublishedVideo video) : IClassFixture<Publishe
             json.GetProperty("Metadata").GetProperty("sha256").GetString().ShouldBe(sha256, relative);
         }
 
-        var delivered = video.Report.Deliveries.Where(d => d.Target == "s3").ToList();
-        delivered.Count.ShouldBe(2);
-        delivered.ShouldAllBe(d => d.State == "delivered");
+        ShouldBeDeliveredTo("s3");
     }
 
     [Fact]
@@ -111,9 +109,7 @@ public sealed class ConsumerTests(PublishedVideo video) : IClassFixture<Publishe
             Directory.Delete(downloads, recursive: true);
         }
 
-        var delivered = video.Report.Deliveries.Where(d => d.Target == "swift").ToList();
-        delivered.Count.ShouldBe(2);
-        delivered.ShouldAllBe(d => d.State == "delivered");
+        ShouldBeDeliveredTo("swift");
     }
 
     [Fact]
@@ -127,5 +123,13 @@ public sealed class ConsumerTests(PublishedVideo video) : IClassFixture<Publishe
 
         check.ExitCode.ShouldBe(0, check.ToString());
         (check.Output + check.Error).Trim().ShouldBeEmpty();
+    }
+
+    /// <summary>Both renditions of the video are <c>delivered</c> to <paramref name="target"/> in the report Courier answered.</summary>
+    private void ShouldBeDeliveredTo(string target)
+    {
+        var delivered = video.Report.Deliveries.Where(d => d.Target == target).ToList();
+        delivered.Count.ShouldBe(2, target);
+        delivered.ShouldAllBe(d => d.State == "delivered");
     }
 }

@@ -86,10 +86,6 @@ public sealed class PublishedVideo : IAsyncLifetime
 
         SourceFiles = files;
 
-        Environment.SetEnvironmentVariable(KeyEnv, AccessKey);
-        Environment.SetEnvironmentVariable(SecretEnv, SecretKey);
-        Environment.SetEnvironmentVariable(SwiftKeyEnv, SwiftAccessKey);
-        Environment.SetEnvironmentVariable(SwiftSecretEnv, SwiftSecretKey);
         var settings = new Dictionary<string, string?>
         {
             ["Courier:SourceRoot"] = Media,
@@ -99,23 +95,9 @@ public sealed class PublishedVideo : IAsyncLifetime
             ["Courier:Targets:nginx:Kind"] = "http",
             ["Courier:Targets:nginx:Region"] = "north",
             ["Courier:Targets:nginx:BaseUrl"] = $"{WebDavUrl}{Prefix}/",
-            ["Courier:Targets:s3:Kind"] = "s3",
-            ["Courier:Targets:s3:Region"] = "south",
-            ["Courier:Targets:s3:ServiceUrl"] = S3Url,
-            ["Courier:Targets:s3:Bucket"] = Bucket,
-            ["Courier:Targets:s3:Prefix"] = Prefix,
-            ["Courier:Targets:s3:ForcePathStyle"] = "true",
-            ["Courier:Targets:s3:AccessKeyEnv"] = KeyEnv,
-            ["Courier:Targets:s3:SecretKeyEnv"] = SecretEnv,
-            ["Courier:Targets:swift:Kind"] = "s3",
-            ["Courier:Targets:swift:Region"] = "east",
-            ["Courier:Targets:swift:ServiceUrl"] = SwiftUrl,
-            ["Courier:Targets:swift:Bucket"] = SwiftBucket,
-            ["Courier:Targets:swift:Prefix"] = Prefix,
-            ["Courier:Targets:swift:ForcePathStyle"] = "true",
-            ["Courier:Targets:swift:AccessKeyEnv"] = SwiftKeyEnv,
-            ["Courier:Targets:swift:SecretKeyEnv"] = SwiftSecretEnv,
         };
+        AddS3Target(settings, "s3", "south", S3Url, Bucket, (KeyEnv, AccessKey), (SecretEnv, SecretKey));
+        AddS3Target(settings, "swift", "east", SwiftUrl, SwiftBucket, (SwiftKeyEnv, SwiftAccessKey), (SwiftSecretEnv, SwiftSecretKey));
         var file = Path.Combine(_root, "courier.json");
         await File.WriteAllTextAsync(file, "{ \"Courier\": {} }");
         _server = CourierServer.Build(CourierConfiguration.Load(file, settings));
@@ -159,6 +141,21 @@ public sealed class PublishedVideo : IAsyncLifetime
         {
             throw new InvalidOperationException($"ffmpeg could not make the test clip: {ffmpeg}");
         }
+    }
+
+    /// <summary>An S3 target <paramref name="name"/> under <see cref="Prefix"/>, its keys handed over in the environment variables named.</summary>
+    private void AddS3Target(Dictionary<string, string?> settings, string name, string region, string serviceUrl, string bucket, (string Name, string Value) key, (string Name, string Value) secret)
+    {
+        Environment.SetEnvironmentVariable(key.Name, key.Value);
+        Environment.SetEnvironmentVariable(secret.Name, secret.Value);
+        settings[$"Courier:Targets:{name}:Kind"] = "s3";
+        settings[$"Courier:Targets:{name}:Region"] = region;
+        settings[$"Courier:Targets:{name}:ServiceUrl"] = serviceUrl;
+        settings[$"Courier:Targets:{name}:Bucket"] = bucket;
+        settings[$"Courier:Targets:{name}:Prefix"] = Prefix;
+        settings[$"Courier:Targets:{name}:ForcePathStyle"] = "true";
+        settings[$"Courier:Targets:{name}:AccessKeyEnv"] = key.Name;
+        settings[$"Courier:Targets:{name}:SecretKeyEnv"] = secret.Name;
     }
 
     private static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
