@@ -65,11 +65,11 @@ internal sealed class DrainBenchmark : IBenchmark
             await DrainAsync(distributor, store, node, scanner, "warm-up", Target, smoke ? 20 : 500, null, TextWriter.Null, cancellationToken);
 
             var nginx = ServerCpu.FindByName("nginx");
-            var cpu = Cpu.Start(nginx);
+            var cpu = CpuMeter.Start(nginx);
             var packageTime = await PackageBenchmark.TimeAsync(() => CheckAsync(distributor.DistributeAsync(new SubmitRequest("package", [new RenditionRequest("hls", "hls")], [Target]), null, cancellationToken)));
 
             var packageRate = packageFiles / packageTime.TotalSeconds;
-            output.WriteLine($"   package (sync push)  : {packageRate,8:0} files/s ({packageTime.TotalSeconds:0.00} s), {cpu.PerItem(packageFiles)} per file");
+            output.WriteLine($"   package (sync push)  : {packageRate,8:0} files/s ({packageTime.TotalSeconds:0.00} s), {CpuPerItem(cpu, packageFiles)} per file");
 
             // The same backlog twice: to the default upload (temp PUT + MOVE, then HEAD) and to `Upload: put` (PUT, then
             // HEAD), so the ratio shows what the MOVE that keeps a single file never half-written costs, and what is left.
@@ -113,7 +113,7 @@ internal sealed class DrainBenchmark : IBenchmark
         output.WriteLine($"   backlog of {deliveries} to {target} submitted in {seeding.Elapsed.TotalSeconds:0.0} s (not measured)");
 
         var drained = 0;
-        var cpu = Cpu.Start(nginx);
+        var cpu = CpuMeter.Start(nginx);
         var time = await PackageBenchmark.TimeAsync(async () =>
         {
             while (true)
@@ -127,7 +127,7 @@ internal sealed class DrainBenchmark : IBenchmark
                 drained += scan.Delivered;
             }
         });
-        return drained == deliveries ? (time, cpu.PerItem(deliveries)) : throw new InvalidOperationException($"{drained} of {deliveries} deliveries to {target} drained");
+        return drained == deliveries ? (time, CpuPerItem(cpu, deliveries)) : throw new InvalidOperationException($"{drained} of {deliveries} deliveries to {target} drained");
     }
 
     private static Task<CourierNode> ComposeAsync(string root, string media, Uri baseUrl, CancellationToken cancellationToken)
@@ -145,18 +145,11 @@ internal sealed class DrainBenchmark : IBenchmark
         return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
-    /// <summary>CPU used from now on by this process (Courier with SQLite in it) and by nginx (null: not found on this machine).</summary>
-    private sealed record Cpu(TimeSpan Courier, TimeSpan? Nginx, ServerCpu? NginxCpu)
+    /// <summary>The CPU <paramref name="meter"/> saw per item: "CPU N µs Courier + M µs nginx".</summary>
+    private static string CpuPerItem(CpuMeter meter, int items)
     {
-        public static Cpu Start(ServerCpu? nginx) => new(Process.GetCurrentProcess().TotalProcessorTime, nginx?.Used(), nginx);
-
-        /// <summary>The CPU used since <see cref="Start"/>, per item: "N µs Courier + M µs nginx".</summary>
-        public string PerItem(int items)
-        {
-            var courier = (Process.GetCurrentProcess().TotalProcessorTime - Courier).TotalMicroseconds / items;
-            var nginx = NginxCpu?.Used() - Nginx;
-            return $"CPU {courier:0} µs Courier" + (nginx is { } used ? $" + {used.TotalMicroseconds / items:0} µs nginx" : string.Empty);
-        }
+        var (courier, nginx) = meter.PerItem(items);
+        return $"CPU {courier:0} µs Courier" + (nginx is { } used ? $" + {used:0} µs nginx" : string.Empty);
     }
 
     private static async Task CheckAsync(Task<Core.Reports.DistributionReport> distribution)

@@ -102,11 +102,9 @@ internal sealed class StoreBenchmark : IBenchmark
             var serverCpu = kind == "postgres" ? await ServerCpu.FindAsync(connectionString, cancellationToken) : null;
             foreach (var batch in new[] { 16, 8, 4 })
             {
-                var serverBefore = serverCpu?.Used();
-                var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var meter = CpuMeter.Start(serverCpu);
                 var raw = await RawQueue.MeasureAsync(kind, connectionString, deliveries * 2, 4, batch, cancellationToken);
-                var client = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalMicroseconds / (deliveries * 2);
-                var server = (serverCpu?.Used() - serverBefore)?.TotalMicroseconds / (deliveries * 2);
+                var (client, server) = meter.PerItem(deliveries * 2);
                 output.WriteLine($"   {kind,-8} raw, batches of {batch,2}: {raw,8:0} jobs/s; CPU per job {client:0} µs here{(server is { } s ? $", {s:0} µs in PostgreSQL" : string.Empty)}");
                 rawRates.TryAdd(kind, raw);
             }
@@ -193,15 +191,13 @@ internal sealed class StoreBenchmark : IBenchmark
         }
 
         await SeedDueAsync(backend.Store, source, deliveries, "video", cancellationToken);
-        var serverCpu = backend.ServerCpu?.Used();
-        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var meter = CpuMeter.Start(backend.ServerCpu);
         var clock = Stopwatch.StartNew();
         var done = await RunUntilNothingIsDueAsync(nodes.Select(n => n.Scanner), cancellationToken);
         clock.Stop();
-        clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpu;
-        serverCpu = backend.ServerCpu?.Used() - serverCpu;
-        cpu?.WriteLine($"     CPU per delivery: {clientCpu.TotalMicroseconds / deliveries:0} µs in Courier (this process{(backend.ServerCpu is null ? ", with SQLite in it" : string.Empty)})" +
-            (serverCpu is { } server ? $", {server.TotalMicroseconds / deliveries:0} µs in PostgreSQL; at that cost {Environment.ProcessorCount} cores can do at most {Environment.ProcessorCount * 1e6 / ((clientCpu + server).TotalMicroseconds / deliveries):0}/s" : string.Empty));
+        var (here, inServer) = meter.PerItem(deliveries);
+        cpu?.WriteLine($"     CPU per delivery: {here:0} µs in Courier (this process{(backend.ServerCpu is null ? ", with SQLite in it" : string.Empty)})" +
+            (inServer is { } server ? $", {server:0} µs in PostgreSQL; at that cost {Environment.ProcessorCount} cores can do at most {Environment.ProcessorCount * 1e6 / (here + server):0}/s" : string.Empty));
 
         if (done != deliveries)
         {
