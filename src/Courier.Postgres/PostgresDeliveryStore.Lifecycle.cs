@@ -13,17 +13,20 @@ internal sealed partial class PostgresDeliveryStore
     /// its video to its target exists, while a superseded delivery of the video to the target still holds a lease (an older
     /// push is still writing), or, when it removes a rendition its publish version dropped, while a push of that version to
     /// the target is not delivered yet. Each look is a short range of <c>deliveries_video_target</c> or
-    /// <c>deliveries_superseded_leases</c>. Rule 2 makes the first two hold under concurrency: a commit of a newer version
-    /// updates (and so locks) every older row that is not done, and a claim takes its rows <c>FOR UPDATE SKIP LOCKED</c>.
+    /// <c>deliveries_superseded_leases</c>, and the version's action one row of <c>video_versions_pkey</c>. The removal's two
+    /// looks are scalar subqueries, not <c>EXISTS</c>: as <c>EXISTS</c> they were planned as hashes of every publish version
+    /// and of every undelivered push, built again for each claim with a removal due. Rule 2 makes the first two hold under
+    /// concurrency: a commit of a newer version updates (and so locks) every older row that is not done, and a claim takes
+    /// its rows <c>FOR UPDATE SKIP LOCKED</c>.
     /// </summary>
     internal const string ClaimRules =
         """
         NOT EXISTS (SELECT 1 FROM deliveries n WHERE n.video_id = d.video_id AND n.target = d.target AND n.version > d.version)
         AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.video_id = d.video_id AND s.target = d.target AND s.state = 'superseded' AND s.lease_token IS NOT NULL)
         AND NOT (d.operation = 'remove'
-            AND EXISTS (SELECT 1 FROM video_versions v WHERE v.video_id = d.video_id AND v.version = d.version AND v.action = 'push')
-            AND EXISTS (SELECT 1 FROM deliveries p WHERE p.video_id = d.video_id AND p.target = d.target AND p.version = d.version
-                        AND p.operation = 'push' AND p.state <> 'delivered'))
+            AND (SELECT v.action FROM video_versions v WHERE v.video_id = d.video_id AND v.version = d.version) = 'push'
+            AND (SELECT count(*) FROM deliveries p WHERE p.video_id = d.video_id AND p.target = d.target AND p.version = d.version
+                 AND p.operation = 'push' AND p.state <> 'delivered') > 0)
         """;
 
     /// <summary>

@@ -64,11 +64,19 @@ internal static class PostgresMapping
         NullableTime(reader, first + 14),
         DeliveryOperations.Parse(reader.GetString(first + 15)));
 
-    /// <summary>The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.</summary>
+    /// <summary>
+    /// The columns of a claim as <see cref="ReadClaim"/> reads them, for <c>deliveries d</c> joined to <c>renditions r</c>.
+    /// Whether the delivery has recorded files, and whether any attempt of it moved bytes, are aggregates over the
+    /// delivery's own rows, not <c>EXISTS</c>: a claim's plan is prepared once per connection, and a generic plan made while
+    /// <c>delivery_files</c> or <c>attempts</c> was small (a fresh install, before autovacuum's first <c>ANALYZE</c>) kept
+    /// reading the whole table for every claimed row: <c>EXISTS</c> costs the first matching row, which a sequential scan of
+    /// a table thought small finds "sooner" than the index. An aggregate must read every matching row, so the index is
+    /// always the cheaper plan (<c>min(key)</c> reads one entry of <c>delivery_files_pkey</c>).
+    /// </summary>
     public const string ClaimColumns =
         "d.id, d.video_id, d.version, d.rendition, r.source_path, r.kind, r.fingerprint, d.target, d.attempts, d.lease_token, d.created_at, d.resubmitted, d.operation, " +
-        "EXISTS (SELECT 1 FROM delivery_files f WHERE f.delivery_id = d.id), r.bytes, " +
-        "NOT EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = d.id AND a.bytes > 0)";
+        "(SELECT min(f.key) FROM delivery_files f WHERE f.delivery_id = d.id) IS NOT NULL, r.bytes, " +
+        "coalesce((SELECT max(a.bytes) FROM attempts a WHERE a.delivery_id = d.id), 0) <= 0";
 
     public static ClaimedDelivery ReadClaim(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),

@@ -235,6 +235,49 @@ public sealed class PostgresDeliveryStoreTests
     }
 
     [Fact]
+    public async Task A_claim_looks_up_files_and_attempts_by_delivery_even_before_the_tables_have_statistics()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+
+        // A young ledger that autovacuum has not analyzed yet: 2,000 deliveries, each with a recorded file and an attempt
+        // that moved bytes, and 3 due ones without either. A claim's plan is made once per connection and kept (the generic
+        // plan, forced here), so a plan that reads all of delivery_files or attempts for every claimed row stays that way.
+        await SeedQueuedAsync(db, notDue: 2_000, due: 3);
+        await db.ExecuteAsync(
+            """
+            INSERT INTO delivery_files (delivery_id, key, bytes, sha256) SELECT id, 'seg.ts', 1000, NULL FROM deliveries WHERE video_id LIKE 'later-%';
+            INSERT INTO attempts (delivery_id, target, mode, succeeded, error, error_kind, bytes, duration_ms, started_at, node_id)
+            SELECT id, target, 'async', false, 'reset', 'network', 500, 10, '2026-11-25T09:30:00Z', 'node-a' FROM deliveries WHERE video_id LIKE 'later-%';
+            """);
+        (await db.ScalarAsync<float>("SELECT reltuples FROM pg_class WHERE relname = 'delivery_files' AND relnamespace = current_schema()::regnamespace")).ShouldBe(-1f);
+
+        var plan = string.Join('\n', await db.ListAsync(
+            $$"""
+            SET plan_cache_mode = force_generic_plan;
+            PREPARE claim_columns(uuid[]) AS
+                SELECT {{PostgresMapping.ClaimColumns}}
+                FROM deliveries d JOIN renditions r ON r.video_id = d.video_id AND r.version = d.version AND r.name = d.rendition
+                WHERE d.id = ANY($1);
+            EXPLAIN EXECUTE claim_columns('{}');
+            """,
+            r => r.GetString(0)));
+        plan.ShouldContain("delivery_files_pkey");
+        plan.ShouldContain("attempts_delivery");
+        plan.ShouldNotContain("Seq Scan on delivery_files");
+        plan.ShouldNotContain("Seq Scan on attempts");
+
+        // And what the claim says is still right: the due deliveries have no files and sent nothing; a delivery that has
+        // both says so once it is due.
+        var claimed = await db.Store.ClaimDueAsync("node-a", 10, T0, [], Ct);
+        claimed.Count.ShouldBe(3);
+        claimed.ShouldAllBe(c => !c.HasFiles && c.NothingSent);
+        await db.ExecuteAsync("UPDATE deliveries SET next_attempt_at = '2026-11-25T09:59:00Z' WHERE video_id = 'later-2000'");
+        var later = (await db.Store.ClaimDueAsync("node-a", 10, T0, [], Ct)).ShouldHaveSingleItem();
+        later.HasFiles.ShouldBeTrue();
+        later.NothingSent.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Nodes_claiming_at_once_never_get_the_same_delivery()
     {
         await using var db = await PostgresTestSchema.CreateAsync();
