@@ -90,7 +90,7 @@ internal sealed partial class SqliteDeliveryStore
             VALUES (@id, @video, @version, @rendition, @target, @operation, 'queued', 0, @now, @now, @now)
             ON CONFLICT (video_id, version, rendition, target, operation) DO NOTHING
             """,
-            ("@id", SqliteMapping.Id(Guid.NewGuid())),
+            ("@id", SqliteMapping.NewId(at)),
             ("@video", videoId),
             ("@version", version),
             ("@rendition", rendition),

@@ -16,7 +16,7 @@ internal sealed partial class SqliteDeliveryStore
             VALUES (@id, @video, @version, @rendition, @target, 'push', 'scheduled', 0, @from, @now, @now)
             ON CONFLICT (video_id, version, rendition, target, operation) DO NOTHING
             """,
-            ("@id", SqliteMapping.Id(Guid.NewGuid())),
+            ("@id", SqliteMapping.NewId(at)),
             ("@video", videoId),
             ("@version", version),
             ("@rendition", rendition),

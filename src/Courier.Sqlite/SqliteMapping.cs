@@ -33,6 +33,14 @@ internal static class SqliteMapping
 
     public static string Id(Guid id) => id.ToString("D");
 
+    /// <summary>
+    /// A new delivery's id, time-ordered (UUIDv7) from its submission time <paramref name="at"/> (Unix ms), as the PostgreSQL
+    /// store's: the deliveries of one submission sit together in the primary key and, when their due times tie (a
+    /// submission, a target that recovered), in the claim's order, so one claim takes a video's deliveries together instead
+    /// of several nodes' claims each taking a few and waiting for each other at the version's row.
+    /// </summary>
+    public static string NewId(long at) => Id(Guid.CreateVersion7(Time(at)));
+
     /// <summary>The last error of a delivery taken back from a node that stopped its heartbeat (the same words in every store).</summary>
     public const string LeaseLostError = "'lease lost: node ' || coalesce(lease_owner, '?') || ' stopped sending heartbeats; taken back'";
 
