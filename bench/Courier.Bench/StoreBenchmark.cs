@@ -304,7 +304,11 @@ internal sealed class StoreBenchmark : IBenchmark
         {
             var count = Math.Min(RenditionsPerVideo, deliveries - (v * RenditionsPerVideo));
             var renditions = Enumerable.Range(0, count).Select(r => source.Rendition($"r{r}")).ToList();
-            await store.SubmitAsync(new NewVideoVersion($"{prefix}-{v:000000}", $"fp-{v}", renditions, [Target]), "seed", now, token);
+            // Each video submitted at a moment of its own, one millisecond apart and all in the past, as videos arrive: a
+            // delivery's id is time-ordered from its submission, so the claims meet a video's deliveries together, as they
+            // do in a running system. (All at one instant, the ids' order within it is random, and every video's ten
+            // deliveries were spread over the claims of all four nodes.)
+            await store.SubmitAsync(new NewVideoVersion($"{prefix}-{v:000000}", $"fp-{v}", renditions, [Target]), "seed", now - TimeSpan.FromMilliseconds(videos - v), token);
         });
         await store.ReleaseNodeAsync("seed", now, cancellationToken);
     }
