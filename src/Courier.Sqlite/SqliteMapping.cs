@@ -35,9 +35,10 @@ internal static class SqliteMapping
 
     /// <summary>
     /// A new delivery's id, time-ordered (UUIDv7) from its submission time <paramref name="at"/> (Unix ms), as the PostgreSQL
-    /// store's: the deliveries of one submission sit together in the primary key and, when their due times tie (a
-    /// submission, a target that recovered), in the claim's order, so one claim takes a video's deliveries together instead
-    /// of several nodes' claims each taking a few and waiting for each other at the version's row.
+    /// store's. Every index keyed by delivery id (the primary key, attempts, file lists) then takes the rows of recent work
+    /// side by side: a group of outcomes inserts its attempts and files into a few neighbouring pages instead of random
+    /// ones, and its commit reads and writes far fewer pages (with random ids the store benchmark made twice the
+    /// <c>pread</c>s and a third more <c>pwrite</c>s, and ran at 60 % of the rate).
     /// </summary>
     public static string NewId(long at) => Id(Guid.CreateVersion7(Time(at)));
 
