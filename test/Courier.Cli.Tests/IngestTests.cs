@@ -111,10 +111,13 @@ public sealed class IngestTests
         proxy.ClearRules();
         sandbox.Environment["Courier__Scan__Interval"] = "00:00:01";
         await using var serve = sandbox.Start("serve");
+        // Published means the playlist at the target and its video.available recorded. The file appears at the target a
+        // moment before the record (the PUT's verification comes between), and a stop in that moment leaves the publish to
+        // the next start's recovery, as a crash does: so wait for both before stopping serve.
         await Eventually.WaitAsync(
-            () => Task.FromResult(File.Exists(Path.Combine(atNginx, "movie-5/master.m3u8"))),
+            async () => File.Exists(Path.Combine(atNginx, "movie-5/master.m3u8")) && await AvailableCountAsync(sandbox, "cdn") > 0,
             TimeSpan.FromSeconds(60),
-            "serve to publish the playlist the killed ingest left",
+            "serve to publish the playlist the killed ingest left, and to record it available",
             () => serve.Stderr);
         await serve.SignalAsync("TERM");
         (await serve.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode.ShouldBe(0, serve.Stderr);
