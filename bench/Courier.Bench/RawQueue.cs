@@ -59,41 +59,27 @@ internal static class RawQueue
             INSERT INTO jobs (state, scheduled_at) SELECT 'available', now() - interval '1 second' FROM generate_series(1, {jobs});
             ANALYZE;
             """,
-            dataSource => RunWorkersAsync(jobs, workers, async worker =>
-            {
-                var done = 0;
-                while (true)
+            dataSource => RunPostgresWorkersAsync(
+                dataSource,
+                jobs,
+                workers,
+                batch,
+                """
+                UPDATE jobs j SET state = 'running', attempt = j.attempt + 1, attempted_at = now(), attempted_by = $1
+                FROM (SELECT id FROM jobs WHERE state = 'available' AND scheduled_at <= now()
+                      ORDER BY scheduled_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
+                WHERE j.id = due.id
+                RETURNING j.id
+                """,
+                reader => reader.GetInt64(0),
+                async (_, ids) =>
                 {
-                    var ids = new List<long>(batch);
-                    await using (var claim = dataSource.CreateCommand(
-                        """
-                        UPDATE jobs j SET state = 'running', attempt = j.attempt + 1, attempted_at = now(), attempted_by = $1
-                        FROM (SELECT id FROM jobs WHERE state = 'available' AND scheduled_at <= now()
-                              ORDER BY scheduled_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
-                        WHERE j.id = due.id
-                        RETURNING j.id
-                        """))
-                    {
-                        claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"worker-{worker}" });
-                        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch });
-                        await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-                        while (await reader.ReadAsync(cancellationToken))
-                        {
-                            ids.Add(reader.GetInt64(0));
-                        }
-                    }
-
-                    if (ids.Count == 0)
-                    {
-                        return done;
-                    }
-
                     await using var complete = dataSource.CreateCommand(
                         "UPDATE jobs SET state = 'completed', finalized_at = now() WHERE id = ANY($1) AND state = 'running'");
                     complete.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. ids] });
-                    done += await complete.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }),
+                    return await complete.ExecuteNonQueryAsync(cancellationToken);
+                },
+                cancellationToken),
             cancellationToken);
 
     /// <summary>
@@ -148,38 +134,22 @@ internal static class RawQueue
             FROM generate_series(1, {jobs}) AS n;
             ANALYZE;
             """,
-            dataSource => RunWorkersAsync(jobs, workers, async worker =>
-            {
-                var done = 0;
-                while (true)
+            dataSource => RunPostgresWorkersAsync(
+                dataSource,
+                jobs,
+                workers,
+                batch,
+                """
+                UPDATE jobs j SET state = 'in_flight', attempts = j.attempts + 1, lease_owner = $1, lease_token = gen_random_uuid(),
+                                  next_attempt_at = NULL, updated_at = now()
+                FROM (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()
+                      ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
+                WHERE j.id = due.id
+                RETURNING j.id, j.lease_token
+                """,
+                reader => (Id: reader.GetGuid(0), Token: reader.GetGuid(1)),
+                async (worker, claimed) =>
                 {
-                    var ids = new List<Guid>(batch);
-                    var tokens = new List<Guid>(batch);
-                    await using (var claim = dataSource.CreateCommand(
-                        """
-                        UPDATE jobs j SET state = 'in_flight', attempts = j.attempts + 1, lease_owner = $1, lease_token = gen_random_uuid(),
-                                          next_attempt_at = NULL, updated_at = now()
-                        FROM (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= now()
-                              ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) due
-                        WHERE j.id = due.id
-                        RETURNING j.id, j.lease_token
-                        """))
-                    {
-                        claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"worker-{worker}" });
-                        claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch });
-                        await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-                        while (await reader.ReadAsync(cancellationToken))
-                        {
-                            ids.Add(reader.GetGuid(0));
-                            tokens.Add(reader.GetGuid(1));
-                        }
-                    }
-
-                    if (ids.Count == 0)
-                    {
-                        return done;
-                    }
-
                     await using var complete = dataSource.CreateCommand(
                         """
                         WITH c AS (SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS c(id, token)),
@@ -202,13 +172,46 @@ internal static class RawQueue
                             WHERE v.video_id = n.video_id AND v.version = n.version AND (SELECT count(*) FROM locked) > 0)
                         SELECT count(*) FROM done
                         """);
-                    complete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. ids] });
-                    complete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. tokens] });
+                    complete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. claimed.Select(c => c.Id)] });
+                    complete.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. claimed.Select(c => c.Token)] });
                     complete.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"worker-{worker}" });
-                    done += (int)(long)(await complete.ExecuteScalarAsync(cancellationToken))!;
-                }
-            }),
+                    return (int)(long)(await complete.ExecuteScalarAsync(cancellationToken))!;
+                },
+                cancellationToken),
             cancellationToken);
+
+    /// <summary>
+    /// The PostgreSQL workers, each on connections of its own from <paramref name="dataSource"/>: claims a batch with
+    /// <paramref name="claimSql"/> (binding the worker's name and the batch size, reading each row with
+    /// <paramref name="read"/>) and completes what it claimed with <paramref name="complete"/>, which answers how many it
+    /// completed, until a claim finds nothing.
+    /// </summary>
+    private static Task<double> RunPostgresWorkersAsync<T>(NpgsqlDataSource dataSource, int jobs, int workers, int batch, string claimSql, Func<NpgsqlDataReader, T> read, Func<int, List<T>, Task<int>> complete, CancellationToken cancellationToken) =>
+        RunWorkersAsync(jobs, workers, async worker =>
+        {
+            var done = 0;
+            while (true)
+            {
+                var claimed = new List<T>(batch);
+                await using (var claim = dataSource.CreateCommand(claimSql))
+                {
+                    claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"worker-{worker}" });
+                    claim.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch });
+                    await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        claimed.Add(read(reader));
+                    }
+                }
+
+                if (claimed.Count == 0)
+                {
+                    return done;
+                }
+
+                done += await complete(worker, claimed);
+            }
+        });
 
     /// <summary>Runs <paramref name="run"/> on a schema of its own, made by <paramref name="create"/> and dropped after.</summary>
     private static async Task<double> InSchemaAsync(string connectionString, string create, Func<NpgsqlDataSource, Task<double>> run, CancellationToken cancellationToken)
