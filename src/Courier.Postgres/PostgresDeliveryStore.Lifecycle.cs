@@ -12,7 +12,7 @@ internal sealed partial class PostgresDeliveryStore
     /// The claim rules, for a queued row <c>d</c> of deliveries: it is not handed out while a delivery of a newer version of
     /// its video to its target exists, while a superseded delivery of the video to the target still holds a lease (an older
     /// push is still writing), or, when it removes a rendition its publish version dropped, while a push of that version to
-    /// the target is not delivered yet. Each look is a short range of <c>deliveries_video_target</c> or
+    /// the target is not delivered yet. Each look is a short range of the unique key <c>(video_id, target, version, …)</c> or
     /// <c>deliveries_superseded_leases</c>, and the version's action one row of <c>video_versions_pkey</c>. The removal's two
     /// looks are scalar subqueries, not <c>EXISTS</c>: as <c>EXISTS</c> they were planned as hashes of every publish version
     /// and of every undelivered push, built again for each claim with a removal due. Rule 2 makes the first two hold under

@@ -278,6 +278,47 @@ public sealed class PostgresDeliveryStoreTests
     }
 
     [Fact]
+    public async Task The_claim_rules_look_at_a_videos_deliveries_to_a_target_through_the_unique_key_the_only_index_on_those_columns()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        await SeedQueuedAsync(db, notDue: 2_000, due: 3);
+        await db.ExecuteAsync("ANALYZE");
+
+        // Every claim and outcome writes a new row version of the delivery, and each index on the table (but partial ones
+        // whose condition the row no longer meets) takes an entry for it: one index serves both the key and the rules' looks.
+        var byVideoAndTarget = await db.ListAsync(
+            """
+            SELECT indexrelid::regclass::text FROM pg_index
+            WHERE indrelid = 'deliveries'::regclass AND indpred IS NULL AND indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = 'deliveries'::regclass AND attname = 'video_id')
+            """,
+            r => r.GetString(0));
+        byVideoAndTarget.ShouldBe(["deliveries_video_target_version_key"]);
+
+        var plan = string.Join('\n', await db.ListAsync(
+            $$"""
+            SET plan_cache_mode = force_generic_plan;
+            PREPARE claim_rules(text, text, int) AS
+                SELECT d.id FROM deliveries d WHERE d.video_id = $1 AND d.target = $2 AND d.version = $3 AND {{PostgresDeliveryStore.ClaimRules}};
+            EXPLAIN EXECUTE claim_rules('later-2000', 'cdn', 1);
+            """,
+            r => r.GetString(0)));
+        plan.ShouldContain("deliveries_video_target_version_key on deliveries n");
+        plan.ShouldNotContain("Seq Scan");
+
+        // The rule still holds: a newer version's delivery to the target keeps the older one from being claimed.
+        await db.ExecuteAsync(
+            """
+            INSERT INTO video_versions (video_id, version, fingerprint, submitted_at) VALUES ('due-1', 2, 'fp2', '2026-11-25T09:10:00Z');
+            INSERT INTO renditions (video_id, version, name, ordinal, source_path, kind, fingerprint, bytes, file_count)
+            VALUES ('due-1', 2, '360p', 0, 'due-1/360p-v2.mp4', 'file', 'fp2', 1000, 1);
+            INSERT INTO deliveries (id, video_id, version, rendition, target, state, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (gen_random_uuid(), 'due-1', 2, '360p', 'cdn', 'queued', 0, '2026-11-26T10:00:00Z', '2026-11-25T09:10:00Z', '2026-11-25T09:10:00Z');
+            """);
+        var claimed = await db.Store.ClaimDueAsync("node-a", 10, T0, [], Ct);
+        claimed.Select(c => c.VideoId).Order().ShouldBe(["due-2", "due-3"]);
+    }
+
+    [Fact]
     public async Task Nodes_claiming_at_once_never_get_the_same_delivery()
     {
         await using var db = await PostgresTestSchema.CreateAsync();
