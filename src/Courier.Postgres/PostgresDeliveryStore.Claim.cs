@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Courier.Core.Storage;
 using Courier.Core.Targets;
 using Npgsql;
@@ -8,7 +9,7 @@ namespace Courier.Postgres;
 internal sealed partial class PostgresDeliveryStore
 {
     /// <summary>
-    /// One round trip: the node's heartbeat, then, in a short implicit transaction of its own, a CTE that picks the due rows through
+    /// One round trip: the node's heartbeat when it is due (<see cref="HeartbeatIfDue"/>), then, in a short implicit transaction of its own, a CTE that picks the due rows through
     /// the partial index <c>deliveries_due</c> with <c>FOR UPDATE SKIP LOCKED LIMIT n</c> (nodes claiming at once never
     /// wait for, nor take, each other's rows), and the update to <c>in_flight</c> with a fresh lease token. A due row the
     /// claim rules hold (<see cref="ClaimRules"/>) is skipped and stays queued.
@@ -24,7 +25,12 @@ internal sealed partial class PostgresDeliveryStore
         // (the sync path and the scanner of one node claim at the same time).
         await using var batch = _dataSource.CreateBatch();
         batch.EnableErrorBarriers = true;
-        batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
+        var beat = HeartbeatIfDue(nodeId, now);
+        if (beat is not null)
+        {
+            batch.BatchCommands.Add(beat);
+        }
+
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
             WITH due AS (
@@ -54,14 +60,44 @@ internal sealed partial class PostgresDeliveryStore
             claimed.Add(ReadClaim(reader));
         }
 
+        Beaten(nodeId, beat, now);
         return claimed;
     }
 
     public async Task HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = _dataSource.CreateBatch();
-        batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
+        var beat = HeartbeatCommand(nodeId, now);
+        batch.BatchCommands.Add(beat);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        Beaten(nodeId, beat, now);
+    }
+
+    /// <summary>
+    /// How far behind its claims and submissions a node's recorded heartbeat may be. Each claim used to write the node's
+    /// row before it claimed: a statement and a commit of their own, every one on the same few rows, which nodes claiming
+    /// many times a second all wrote. A second is far below any lease timeout, and a running node's session writes its
+    /// heartbeat on its own timer anyway (<c>NodeSession</c>).
+    /// </summary>
+    internal static readonly TimeSpan HeartbeatResolution = TimeSpan.FromSeconds(1);
+
+    /// <summary>The heartbeat this store last wrote for each node, as far as it knows the node's row is still there.</summary>
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _heartbeats = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The heartbeat a claim or submission of <paramref name="nodeId"/> at <paramref name="now"/> writes first, or null
+    /// when this store wrote one for the node less than <see cref="HeartbeatResolution"/> before <paramref name="now"/>.
+    /// </summary>
+    private NpgsqlBatchCommand? HeartbeatIfDue(string nodeId, DateTimeOffset now) =>
+        _heartbeats.TryGetValue(nodeId, out var last) && now - last < HeartbeatResolution ? null : HeartbeatCommand(nodeId, now);
+
+    /// <summary>Remembers the heartbeat <paramref name="beat"/> wrote (none when it is null).</summary>
+    private void Beaten(string nodeId, NpgsqlBatchCommand? beat, DateTimeOffset now)
+    {
+        if (beat is not null)
+        {
+            _heartbeats.AddOrUpdate(nodeId, now, (_, last) => now > last ? now : last);
+        }
     }
 
     /// <summary>
@@ -74,9 +110,14 @@ internal sealed partial class PostgresDeliveryStore
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var batch = new NpgsqlBatch(connection);
-            batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (HeartbeatIfDue(nodeId, now) is { } beat)
+            {
+                await using var batch = new NpgsqlBatch(connection);
+                batch.BatchCommands.Add(beat);
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                Beaten(nodeId, beat, now);
+            }
+
             return connection;
         }
         catch
@@ -126,6 +167,10 @@ internal sealed partial class PostgresDeliveryStore
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM nodes WHERE heartbeat_at < @before") { Parameters = { Time("before", heartbeatBefore) } });
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+        // The rows of stale nodes are gone, perhaps one of a node of this process that was only slow: its next claim
+        // writes its heartbeat again.
+        _heartbeats.Clear();
         return batch.BatchCommands[0].RecordsAffected;
     }
 
@@ -147,6 +192,7 @@ internal sealed partial class PostgresDeliveryStore
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM nodes WHERE node_id = @node") { Parameters = { P("node", nodeId) } });
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        _heartbeats.TryRemove(nodeId, out _);
         return batch.BatchCommands[0].RecordsAffected;
     }
 

@@ -319,6 +319,28 @@ public sealed class PostgresDeliveryStoreTests
     }
 
     [Fact]
+    public async Task A_claim_within_a_second_of_the_nodes_last_heartbeat_does_not_write_it_again()
+    {
+        await using var db = await PostgresTestSchema.CreateAsync();
+        await SeedQueuedAsync(db, notDue: 0, due: 4);
+        async Task<DateTimeOffset> HeartbeatAsync() => new(await db.ScalarAsync<DateTime>("SELECT heartbeat_at FROM nodes WHERE node_id = 'node-a'"), TimeSpan.Zero);
+
+        (await db.Store.ClaimDueAsync("node-a", 1, T0, [], Ct)).ShouldHaveSingleItem();
+        (await HeartbeatAsync()).ShouldBe(T0);
+
+        // Nodes claim many times a second; each heartbeat was a statement and a commit on the same row.
+        (await db.Store.ClaimDueAsync("node-a", 1, T0 + TimeSpan.FromSeconds(0.5), [], Ct)).ShouldHaveSingleItem();
+        (await HeartbeatAsync()).ShouldBe(T0, "half a second after the last one, the claim leaves the heartbeat as it is");
+
+        (await db.Store.ClaimDueAsync("node-a", 1, T0 + TimeSpan.FromSeconds(1), [], Ct)).ShouldHaveSingleItem();
+        (await HeartbeatAsync()).ShouldBe(T0 + TimeSpan.FromSeconds(1));
+
+        // An explicit heartbeat is always written.
+        await db.Store.HeartbeatAsync("node-a", T0 + TimeSpan.FromSeconds(1.2), Ct);
+        (await HeartbeatAsync()).ShouldBe(T0 + TimeSpan.FromSeconds(1.2));
+    }
+
+    [Fact]
     public async Task Nodes_claiming_at_once_never_get_the_same_delivery()
     {
         await using var db = await PostgresTestSchema.CreateAsync();

@@ -22,6 +22,24 @@ public abstract partial class DeliveryStoreComplianceTests
     }
 
     [Fact]
+    public async Task A_node_whose_heartbeat_was_taken_away_is_recorded_again_by_its_next_claim_however_soon()
+    {
+        // node-a claims, then looks dead to a reclaim a moment later (a pause longer than the lease timeout, in short), which
+        // takes its work and its heartbeat. Its next claim, half a second after the first, must record it again, or the
+        // next reclaim would take that work from a node that is alive and pushing it.
+        await QueueAsync("movie-1", [1]);
+        (await ClaimAllAsync(T0 + TimeSpan.FromSeconds(1), "node-a")).ShouldHaveSingleItem();
+        (await Store.ReclaimExpiredAsync(T0 + TimeSpan.FromSeconds(1.2), T0 + TimeSpan.FromSeconds(1.2), Ct)).ShouldBe(1);
+        (await NodeIdsAsync()).ShouldBeEmpty();
+
+        var again = (await ClaimAllAsync(T0 + TimeSpan.FromSeconds(1.5), "node-a")).ShouldHaveSingleItem();
+
+        (await NodeIdsAsync()).ShouldBe(["node-a"]);
+        (await Store.ReclaimExpiredAsync(T0 + TimeSpan.FromSeconds(1.4), T0 + TimeSpan.FromSeconds(1.6), Ct)).ShouldBe(0, "node-a's claim at T0 + 1.5 s was its heartbeat");
+        (await DeliveryAsync(again.Id)).State.ShouldBe(DeliveryState.InFlight);
+    }
+
+    [Fact]
     public async Task A_late_heartbeat_with_an_older_time_never_moves_a_nodes_heartbeat_back()
     {
         var claim = await OneAsync("movie-1", node: "node-a", at: T0 + TimeSpan.FromMinutes(5));

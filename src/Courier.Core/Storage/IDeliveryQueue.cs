@@ -21,7 +21,7 @@ public interface IDeliveryQueue
     /// there are all delivered; its rendition row copies the older version's (source path, kind). When a later submission
     /// of the same version adds such a rendition, V's removal of it at those targets is superseded by the push.
     /// V's distributed time and <c>video.distributed</c> wait for its pushes only, not for these removals.
-    /// In the same transaction, records <paramref name="nodeId"/>'s heartbeat and claims for it, each under a fresh
+    /// In the same transaction, records <paramref name="nodeId"/>'s heartbeat (as a claim does) and claims for it, each under a fresh
     /// lease token, the deliveries of this version to the given targets that are new or <c>queued</c> and that the claim
     /// rules allow (see <see cref="ClaimDueAsync"/>); the others stay <c>queued</c>, due now.
     /// New deliveries added to a version that was distributed (extra targets) clear its distributed time: it is set again,
@@ -32,7 +32,8 @@ public interface IDeliveryQueue
     /// <summary>
     /// Claims up to <paramref name="limit"/> <c>queued</c> deliveries due at <paramref name="now"/>, oldest due first,
     /// skipping <paramref name="excludeTargets"/>; each gets state <c>in_flight</c>, owner <paramref name="nodeId"/> and a
-    /// fresh lease token. Records the node's heartbeat in the same transaction. Costs O(due rows), not O(queue).
+    /// fresh lease token. Records the node's heartbeat with the claim (a store may leave out one less than a second after
+    /// the last it wrote for the node). Costs O(due rows), not O(queue).
     /// The claim rules: a delivery of video X to target T is never handed out while a delivery of a newer version of X to T
     /// exists, while a <c>superseded</c> delivery of X to T still holds a lease (an older push is still writing), or, for a
     /// removal of a rendition a publish version dropped, while a push of that version to T is not yet <c>delivered</c>.
