@@ -9,7 +9,8 @@ namespace Courier.Postgres;
 internal sealed partial class PostgresDeliveryStore
 {
     /// <summary>
-    /// One round trip: the node's heartbeat when it is due (<see cref="HeartbeatIfDue"/>), then, in a short implicit transaction of its own, a CTE that picks the due rows through
+    /// One round trip: the node's heartbeat when it is due (<see cref="HeartbeatIfDue"/>), then, in a short implicit
+    /// transaction of its own, a CTE that picks the due rows through
     /// the partial index <c>deliveries_due</c> with <c>FOR UPDATE SKIP LOCKED LIMIT n</c> (nodes claiming at once never
     /// wait for, nor take, each other's rows), and the update to <c>in_flight</c> with a fresh lease token. A due row the
     /// claim rules hold (<see cref="ClaimRules"/>) is skipped and stays queued.
@@ -60,17 +61,20 @@ internal sealed partial class PostgresDeliveryStore
             claimed.Add(ReadClaim(reader));
         }
 
-        Beaten(nodeId, beat, now);
+        if (beat is not null)
+        {
+            Remember(nodeId, now);
+        }
+
         return claimed;
     }
 
     public async Task HeartbeatAsync(string nodeId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = _dataSource.CreateBatch();
-        var beat = HeartbeatCommand(nodeId, now);
-        batch.BatchCommands.Add(beat);
+        batch.BatchCommands.Add(HeartbeatCommand(nodeId, now));
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        Beaten(nodeId, beat, now);
+        Remember(nodeId, now);
     }
 
     /// <summary>
@@ -91,14 +95,9 @@ internal sealed partial class PostgresDeliveryStore
     private NpgsqlBatchCommand? HeartbeatIfDue(string nodeId, DateTimeOffset now) =>
         _heartbeats.TryGetValue(nodeId, out var last) && now - last < HeartbeatResolution ? null : HeartbeatCommand(nodeId, now);
 
-    /// <summary>Remembers the heartbeat <paramref name="beat"/> wrote (none when it is null).</summary>
-    private void Beaten(string nodeId, NpgsqlBatchCommand? beat, DateTimeOffset now)
-    {
-        if (beat is not null)
-        {
-            _heartbeats.AddOrUpdate(nodeId, now, (_, last) => now > last ? now : last);
-        }
-    }
+    /// <summary>Remembers that the heartbeat of <paramref name="nodeId"/> at <paramref name="now"/> was written.</summary>
+    private void Remember(string nodeId, DateTimeOffset now) =>
+        _heartbeats.AddOrUpdate(nodeId, now, (_, last) => now > last ? now : last);
 
     /// <summary>
     /// A connection on which the node's heartbeat was just written and committed, for a transaction that claims work. Not
@@ -115,7 +114,7 @@ internal sealed partial class PostgresDeliveryStore
                 await using var batch = new NpgsqlBatch(connection);
                 batch.BatchCommands.Add(beat);
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                Beaten(nodeId, beat, now);
+                Remember(nodeId, now);
             }
 
             return connection;
