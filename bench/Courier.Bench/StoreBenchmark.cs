@@ -20,7 +20,8 @@ namespace Courier.Bench;
 /// no-op target — on PostgreSQL and SQLite. (2) Claim latency: <c>ClaimDueAsync(limit 10)</c> with 1,000 and with
 /// 1,000,000 not-yet-due rows queued behind the due ones; the ratio shows claiming costs O(due rows), not O(queue).
 /// PostgreSQL comes from <c>COURIER_TEST_POSTGRES</c> (<c>.ci/services start</c>); each run uses a schema of its own.
-/// <c>--no-latency</c> skips (2); <c>--slots-only</c> skips the runs of one push at a time per node; <c>--profile</c> adds, for (1), the time spent in each store call (<see cref="StoreTiming"/>).
+/// <c>--no-latency</c> skips (2); <c>--slots-only</c> skips the runs of one push at a time per node; <c>--deliveries N</c> times N
+/// deliveries in (1) instead of 5,000; <c>--profile</c> adds, for (1), the time spent in each store call (<see cref="StoreTiming"/>).
 /// </summary>
 internal sealed class StoreBenchmark : IBenchmark
 {
@@ -37,7 +38,10 @@ internal sealed class StoreBenchmark : IBenchmark
         var connectionString = Environment.GetEnvironmentVariable("COURIER_TEST_POSTGRES") is { Length: > 0 } cs
             ? cs
             : throw new InvalidOperationException("COURIER_TEST_POSTGRES is not set: run `.ci/services start` and `source .ci/work/env`");
-        var deliveries = smoke ? 200 : 5_000;
+        // --deliveries N: a longer timed run than the default, whose 5,000 take under a second on four nodes.
+        var deliveries = Environment.GetCommandLineArgs().SkipWhile(a => a != "--deliveries").Skip(1).FirstOrDefault() is { } count
+            ? int.Parse(count, CultureInfo.InvariantCulture)
+            : smoke ? 200 : 5_000;
         int[] queueSizes = smoke ? [1_000, 20_000] : [1_000, 1_000_000];
         using var source = new BenchSource();
 
