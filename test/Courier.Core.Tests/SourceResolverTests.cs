@@ -144,4 +144,87 @@ public sealed class SourceResolverTests : IDisposable
 
         Should.Throw<SourceMissingException>(() => resolver.Reopen("r", "gone.mp4"));
     }
+
+    [Theory]
+    [InlineData("plain file", true)]
+    [InlineData("link within the root", true)]
+    [InlineData("link to a blob", true)]
+    [InlineData("package", true)]
+    [InlineData("link out of the root", false)]
+    [InlineData("directory linked out of the root", false)]
+    [InlineData("named pipe", false)]
+    [InlineData("missing", false)]
+    [InlineData("dot-dot", false)]
+    public void Reopening_finds_what_resolving_found_or_refuses_it_for_the_same_reason(string layout, bool found)
+    {
+        var path = Lay(layout);
+        var resolver = Resolver;
+        RenditionContent? resolved = null;
+        string? refusal = null;
+        try
+        {
+            resolved = resolver.Resolve("720p", path, "path");
+        }
+        catch (BadInputException e)
+        {
+            refusal = e.Message;
+        }
+
+        (resolved is not null).ShouldBe(found);
+        if (resolved is null)
+        {
+            Should.Throw<SourceMissingException>(() => resolver.Reopen("720p", path)).Message.ShouldBe($"source of rendition 720p is gone: {refusal}");
+            return;
+        }
+
+        var reopened = resolver.Reopen("720p", path);
+        (reopened.Name, reopened.Kind, reopened.SourcePath, reopened.TotalBytes, reopened.Fingerprint)
+            .ShouldBe((resolved.Name, resolved.Kind, resolved.SourcePath, resolved.TotalBytes, resolved.Fingerprint));
+        reopened.Files.ShouldBe(resolved.Files);
+    }
+
+    /// <summary>Lays out one rendition under the root as <paramref name="layout"/> says; answers its path.</summary>
+    private string Lay(string layout)
+    {
+        switch (layout)
+        {
+            case "plain file":
+                _root.Write("movie-42/720p.mp4", "video bytes");
+                return "movie-42/720p.mp4";
+            case "link within the root":
+                _root.Write("real/720p.mp4", "video");
+                Directory.CreateDirectory(_root.Combine("movie-42"));
+                Directory.CreateSymbolicLink(_root.Combine("movie-42", "current"), _root.Combine("real"));
+                return "movie-42/current/720p.mp4";
+            case "link to a blob":
+                _root.Write("blobs/3f9a0c.bin", "video");
+                Directory.CreateDirectory(_root.Combine("movie-42"));
+                File.CreateSymbolicLink(_root.Combine("movie-42", "720p.mp4"), _root.Combine("blobs", "3f9a0c.bin"));
+                return "movie-42/720p.mp4";
+            case "package":
+                _root.Write("movie-42/hls/seg_001.ts", "a");
+                _root.Write("movie-42/hls/index.m3u8", "#EXTM3U");
+                return "movie-42/hls";
+            case "link out of the root":
+                File.CreateSymbolicLink(_root.Combine("720p.mp4"), _outside.Write("secret.mp4", "not yours"));
+                return "720p.mp4";
+            case "directory linked out of the root":
+                _outside.Write("movie-42/720p.mp4", "not yours");
+                Directory.CreateSymbolicLink(_root.Combine("movie-42"), _outside.Combine("movie-42"));
+                return "movie-42/720p.mp4";
+            case "named pipe":
+                Directory.CreateDirectory(_root.Combine("movie-42"));
+                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [_root.Combine("movie-42", "720p.mp4")]))
+                {
+                    mkfifo.WaitForExit();
+                }
+
+                return "movie-42/720p.mp4";
+            case "missing":
+                return "movie-42/720p.mp4";
+            default:
+                _outside.Write("720p.mp4", "not yours");
+                return "../" + System.IO.Path.GetFileName(_outside.Path) + "/720p.mp4";
+        }
+    }
 }

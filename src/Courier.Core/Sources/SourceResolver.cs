@@ -40,10 +40,7 @@ public sealed class SourceResolver
                 throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' is not a regular file (a named pipe, socket or device)");
             }
 
-            // Published under the name the caller gave (a symbolic link's own name), read from where the link leads.
-            var info = new FileInfo(full);
-            var asked = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
-            var files = new[] { new SourceFile(asked.Length == 0 ? info.Name : asked, full, info.Length) };
+            var files = new[] { new SourceFile(PublishedName(path, full), full, new FileInfo(full).Length) };
             EnsureReadable(full, field);
             return Build(name, RenditionKind.File, path, files);
         }
@@ -69,6 +66,11 @@ public sealed class SourceResolver
     /// </summary>
     public RenditionContent Reopen(string name, string path)
     {
+        if (ReopenFile(name, path) is { } file)
+        {
+            return file;
+        }
+
         try
         {
             return Resolve(name, path, "path");
@@ -85,6 +87,53 @@ public sealed class SourceResolver
         }
     }
 
+    /// <summary>
+    /// A single file that is there and readable, as <see cref="Resolve"/> finds it, in a handful of calls on one open
+    /// handle: the kernel follows every link in opening it, <c>/proc/self/fd</c> names the file it reached, and the
+    /// handle gives its size and write time. <see cref="Resolve"/> walks the path a component at a time (a
+    /// <c>readlink</c> each) and opens the file again to prove it readable: 35 µs against 20 for a path six deep, paid
+    /// by every delivery before its push. Null for anything else (a package, a refused or missing path, no <c>/proc</c>): the full walk then
+    /// decides, and says why.
+    /// </summary>
+    private RenditionContent? ReopenFile(string name, string path)
+    {
+        if (!OperatingSystem.IsLinux() || Refusal(path) is not null)
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(Path.Combine(SourceRoot, path));
+        if (!FileKinds.IsRegularFile(full))
+        {
+            // Not opened: a named pipe would block the open.
+            return null;
+        }
+
+        try
+        {
+            using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var real = new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget;
+            if (real is null || !real.StartsWith('/') || real.EndsWith(" (deleted)", StringComparison.Ordinal) || !IsUnderRoot(real))
+            {
+                return null;
+            }
+
+            var file = new SourceFile(PublishedName(path, real), real, RandomAccess.GetLength(handle));
+            return Build(name, RenditionKind.File, path, [file], _ => File.GetLastWriteTimeUtc(handle));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A single file is published under the name the caller gave (a symbolic link's own name), and read from where the
+    /// link leads (<paramref name="real"/>).
+    /// </summary>
+    private static string PublishedName(string path, string real) =>
+        Path.GetFileName(Path.TrimEndingDirectorySeparator(path)) is { Length: > 0 } asked ? asked : Path.GetFileName(real);
+
     /// <summary>Whether the source root can be listed now: only then does a missing file mean it is really gone.</summary>
     private bool RootReachable()
     {
@@ -100,32 +149,37 @@ public sealed class SourceResolver
         }
     }
 
-    private string CheckedFullPath(string path, string field)
+    /// <summary>Why <paramref name="path"/> is refused as written, before anything on disk is asked; null when it is not.</summary>
+    private static string? Refusal(string path)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
-            throw new BadInputException(field, "rendition path is required");
+            return "rendition path is required";
         }
 
         if (path.Length > 4096)
         {
-            throw new BadInputException(field, "rendition path is longer than 4096 characters");
+            return "rendition path is longer than 4096 characters";
         }
 
         if (path.Any(char.IsControl))
         {
-            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' contains control characters");
+            return $"rendition path '{Names.Printable(path)}' contains control characters";
         }
 
         if (Path.IsPathRooted(path) || path.StartsWith('~'))
         {
-            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' must be relative to the source root, not absolute");
+            return $"rendition path '{Names.Printable(path)}' must be relative to the source root, not absolute";
         }
 
-        var segments = path.Split('/', '\\');
-        if (segments.Any(s => s == ".."))
+        return path.Split('/', '\\').Any(s => s == "..") ? $"rendition path '{Names.Printable(path)}' must not contain '..'" : null;
+    }
+
+    private string CheckedFullPath(string path, string field)
+    {
+        if (Refusal(path) is { } refusal)
         {
-            throw new BadInputException(field, $"rendition path '{Names.Printable(path)}' must not contain '..'");
+            throw new BadInputException(field, refusal);
         }
 
         var full = Path.GetFullPath(Path.Combine(SourceRoot, path));
@@ -219,12 +273,14 @@ public sealed class SourceResolver
     private bool IsUnderRoot(string real) =>
         real == _root || real.StartsWith(_root.EndsWith('/') ? _root : _root + "/", StringComparison.Ordinal);
 
-    private static RenditionContent Build(string name, RenditionKind kind, string path, IReadOnlyList<SourceFile> files)
+    /// <summary>The content and its fingerprint: each file's name, size and write time (<paramref name="writtenAt"/>; by default asked of the file's path).</summary>
+    private static RenditionContent Build(string name, RenditionKind kind, string path, IReadOnlyList<SourceFile> files, Func<SourceFile, DateTime>? writtenAt = null)
     {
+        writtenAt ??= file => File.GetLastWriteTimeUtc(file.FullPath);
         var builder = new StringBuilder();
         foreach (var file in files.OrderBy(f => f.RelativePath, StringComparer.Ordinal))
         {
-            var written = File.GetLastWriteTimeUtc(file.FullPath).Ticks;
+            var written = writtenAt(file).Ticks;
             builder.Append(file.RelativePath).Append('\t').Append(file.Length).Append('\t').Append(written).Append('\n');
         }
 
