@@ -57,7 +57,7 @@ internal static class RawQueue
                 finalized_at  timestamptz NULL);
             CREATE INDEX jobs_due ON jobs (scheduled_at, id) WHERE state = 'available';
             INSERT INTO jobs (state, scheduled_at) SELECT 'available', now() - interval '1 second' FROM generate_series(1, {jobs});
-            ANALYZE;
+            {AnalyzeOwnSchema}
             """,
             dataSource => RunPostgresWorkersAsync(
                 dataSource,
@@ -132,7 +132,7 @@ internal static class RawQueue
             INSERT INTO jobs (id, video_id, version, state, next_attempt_at, updated_at)
             SELECT lpad(to_hex(n), 32, '0')::uuid, 'video-' || ((n - 1) / {JobsPerVersion}), 1, 'queued', now() - interval '1 second', now()
             FROM generate_series(1, {jobs}) AS n;
-            ANALYZE;
+            {AnalyzeOwnSchema}
             """,
             dataSource => RunPostgresWorkersAsync(
                 dataSource,
@@ -212,6 +212,13 @@ internal static class RawQueue
                 done += await complete(worker, claimed);
             }
         });
+
+    /// <summary>
+    /// Gathers the statistics of the run's own tables (those of the connection's schema), as autovacuum keeps them in a
+    /// running database. A bare <c>ANALYZE</c> reads every table of the database, other runs' included.
+    /// </summary>
+    internal const string AnalyzeOwnSchema =
+        "DO $$ DECLARE t text; BEGIN FOR t IN SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = current_schema() LOOP EXECUTE 'ANALYZE ' || t; END LOOP; END $$;";
 
     /// <summary>Runs <paramref name="run"/> on a schema of its own, made by <paramref name="create"/> and dropped after.</summary>
     private static async Task<double> InSchemaAsync(string connectionString, string create, Func<NpgsqlDataSource, Task<double>> run, CancellationToken cancellationToken)

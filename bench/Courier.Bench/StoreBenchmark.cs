@@ -192,7 +192,7 @@ internal sealed class StoreBenchmark : IBenchmark
         await RunUntilNothingIsDueAsync(nodes.Select(n => n.Scanner), cancellationToken);
         if (backend.Store is PostgresDeliveryStore pg)
         {
-            await using var analyze = pg.DataSource.CreateCommand("ANALYZE");
+            await using var analyze = pg.DataSource.CreateCommand(RawQueue.AnalyzeOwnSchema);
             await analyze.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -449,7 +449,7 @@ internal sealed class StoreBenchmark : IBenchmark
                 });
             }
 
-            batch.BatchCommands.Add(new NpgsqlBatchCommand("ANALYZE"));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(RawQueue.AnalyzeOwnSchema));
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
