@@ -214,11 +214,7 @@ public sealed class SourceResolverTests : IDisposable
                 return "movie-42/720p.mp4";
             case "named pipe":
                 Directory.CreateDirectory(_root.Combine("movie-42"));
-                using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [_root.Combine("movie-42", "720p.mp4")]))
-                {
-                    mkfifo.WaitForExit();
-                }
-
+                NamedPipe.Make(_root.Combine("movie-42", "720p.mp4"));
                 return "movie-42/720p.mp4";
             case "missing":
                 return "movie-42/720p.mp4";

@@ -26,10 +26,10 @@ public sealed class HostileWorkspace : IDisposable
         File.CreateSymbolicLink(Path.Combine(Media, "pkg", "seg_001.ts"), Path.Combine(Root, "outside.mp4"));
         File.CreateSymbolicLink(Path.Combine(Media, "escape-dir"), "/etc");
         Directory.CreateDirectory(Path.Combine(Media, "empty"));
-        MakeFifo(Path.Combine(Media, "v", "pipe.mp4"));
+        NamedPipe.Make(Path.Combine(Media, "v", "pipe.mp4"));
         Directory.CreateDirectory(Path.Combine(Media, "piped"));
         File.WriteAllBytes(Path.Combine(Media, "piped", "seg_000.ts"), new byte[1024]);
-        MakeFifo(Path.Combine(Media, "piped", "seg_001.ts"));
+        NamedPipe.Make(Path.Combine(Media, "piped", "seg_001.ts"));
         WriteConfig("courier.json", new Dictionary<string, object>
         {
             ["archive"] = new { Kind = "filesystem", Region = "local", Root = "./targets/archive" },
@@ -83,15 +83,4 @@ public sealed class HostileWorkspace : IDisposable
     }
 
     public void Dispose() => _directory.Dispose();
-
-    /// <summary>A named pipe, as a transcoder writing to a pipe leaves behind: opening it for reading blocks until a writer comes.</summary>
-    private static void MakeFifo(string path)
-    {
-        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
-        mkfifo.WaitForExit();
-        if (mkfifo.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"mkfifo {path} failed");
-        }
-    }
 }
