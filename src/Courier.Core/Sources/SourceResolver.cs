@@ -113,7 +113,7 @@ public sealed class SourceResolver
         {
             using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var real = new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget;
-            if (real is null || !real.StartsWith('/') || real.EndsWith(" (deleted)", StringComparison.Ordinal) || !IsUnderRoot(real))
+            if (real is null || real.EndsWith(" (deleted)", StringComparison.Ordinal) || !IsUnderRoot(real))
             {
                 return null;
             }
