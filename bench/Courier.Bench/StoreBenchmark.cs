@@ -39,7 +39,7 @@ internal sealed class StoreBenchmark : IBenchmark
             ? cs
             : throw new InvalidOperationException("COURIER_TEST_POSTGRES is not set: run `.ci/services start` and `source .ci/work/env`");
         // --deliveries N: a longer timed run than the default, whose 5,000 take under a second on four nodes.
-        var deliveries = Environment.GetCommandLineArgs().SkipWhile(a => a != "--deliveries").Skip(1).FirstOrDefault() is { } count
+        var deliveries = Option("--deliveries") is { } count
             ? int.Parse(count, CultureInfo.InvariantCulture)
             : smoke ? 200 : 5_000;
         int[] queueSizes = smoke ? [1_000, 20_000] : [1_000, 1_000_000];
@@ -77,7 +77,7 @@ internal sealed class StoreBenchmark : IBenchmark
         // Nodes as they run by default: Distribution:MaxConcurrency pushes at once, so claims take several rows and the
         // outcomes of one node meet in the store's write batcher (one round trip, or one SQLite commit, for several).
         // --slots N: pushes at once per node (Distribution:MaxConcurrency), the default unless given.
-        var slots = Environment.GetCommandLineArgs().SkipWhile(a => a != "--slots").Skip(1).FirstOrDefault() is { } given
+        var slots = Option("--slots") is { } given
             ? int.Parse(given, CultureInfo.InvariantCulture)
             : CourierDefaults.MaxConcurrency;
         var slotRates = new Dictionary<(string Store, int Workers), double>();
@@ -157,10 +157,13 @@ internal sealed class StoreBenchmark : IBenchmark
         }
     }
 
+    /// <summary>The value given after <paramref name="name"/> on the command line, or null.</summary>
+    private static string? Option(string name) => Environment.GetCommandLineArgs().SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
     /// <summary>The stores to measure: <c>--stores postgres,sqlite</c> (the default: both).</summary>
     private static string[] Stores()
     {
-        var asked = Environment.GetCommandLineArgs().SkipWhile(a => a != "--stores").Skip(1).FirstOrDefault();
+        var asked = Option("--stores");
         var kinds = asked is null ? ["postgres", "sqlite"] : asked.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return kinds.All(k => k is "postgres" or "sqlite") && kinds.Length > 0
             ? kinds
