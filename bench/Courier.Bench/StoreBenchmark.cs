@@ -18,7 +18,9 @@ namespace Courier.Bench;
 /// The stores under the asynchronous path. (1) Throughput: deliveries claimed and completed per second by 1, 2 and 4
 /// workers — each a node of its own (own connection pool, own <see cref="RetryScanner"/>) pushing one at a time to a
 /// no-op target — on PostgreSQL and SQLite. (2) Claim latency: <c>ClaimDueAsync(limit 10)</c> with 1,000 and with
-/// 1,000,000 not-yet-due rows queued behind the due ones; the ratio shows claiming costs O(due rows), not O(queue).
+/// 1,000,000 not-yet-due rows queued behind the due ones; the ratio shows claiming costs O(due rows), not O(queue). And
+/// the same with none and with 100,000 deliveries of the queue claimed before by the same node, its clock running; the
+/// ratio shows whether a claim reads again what was claimed since the table's last VACUUM.
 /// PostgreSQL comes from <c>COURIER_TEST_POSTGRES</c> (<c>.ci/services start</c>); each run uses a schema of its own.
 /// <c>--no-latency</c> skips (2); <c>--slots-only</c> skips the runs of one push at a time per node; <c>--deliveries N</c> times N
 /// deliveries in (1) instead of 5,000; <c>--profile</c> adds, for (1), the time spent in each store call (<see cref="StoreTiming"/>).
@@ -43,6 +45,7 @@ internal sealed class StoreBenchmark : IBenchmark
             ? int.Parse(count, CultureInfo.InvariantCulture)
             : smoke ? 200 : 5_000;
         int[] queueSizes = smoke ? [1_000, 20_000] : [1_000, 1_000_000];
+        int[] drainedSizes = smoke ? [0, 2_000] : [0, 100_000];
         using var source = new BenchSource();
 
         await PrintSettingsAsync(connectionString, output, cancellationToken);
@@ -155,6 +158,21 @@ internal sealed class StoreBenchmark : IBenchmark
 
             output.WriteLine($"   {kind,-8} claim p50 with {queueSizes[1]:N0} vs {queueSizes[0]:N0} not due: {medians[1] / medians[0]:0.00}× (1.00 = independent of queue length)");
         }
+
+        output.WriteLine($"   claim latency deep in a drain: ClaimDueAsync(limit {ClaimLimit}) × {LatencySamples} after {LatencyWarmup} warm-up claims, once N deliveries of the queue were claimed before them by the same node, its clock running; PostgreSQL's autovacuum off for the table (as for a table of millions of delivered rows, which it seldom reaches)");
+        foreach (var kind in kinds)
+        {
+            var medians = new List<double>();
+            foreach (var drained in drainedSizes)
+            {
+                await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
+                var (p50, p95, max) = await MeasureClaimLatencyAfterDrainAsync(backend, drained, cancellationToken);
+                medians.Add(p50);
+                output.WriteLine($"   {kind,-8} {drained,9:N0} claimed before: p50 {p50,6:0.000} ms  p95 {p95,6:0.000} ms  max {max,7:0.000} ms");
+            }
+
+            output.WriteLine($"   {kind,-8} claim p50 with {drainedSizes[1]:N0} vs {drainedSizes[0]:N0} claimed before: {medians[1] / medians[0]:0.00}× (1.00 = independent of what was claimed since the last VACUUM)");
+        }
     }
 
     /// <summary>The value given after <paramref name="name"/> on the command line, or null.</summary>
@@ -255,12 +273,37 @@ internal sealed class StoreBenchmark : IBenchmark
     {
         var now = TimeProvider.System.GetUtcNow();
         await SeedDueAsync(backend.Store, source, (LatencySamples + LatencyWarmup) * ClaimLimit, "video", cancellationToken);
-        await backend.QueueNotDueAsync(notDue, now, now + TimeSpan.FromDays(1), cancellationToken);
+        await backend.QueueAsync(notDue, now, now + TimeSpan.FromDays(1), cancellationToken);
+        return await SampleClaimsAsync(backend.Store, () => now + TimeSpan.FromSeconds(1), cancellationToken);
+    }
+
+    /// <summary>
+    /// Claim latency once <paramref name="drained"/> deliveries of a queue were claimed by the node before (in claims of
+    /// 100), each claim at the time of the clock, as a running node's claims are. Each claimed delivery leaves its
+    /// queued row version in PostgreSQL's indexes until VACUUM removes it.
+    /// </summary>
+    private static async Task<(double P50, double P95, double Max)> MeasureClaimLatencyAfterDrainAsync(Backend backend, int drained, CancellationToken cancellationToken)
+    {
+        var queuedAt = TimeProvider.System.GetUtcNow() - TimeSpan.FromHours(1);
+        await backend.KeepAutovacuumAwayAsync(cancellationToken);
+        await backend.QueueAsync(drained + ((LatencySamples + LatencyWarmup) * ClaimLimit), queuedAt, queuedAt, cancellationToken);
+        for (var left = drained; left > 0;)
+        {
+            var claimed = await backend.Store.ClaimDueAsync("bench", Math.Min(100, left), TimeProvider.System.GetUtcNow(), [], cancellationToken);
+            left -= claimed.Count > 0 ? claimed.Count : throw new InvalidOperationException($"the drain stopped with {left} deliveries left to claim");
+        }
+
+        return await SampleClaimsAsync(backend.Store, TimeProvider.System.GetUtcNow, cancellationToken);
+    }
+
+    /// <summary>Times <see cref="LatencySamples"/> claims of <see cref="ClaimLimit"/> after <see cref="LatencyWarmup"/> untimed ones, each at <paramref name="now"/>.</summary>
+    private static async Task<(double P50, double P95, double Max)> SampleClaimsAsync(IDeliveryStore store, Func<DateTimeOffset> now, CancellationToken cancellationToken)
+    {
         var samples = new List<double>();
         for (var i = 0; i < LatencySamples + LatencyWarmup; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            var claimed = await backend.Store.ClaimDueAsync("bench", ClaimLimit, now + TimeSpan.FromSeconds(1), [], cancellationToken);
+            var claimed = await store.ClaimDueAsync("bench", ClaimLimit, now(), [], cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (claimed.Count != ClaimLimit)
             {
@@ -404,7 +447,10 @@ internal sealed class StoreBenchmark : IBenchmark
         protected abstract IDeliveryStore NewStore();
 
         /// <summary>Adds <paramref name="count"/> queued deliveries due at <paramref name="due"/>, by bulk SQL (fast).</summary>
-        public abstract Task QueueNotDueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken);
+        public abstract Task QueueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken);
+
+        /// <summary>Keeps the database's own vacuuming away from the deliveries table, where it has any.</summary>
+        public virtual Task KeepAutovacuumAwayAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public virtual async ValueTask DisposeAsync()
         {
@@ -429,7 +475,13 @@ internal sealed class StoreBenchmark : IBenchmark
 
         protected override IDeliveryStore NewStore() => new PostgresDeliveryStore(new PostgresStoreOptions { ConnectionString = connectionString, Schema = _schema });
 
-        public override async Task QueueNotDueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken)
+        public override async Task KeepAutovacuumAwayAsync(CancellationToken cancellationToken)
+        {
+            await using var command = ((PostgresDeliveryStore)Store).DataSource.CreateCommand("ALTER TABLE deliveries SET (autovacuum_enabled = false)");
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        public override async Task QueueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken)
         {
             var dataSource = ((PostgresDeliveryStore)Store).DataSource;
             await using var batch = dataSource.CreateBatch();
@@ -473,7 +525,7 @@ internal sealed class StoreBenchmark : IBenchmark
 
         protected override IDeliveryStore NewStore() => new SqliteDeliveryStore(new SqliteStoreOptions { ConnectionString = ConnectionString });
 
-        public override async Task QueueNotDueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken)
+        public override async Task QueueAsync(int count, DateTimeOffset created, DateTimeOffset due, CancellationToken cancellationToken)
         {
             await using var connection = new SqliteConnection(ConnectionString);
             await connection.OpenAsync(cancellationToken);
