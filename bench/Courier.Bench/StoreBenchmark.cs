@@ -145,33 +145,39 @@ internal sealed class StoreBenchmark : IBenchmark
         }
 
         output.WriteLine($"   claim latency: ClaimDueAsync(limit {ClaimLimit}) × {LatencySamples} after {LatencyWarmup} warm-up claims, due rows in front of N not-yet-due rows (ANALYZE run after seeding)");
-        foreach (var kind in kinds)
-        {
-            var medians = new List<double>();
-            foreach (var size in queueSizes)
-            {
-                await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
-                var (p50, p95, max) = await MeasureClaimLatencyAsync(backend, source, size, cancellationToken);
-                medians.Add(p50);
-                output.WriteLine($"   {kind,-8} {size,9:N0} not due: p50 {p50,6:0.000} ms  p95 {p95,6:0.000} ms  max {max,7:0.000} ms");
-            }
-
-            output.WriteLine($"   {kind,-8} claim p50 with {queueSizes[1]:N0} vs {queueSizes[0]:N0} not due: {medians[1] / medians[0]:0.00}× (1.00 = independent of queue length)");
-        }
-
+        await PrintClaimLatenciesAsync(
+            kinds, connectionString, queueSizes, "not due", "independent of queue length", (backend, size) => MeasureClaimLatencyAsync(backend, source, size, cancellationToken), output, cancellationToken);
         output.WriteLine($"   claim latency deep in a drain: ClaimDueAsync(limit {ClaimLimit}) × {LatencySamples} after {LatencyWarmup} warm-up claims, once N deliveries of the queue were claimed before them by the same node, its clock running; PostgreSQL's autovacuum off for the table (as for a table of millions of delivered rows, which it seldom reaches)");
+        await PrintClaimLatenciesAsync(
+            kinds, connectionString, drainedSizes, "claimed before", "independent of what was claimed since the last VACUUM", (backend, size) => MeasureClaimLatencyAfterDrainAsync(backend, size, cancellationToken), output, cancellationToken);
+    }
+
+    /// <summary>
+    /// For each store, the claim latency <paramref name="measure"/> gives at each of the two <paramref name="sizes"/> (a
+    /// fresh backend each), then the ratio of their medians.
+    /// </summary>
+    private static async Task PrintClaimLatenciesAsync(
+        string[] kinds,
+        string connectionString,
+        int[] sizes,
+        string what,
+        string flat,
+        Func<Backend, int, Task<(double P50, double P95, double Max)>> measure,
+        TextWriter output,
+        CancellationToken cancellationToken)
+    {
         foreach (var kind in kinds)
         {
             var medians = new List<double>();
-            foreach (var drained in drainedSizes)
+            foreach (var size in sizes)
             {
                 await using var backend = await Backend.CreateAsync(kind, connectionString, cancellationToken);
-                var (p50, p95, max) = await MeasureClaimLatencyAfterDrainAsync(backend, drained, cancellationToken);
+                var (p50, p95, max) = await measure(backend, size);
                 medians.Add(p50);
-                output.WriteLine($"   {kind,-8} {drained,9:N0} claimed before: p50 {p50,6:0.000} ms  p95 {p95,6:0.000} ms  max {max,7:0.000} ms");
+                output.WriteLine($"   {kind,-8} {size,9:N0} {what}: p50 {p50,6:0.000} ms  p95 {p95,6:0.000} ms  max {max,7:0.000} ms");
             }
 
-            output.WriteLine($"   {kind,-8} claim p50 with {drainedSizes[1]:N0} vs {drainedSizes[0]:N0} claimed before: {medians[1] / medians[0]:0.00}× (1.00 = independent of what was claimed since the last VACUUM)");
+            output.WriteLine($"   {kind,-8} claim p50 with {sizes[1]:N0} vs {sizes[0]:N0} {what}: {medians[1] / medians[0]:0.00}× (1.00 = {flat})");
         }
     }
 
