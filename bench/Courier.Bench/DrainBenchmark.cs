@@ -118,7 +118,7 @@ internal sealed class DrainBenchmark : IBenchmark
         {
             while (true)
             {
-                var scan = await scanner.RunDueAsync(cancellationToken);
+                var scan = await scanner.RunUntilIdleAsync(cancellationToken);
                 if (scan.Claimed == 0)
                 {
                     break;

@@ -49,7 +49,7 @@ internal sealed class StoreBenchmark : IBenchmark
         using var source = new BenchSource();
 
         await PrintSettingsAsync(connectionString, output, cancellationToken);
-        output.WriteLine($"   throughput: {deliveries} queued deliveries (due now), {RenditionsPerVideo} renditions × 1 target per video; worker = node with its own pool and RetryScanner (its work loop, Scan:BatchSize default), pushes one at a time to a no-op target");
+        output.WriteLine($"   throughput: {deliveries} queued deliveries (due now), {RenditionsPerVideo} renditions × 1 target per video; worker = node with its own pool and RetryScanner (the work loop of `serve`, until nothing is due), pushes one at a time to a no-op target");
 
         // Warm-up (JIT, pools, plans), not reported.
         var kinds = Stores();
@@ -336,7 +336,7 @@ internal sealed class StoreBenchmark : IBenchmark
                 for (var scans = 0; scans < 1_000_000; scans++)
                 {
                     // The work loop of `serve` (its housekeeping runs on its own schedule, once per Scan:Interval).
-                    var scan = await scanner.RunDueAsync(cancellationToken);
+                    var scan = await scanner.RunUntilIdleAsync(cancellationToken);
                     if (scan.Claimed == 0)
                     {
                         break;

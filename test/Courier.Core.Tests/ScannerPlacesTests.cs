@@ -7,7 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Courier.Core.Tests;
 
-/// <summary>A scan's worker places are filled again as soon as their pushes are over, not once their outcomes are committed.</summary>
+/// <summary>
+/// A scan's worker places are filled again as soon as their pushes are over, not once their outcomes are committed, and the
+/// work loop fills them again across the end of a pass.
+/// </summary>
 public sealed class ScannerPlacesTests
 {
     private const string Target = "cdn";
@@ -17,9 +20,34 @@ public sealed class ScannerPlacesTests
     {
         // One worker slot: four small deliveries at once.
         await using var courier = await CourierHarness.StartOnFakeClockAsync([Target], new Dictionary<string, string?> { ["Courier:Distribution:MaxConcurrency"] = "1" });
+        await SeedAsync(courier, 8);
+        var (scanner, outcomes) = ScannerWithHeldOutcomes(courier);
+
+        await ExpectAllEightWrittenWhileTheFirstFourAreHeldAsync(courier, outcomes, scanner.RunDueAsync(CancellationToken.None), "the four places were filled again before any outcome was committed");
+    }
+
+    [Fact]
+    public async Task The_work_loop_fills_places_again_across_the_end_of_a_pass_instead_of_waiting_for_its_last_pushes()
+    {
+        // One worker slot (four small deliveries at once) and passes of four: a pass's places are all taken by its own
+        // claims, so a loop of passes would wait for those four before it claimed the next four.
+        await using var courier = await CourierHarness.StartOnFakeClockAsync([Target], new Dictionary<string, string?>
+        {
+            ["Courier:Distribution:MaxConcurrency"] = "1",
+            ["Courier:Scan:BatchSize"] = "4",
+        });
+        await SeedAsync(courier, 8);
+        var (scanner, outcomes) = ScannerWithHeldOutcomes(courier);
+
+        await ExpectAllEightWrittenWhileTheFirstFourAreHeldAsync(courier, outcomes, scanner.RunUntilIdleAsync(CancellationToken.None), "the work loop went on past the pass of four while its pushes' outcomes were still held");
+    }
+
+    /// <summary><paramref name="count"/> small renditions of one video, queued and due now for <see cref="Target"/>.</summary>
+    private static async Task SeedAsync(CourierHarness courier, int count)
+    {
         var now = courier.Time.GetUtcNow();
         var resolver = new SourceResolver(courier.SourceRoot);
-        var renditions = Enumerable.Range(1, 8).Select(i =>
+        var renditions = Enumerable.Range(1, count).Select(i =>
         {
             courier.WriteSource($"places/r{i}.mp4", $"rendition {i}");
             var content = resolver.Resolve($"r{i}", $"places/r{i}.mp4", "path");
@@ -27,15 +55,20 @@ public sealed class ScannerPlacesTests
         }).ToList();
         await courier.Store.SubmitAsync(new NewVideoVersion("places", "fp", renditions, [Target]), "seed", now, CancellationToken.None);
         await courier.Store.ReleaseNodeAsync("seed", now, CancellationToken.None);
+    }
 
-        // The node's own scanner and runner over the same store, whose outcomes wait at the store until the gate opens.
+    /// <summary>The node's own scanner and runner over the same store, whose outcomes wait at the store until the gate opens.</summary>
+    private static (RetryScanner Scanner, HeldOutcomes Outcomes) ScannerWithHeldOutcomes(CourierHarness courier)
+    {
         var (store, outcomes) = HeldOutcomes.Wrap(courier.Store);
         var runner = ActivatorUtilities.CreateInstance<DeliveryRunner>(courier.Services, store);
-        var scanner = ActivatorUtilities.CreateInstance<RetryScanner>(courier.Services, store, runner);
-        var scanning = scanner.RunDueAsync(CancellationToken.None);
+        return (ActivatorUtilities.CreateInstance<RetryScanner>(courier.Services, store, runner), outcomes);
+    }
 
+    private static async Task ExpectAllEightWrittenWhileTheFirstFourAreHeldAsync(CourierHarness courier, HeldOutcomes outcomes, Task<ScanResult> scanning, string because)
+    {
         await Eventually.WaitForAsync(() => outcomes.Waiting >= 8 || scanning.IsCompleted, TimeSpan.FromSeconds(20), "all eight outcomes written while the first four are still held");
-        outcomes.Waiting.ShouldBe(8, "the four places were filled again before any outcome was committed");
+        outcomes.Waiting.ShouldBe(8, because);
         var held = await courier.Store.GetVideoAsync("places", CancellationToken.None);
         held!.Deliveries.ShouldAllBe(d => d.State == DeliveryState.InFlight);
 

@@ -87,7 +87,10 @@ public sealed class ScanOptions : IValidatableOptions
     /// <summary>How often the scanner looks at the failure queue. <value>The default is 30 seconds.</value></summary>
     public TimeSpan Interval { get; set; } = CourierDefaults.ScanInterval;
 
-    /// <summary>The most deliveries claimed per scan. <value>The default is 100.</value></summary>
+    /// <summary>
+    /// The most deliveries one claim takes, and the stretch the scanner logs its progress by (a line every so many deliveries
+    /// ended); a single pass (<c>RetryScanner.RunDueAsync</c>) claims no more. <value>The default is 100.</value>
+    /// </summary>
     public int BatchSize { get; set; } = CourierDefaults.ScanBatchSize;
 
     /// <summary>How long after a node's last heartbeat its in-flight deliveries are taken over. <value>The default is 1 minute.</value></summary>

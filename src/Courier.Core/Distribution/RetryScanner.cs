@@ -102,8 +102,8 @@ public sealed partial class RetryScanner
     }
 
     /// <summary>
-    /// Runs the due work: claims only as many deliveries as this node can start now, and claims again as they end (once a quarter of its room is free, see <see cref="WorthClaiming"/>), until
-    /// nothing is due or <c>Scan:BatchSize</c> deliveries were claimed in this pass. What this node cannot start stays
+    /// One pass of the due work: claims only as many deliveries as this node can start now, and claims again as they end (once a quarter of its room is free, see <see cref="WorthClaiming"/>), until
+    /// nothing is due or <c>Scan:BatchSize</c> deliveries were claimed in this pass, then waits for the pass's pushes. What this node cannot start stays
     /// <c>queued</c>, where another node can take it. Work is sized as the pusher sizes files: a node runs
     /// <c>Distribution:MaxConcurrency</c> deliveries at once, or <see cref="SmallPerSlot"/> times as many small ones (a
     /// single file of at most <see cref="RenditionPusher.SmallFileBytes"/>, or a removal), which cost round trips more than
@@ -115,23 +115,35 @@ public sealed partial class RetryScanner
     /// the outcomes in the store (one SQLite commit, or PostgreSQL statements at once), and no target waits for a commit.
     /// A node so holds at most its places' pushes plus the outcomes being written for them.
     /// </summary>
-    public async Task<ScanResult> RunDueAsync(CancellationToken cancellationToken)
+    public Task<ScanResult> RunDueAsync(CancellationToken cancellationToken) => RunAsync(untilIdle: false, cancellationToken);
+
+    /// <summary>
+    /// The work loop of a running node (<see cref="RetryScannerService"/>): the due work as <see cref="RunDueAsync"/> does it,
+    /// but on until nothing is due, with no pause between passes. Passes of <c>Scan:BatchSize</c> used to follow each other,
+    /// and each ended by waiting for its last pushes, so the node's places emptied every <c>Scan:BatchSize</c> deliveries
+    /// of a backlog while its next claim waited. Here a place is refilled whenever it frees; a claim still takes at most
+    /// <c>Scan:BatchSize</c>, and a line is logged for every <c>Scan:BatchSize</c> deliveries that ended.
+    /// </summary>
+    public Task<ScanResult> RunUntilIdleAsync(CancellationToken cancellationToken) => RunAsync(untilIdle: true, cancellationToken);
+
+    private async Task<ScanResult> RunAsync(bool untilIdle, CancellationToken cancellationToken)
     {
         ScanStartedAt = _time.GetUtcNow();
         using var activity = CourierTelemetry.ActivitySource.StartActivity("courier.scan");
         var capacity = _options.Distribution.MaxConcurrency * SmallPerSlot;
+        var batchSize = _options.Scan.BatchSize;
         var used = 0;
         var expected = SmallPerSlot;
         var running = new Dictionary<Task<DeliveryResult>, ClaimedDelivery>();
         var places = new FreedPlaces();
         var waiting = new Queue<ClaimedDelivery>();
-        var results = new List<DeliveryResult>();
-        var claimedCount = 0;
+        var total = new ScanTally();
+        var logged = new ScanTally();
         var more = true;
         ExceptionDispatchInfo? failure = null;
         while (true)
         {
-            var wanted = Math.Min((capacity - used) / expected, _options.Scan.BatchSize - claimedCount);
+            var wanted = Math.Min((capacity - used) / expected, untilIdle ? batchSize : batchSize - total.Claimed);
             var claimedNow = false;
             if (more && waiting.Count == 0 && wanted > 0 && WorthClaiming(capacity, used, expected) && !cancellationToken.IsCancellationRequested)
             {
@@ -140,7 +152,7 @@ public sealed partial class RetryScanner
                     var now = _time.GetUtcNow();
                     var claimed = await _store.ClaimDueAsync(_node.Id, wanted, now, _circuits.DownTargets(now), cancellationToken).ConfigureAwait(false);
                     _runner.Hold(claimed);
-                    claimedCount += claimed.Count;
+                    total.Claimed += claimed.Count;
                     more = claimed.Count == wanted;
                     foreach (var delivery in claimed)
                     {
@@ -194,26 +206,71 @@ public sealed partial class RetryScanner
                 }
 
                 running.Remove(done);
-                results.Add(await done.ConfigureAwait(false));
+                total.Add(await done.ConfigureAwait(false));
+            }
+
+            if (untilIdle && total.Ended - logged.Ended >= batchSize)
+            {
+                Log(total.Since(logged));
+                logged = total with { };
             }
         }
 
         LastScanAt = _time.GetUtcNow();
-        activity?.SetTag("courier.claimed", claimedCount);
+        activity?.SetTag("courier.claimed", total.Claimed);
         failure?.Throw();
-        var result = new ScanResult(
-            0,
-            claimedCount,
-            results.Count(r => r.State == DeliveryState.Delivered),
-            results.Count(r => r.State == DeliveryState.Queued),
-            results.Count(r => r.State == DeliveryState.Dead),
-            0);
-        if (result.Claimed > 0)
+        Log(total.Since(logged));
+        return new ScanResult(0, total.Claimed, total.Delivered, total.Queued, total.Dead, 0);
+    }
+
+    /// <summary>Logs what a pass (or a stretch of <see cref="RunUntilIdleAsync"/>) redistributed, when it claimed anything.</summary>
+    private void Log(ScanTally tally)
+    {
+        if (tally.Claimed > 0)
         {
-            LogScanned(result.Claimed, result.Delivered, result.Queued, result.Dead);
+            LogScanned(tally.Claimed, tally.Delivered, tally.Queued, tally.Dead);
+        }
+    }
+
+    /// <summary>What a scan claimed and how its deliveries ended, counted as they end (not kept: a backlog may be millions).</summary>
+    private sealed record ScanTally
+    {
+        public int Claimed { get; set; }
+
+        public int Delivered { get; set; }
+
+        public int Queued { get; set; }
+
+        public int Dead { get; set; }
+
+        /// <summary>Every delivery that ended, in any state (a removal ends removed, a superseded one superseded).</summary>
+        public int Ended { get; set; }
+
+        public void Add(DeliveryResult result)
+        {
+            Ended++;
+            switch (result.State)
+            {
+                case DeliveryState.Delivered:
+                    Delivered++;
+                    break;
+                case DeliveryState.Queued:
+                    Queued++;
+                    break;
+                case DeliveryState.Dead:
+                    Dead++;
+                    break;
+            }
         }
 
-        return result;
+        public ScanTally Since(ScanTally earlier) => new()
+        {
+            Claimed = Claimed - earlier.Claimed,
+            Delivered = Delivered - earlier.Delivered,
+            Queued = Queued - earlier.Queued,
+            Dead = Dead - earlier.Dead,
+            Ended = Ended - earlier.Ended,
+        };
     }
 
     /// <summary>

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Core.Distribution;
 
 /// <summary>
-/// The hosted work loop around <see cref="RetryScanner.RunDueAsync"/>: runs the due work every <c>Scan:Interval</c>, or at
-/// once when woken; again straight away while passes come back full; logs a failed pass and goes on. Housekeeping
+/// The hosted work loop around <see cref="RetryScanner.RunUntilIdleAsync"/>: runs the due work every <c>Scan:Interval</c>, or at
+/// once when woken, until nothing is due; logs a failed pass and goes on. Housekeeping
 /// (reclaim, probes, deadlines) runs beside it in <see cref="ScanHousekeepingService"/>. On shutdown, the host's
 /// <see cref="NodeSession"/> releases what this node still holds.
 /// </summary>
@@ -33,16 +33,8 @@ public sealed partial class RetryScannerService : PeriodicService
 
     protected override void OnStarted() => LogStarted(_node.Id, _options.Scan.Interval.TotalSeconds);
 
-    /// <summary>One pass of the due work, repeated straight away while passes come back full.</summary>
-    protected override async Task RunPassAsync(CancellationToken cancellationToken)
-    {
-        ScanResult result;
-        do
-        {
-            result = await _scanner.RunDueAsync(cancellationToken).ConfigureAwait(false);
-        }
-        while (result.Claimed >= _options.Scan.BatchSize && !cancellationToken.IsCancellationRequested);
-    }
+    /// <summary>The due work, until nothing is due (<see cref="RetryScanner.RunUntilIdleAsync"/>).</summary>
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => _scanner.RunUntilIdleAsync(cancellationToken);
 
     protected override Task WaitAsync(TimeSpan interval, TimeProvider time, CancellationToken cancellationToken) =>
         _signal.WaitAsync(interval, time, cancellationToken);
