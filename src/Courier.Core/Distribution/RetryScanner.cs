@@ -223,10 +223,10 @@ public sealed partial class RetryScanner
         return new ScanResult(0, total.Claimed, total.Delivered, total.Queued, total.Dead, 0);
     }
 
-    /// <summary>Logs what a pass (or a stretch of <see cref="RunUntilIdleAsync"/>) redistributed, when it claimed anything.</summary>
+    /// <summary>Logs what a pass (or a stretch of <see cref="RunUntilIdleAsync"/>) redistributed, when it claimed or ended anything.</summary>
     private void Log(ScanTally tally)
     {
-        if (tally.Claimed > 0)
+        if (tally.Claimed > 0 || tally.Ended > 0)
         {
             LogScanned(tally.Claimed, tally.Delivered, tally.Queued, tally.Dead);
         }
