@@ -335,7 +335,8 @@ internal sealed class StoreBenchmark : IBenchmark
                 var completed = 0;
                 for (var scans = 0; scans < 1_000_000; scans++)
                 {
-                    // The work loop of `serve` (its housekeeping runs on its own schedule, once per Scan:Interval).
+                    // The work loop of `serve` (its housekeeping runs on its own schedule, once per Scan:Interval). It ends
+                    // after a short claim, which other nodes' claims can cause while rows are still due: then again.
                     var scan = await scanner.RunUntilIdleAsync(cancellationToken);
                     if (scan.Claimed == 0)
                     {

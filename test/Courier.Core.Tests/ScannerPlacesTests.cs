@@ -20,7 +20,7 @@ public sealed class ScannerPlacesTests
     {
         // One worker slot: four small deliveries at once.
         await using var courier = await CourierHarness.StartOnFakeClockAsync([Target], new Dictionary<string, string?> { ["Courier:Distribution:MaxConcurrency"] = "1" });
-        await SeedAsync(courier, 8);
+        await SeedEightAsync(courier);
         var (scanner, outcomes) = ScannerWithHeldOutcomes(courier);
 
         await ExpectAllEightWrittenWhileTheFirstFourAreHeldAsync(courier, outcomes, scanner.RunDueAsync(CancellationToken.None), "the four places were filled again before any outcome was committed");
@@ -36,18 +36,18 @@ public sealed class ScannerPlacesTests
             ["Courier:Distribution:MaxConcurrency"] = "1",
             ["Courier:Scan:BatchSize"] = "4",
         });
-        await SeedAsync(courier, 8);
+        await SeedEightAsync(courier);
         var (scanner, outcomes) = ScannerWithHeldOutcomes(courier);
 
         await ExpectAllEightWrittenWhileTheFirstFourAreHeldAsync(courier, outcomes, scanner.RunUntilIdleAsync(CancellationToken.None), "the work loop went on past the pass of four while its pushes' outcomes were still held");
     }
 
-    /// <summary><paramref name="count"/> small renditions of one video, queued and due now for <see cref="Target"/>.</summary>
-    private static async Task SeedAsync(CourierHarness courier, int count)
+    /// <summary>Eight small renditions of one video, queued and due now for <see cref="Target"/>.</summary>
+    private static async Task SeedEightAsync(CourierHarness courier)
     {
         var now = courier.Time.GetUtcNow();
         var resolver = new SourceResolver(courier.SourceRoot);
-        var renditions = Enumerable.Range(1, count).Select(i =>
+        var renditions = Enumerable.Range(1, 8).Select(i =>
         {
             courier.WriteSource($"places/r{i}.mp4", $"rendition {i}");
             var content = resolver.Resolve($"r{i}", $"places/r{i}.mp4", "path");

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Courier.Core.Distribution;
 
 /// <summary>
-/// The asynchronous path. Its work (<see cref="RunDueAsync"/>) claims due deliveries of the failure queue (not those of
-/// targets known to be down) only as fast as this node can start them, as worker places free up, so the rest stay
+/// The asynchronous path. Its work (<see cref="RunUntilIdleAsync"/>, or one pass of it, <see cref="RunDueAsync"/>) claims
+/// due deliveries of the failure queue (not those of targets known to be down) only as fast as this node can start them, as worker places free up, so the rest stay
 /// <c>queued</c> for other nodes; its housekeeping (<see cref="HousekeepAsync"/>) takes back the work of nodes whose
 /// heartbeat is stale, probes targets that are down and flags deliveries past the deadline threshold, on its own
 /// schedule, never waiting for a push. <see cref="RunOnceAsync"/> does both, once.
