@@ -14,7 +14,10 @@ namespace Courier.Bench;
 /// <see cref="RetryScanner"/> with the default settings (SQLite store). Compared in the same run with Courier pushing a
 /// package of 2,000 files of the same size to the same target (the sync path): files per second of each, and the ratio.
 /// The backlog is drained twice: with the default upload (temp PUT + MOVE) and with <c>Upload: put</c>; a small backlog
-/// is drained first, untimed, so the scanner's path is compiled before it is timed.
+/// is drained first, untimed, so the scanner's path is compiled before it is timed. Before the package and before each
+/// drain, a raw baseline makes the same HTTP requests to the same layout with plain HttpClient calls and nothing else
+/// (<see cref="RawAsync"/>): the raw drain against the raw package is what the target alone makes of a drained
+/// delivery's requests, and Courier against its raw baseline is what Courier adds.
 /// </summary>
 internal sealed class DrainBenchmark : IBenchmark
 {
@@ -65,19 +68,31 @@ internal sealed class DrainBenchmark : IBenchmark
             await DrainAsync(distributor, store, node, scanner, "warm-up", Target, smoke ? 20 : 500, null, TextWriter.Null, cancellationToken);
 
             var nginx = ServerCpu.FindByName("nginx");
+            using var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
+            using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            var rawFile = Path.Combine(media, "r0.ts");
+            await RawAsync(http, new Uri(baseUrl, "raw-warm-up/"), rawFile, 64, RawShape.Package, null, cancellationToken);
+            output.WriteLine($"   raw: HttpClient making the same requests, {PackageBenchmark.Concurrency} at once, connections reused, nothing else");
+
+            var (rawPackageRate, rawPackageCpu) = await RawAsync(http, new Uri(baseUrl, "raw-package/"), rawFile, packageFiles, RawShape.Package, nginx, cancellationToken);
+            output.WriteLine($"   raw, a package's     : {rawPackageRate,8:0} files/s (PUT + HEAD, one directory), {rawPackageCpu} per file");
             var cpu = CpuMeter.Start(nginx);
             var packageTime = await PackageBenchmark.TimeAsync(() => CheckAsync(distributor.DistributeAsync(new SubmitRequest("package", [new RenditionRequest("hls", "hls")], [Target]), null, cancellationToken)));
 
             var packageRate = packageFiles / packageTime.TotalSeconds;
-            output.WriteLine($"   package (sync push)  : {packageRate,8:0} files/s ({packageTime.TotalSeconds:0.00} s), {CpuPerItem(cpu, packageFiles)} per file");
+            output.WriteLine($"   package (sync push)  : {packageRate,8:0} files/s ({packageTime.TotalSeconds:0.00} s), {packageRate / rawPackageRate:0.00} of raw, {CpuPerItem(cpu, packageFiles)} per file");
 
             // The same backlog twice: to the default upload (temp PUT + MOVE, then HEAD) and to `Upload: put` (PUT, then
             // HEAD), so the ratio shows what the MOVE that keeps a single file never half-written costs, and what is left.
-            foreach (var (target, upload) in new[] { (Target, "temp PUT + MOVE"), (PutTarget, "Upload: put   ") })
+            // Before each, the raw baseline makes the same requests to the same layout (a directory per rendition), so the
+            // ratio of raw to raw shows what the target alone makes of a drained delivery's requests against a package's.
+            foreach (var (target, upload, shape) in new[] { (Target, "temp PUT + MOVE", RawShape.Move), (PutTarget, "Upload: put   ", RawShape.Put) })
             {
+                var (rawRate, rawCpu) = await RawAsync(http, new Uri(baseUrl, $"raw-{target}/"), rawFile, deliveries, shape, nginx, cancellationToken);
+                output.WriteLine($"   raw, {upload}  : {rawRate,8:0} deliveries/s (+ HEAD, a directory per rendition), {rawRate / rawPackageRate:0.00} of the raw package's rate, {rawCpu} per delivery");
                 var (drainTime, drainCpu) = await DrainAsync(distributor, store, node, scanner, "backlog", target, deliveries, nginx, output, cancellationToken);
                 var drainRate = deliveries / drainTime.TotalSeconds;
-                output.WriteLine($"   drain, {upload} : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s), ratio drain/package {drainRate / packageRate:0.00}, {drainCpu} per delivery");
+                output.WriteLine($"   drain, {upload} : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s), ratio drain/package {drainRate / packageRate:0.00}, {drainRate / rawRate:0.00} of raw, {drainCpu} per delivery");
             }
         }
         finally
@@ -119,6 +134,40 @@ internal sealed class DrainBenchmark : IBenchmark
         return drained == deliveries ? (time, CpuPerItem(cpu, deliveries)) : throw new InvalidOperationException($"{drained} of {deliveries} deliveries to {target} drained");
     }
 
+    /// <summary>
+    /// A raw baseline: the HTTP requests of <paramref name="count"/> small files and nothing else, with plain HttpClient
+    /// calls, <see cref="PackageBenchmark.Concurrency"/> at once on reused connections (what Courier runs for small files).
+    /// <see cref="RawShape.Package"/> puts every file into one directory, as a package's segments go, with a PUT to the final
+    /// name; the others give each file a directory of its own, as Courier lays out a video's renditions
+    /// (<c>{video}/{rendition}/{file}</c>), with a PUT to a temp name and a MOVE onto the final one, or a PUT to the final
+    /// name. Each file then gets a HEAD whose size must match. Returns files per second and the CPU per file.
+    /// </summary>
+    private static async Task<(double Rate, string Cpu)> RawAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(file).Length;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = PackageBenchmark.Concurrency, CancellationToken = cancellationToken };
+        var cpu = CpuMeter.Start(nginx);
+        var time = await PackageBenchmark.TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, count), options, async (i, token) =>
+        {
+            var rendition = $"r{i % RenditionsPerVideo}";
+            var (directory, name) = shape == RawShape.Package ? ("hls/", $"segment_{i:00000}.ts") : ($"{i / RenditionsPerVideo:00000}/{rendition}/", rendition + ".ts");
+            var final = new Uri(root, directory + name);
+            if (shape == RawShape.Move)
+            {
+                var temp = new Uri(root, $"{directory}.{name}.tmp");
+                await PackageBenchmark.RawTransfers.PutAsync(http, temp, file, token);
+                await PackageBenchmark.RawTransfers.MoveAsync(http, temp, final, token);
+            }
+            else
+            {
+                await PackageBenchmark.RawTransfers.PutAsync(http, final, file, token);
+            }
+
+            await PackageBenchmark.RawTransfers.CheckSizeAsync(http, final, length, token);
+        }));
+        return (count / time.TotalSeconds, CpuPerItem(cpu, count));
+    }
+
     private static Task<CourierNode> ComposeAsync(string root, string media, Uri baseUrl, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string?>
@@ -149,5 +198,13 @@ internal sealed class DrainBenchmark : IBenchmark
             var failed = report.Video.Deliveries.FirstOrDefault(d => d.LastError is not null);
             throw new InvalidOperationException($"{report.Video.VideoId}: {report.Video.State}: {failed?.LastError}");
         }
+    }
+
+    /// <summary>The requests a raw baseline makes per file: see <see cref="RawAsync"/>.</summary>
+    private enum RawShape
+    {
+        Package,
+        Move,
+        Put,
     }
 }

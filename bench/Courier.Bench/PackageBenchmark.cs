@@ -23,7 +23,7 @@ namespace Courier.Bench;
 internal sealed class PackageBenchmark(bool largeOnly = false) : IBenchmark
 {
     /// <summary>Files in flight at once, per target, in the raw baselines: what Courier runs for small files (RenditionPusher).</summary>
-    private const int Concurrency = 16;
+    internal const int Concurrency = 16;
 
     /// <summary>Large files in flight at once, per target, in the raw baselines: Courier runs four deliveries at once (Distribution:MaxConcurrency), two per target here.</summary>
     private const int LargeConcurrency = 2;
@@ -132,7 +132,7 @@ internal sealed class PackageBenchmark(bool largeOnly = false) : IBenchmark
         {
             ("HEAD (absent)", await EachAsync(f => SendAsync(http, HttpMethod.Head, UrlOf(f), cancellationToken))),
             ("PUT to a temp name", await EachAsync(f => RawTransfers.PutAsync(http, UrlOf(f, ".tmp-" + Path.GetFileName(f)), f, cancellationToken))),
-            ("MOVE onto the final name", await EachAsync(f => MoveAsync(http, UrlOf(f, ".tmp-" + Path.GetFileName(f)), UrlOf(f), cancellationToken))),
+            ("MOVE onto the final name", await EachAsync(f => RawTransfers.MoveAsync(http, UrlOf(f, ".tmp-" + Path.GetFileName(f)), UrlOf(f), cancellationToken))),
             ("HEAD (size check)", await EachAsync(f => SendAsync(http, HttpMethod.Head, UrlOf(f), cancellationToken))),
             ("GET + SHA-256", await EachAsync(f => RawTransfers.GetHashAsync(http, UrlOf(f), cancellationToken))),
             ("PUT to the final name", await EachAsync(f => RawTransfers.PutAsync(http, UrlOf(f, "direct-" + Path.GetFileName(f)), f, cancellationToken))),
@@ -223,15 +223,6 @@ internal sealed class PackageBenchmark(bool largeOnly = false) : IBenchmark
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
-    private static async Task MoveAsync(HttpClient http, Uri from, Uri to, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod("MOVE"), from);
-        request.Headers.TryAddWithoutValidation("Destination", to.AbsoluteUri);
-        request.Headers.TryAddWithoutValidation("Overwrite", "T");
-        using var response = await http.SendAsync(request, cancellationToken);
-        response.EnsureSuccessStatusCode();
-    }
-
     private static async Task DeleteQuietlyAsync(Uri url)
     {
         try
@@ -306,7 +297,7 @@ internal sealed class PackageBenchmark(bool largeOnly = false) : IBenchmark
     }
 
     /// <summary>The raw baselines: the same files to a directory and to nginx at once, with plain .NET calls.</summary>
-    private sealed class RawTransfers(HttpClient http, string root, Uri baseUrl)
+    internal sealed class RawTransfers(HttpClient http, string root, Uri baseUrl)
     {
         private const int CopyBufferSize = 1 << 20;
 
@@ -406,6 +397,27 @@ internal sealed class PackageBenchmark(bool largeOnly = false) : IBenchmark
             if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.NoContent or HttpStatusCode.OK))
             {
                 throw new InvalidOperationException($"PUT {url}: {(int)response.StatusCode}");
+            }
+        }
+
+        /// <summary>A WebDAV MOVE of <paramref name="from"/> onto <paramref name="to"/>, overwriting.</summary>
+        public static async Task MoveAsync(HttpClient http, Uri from, Uri to, CancellationToken cancellationToken)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod("MOVE"), from);
+            request.Headers.TryAddWithoutValidation("Destination", to.AbsoluteUri);
+            request.Headers.TryAddWithoutValidation("Overwrite", "T");
+            using var response = await http.SendAsync(request, cancellationToken);
+            response.EnsureSuccessStatusCode();
+        }
+
+        /// <summary>A HEAD of <paramref name="url"/>, whose size must be <paramref name="length"/>: the size check of <c>Verify: size</c>.</summary>
+        public static async Task CheckSizeAsync(HttpClient http, Uri url, long length, CancellationToken cancellationToken)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Head, url);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.Content.Headers.ContentLength != length)
+            {
+                throw new InvalidOperationException($"HEAD {url}: {(int)response.StatusCode}, {response.Content.Headers.ContentLength} bytes, {length} were sent");
             }
         }
 
