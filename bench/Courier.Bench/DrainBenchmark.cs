@@ -68,8 +68,7 @@ internal sealed class DrainBenchmark : IBenchmark
             await DrainAsync(distributor, store, node, scanner, "warm-up", Target, smoke ? 20 : 500, null, TextWriter.Null, cancellationToken);
 
             var nginx = ServerCpu.FindByName("nginx");
-            using var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
-            using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = RawTransfers.CreateClient();
             var rawFile = Path.Combine(media, "r0.ts");
             await RawAsync(http, new Uri(baseUrl, "raw-warm-up/"), rawFile, 64, RawShape.Package, null, cancellationToken);
             output.WriteLine($"   raw: HttpClient making the same requests, {PackageBenchmark.Concurrency} at once, connections reused, nothing else");
@@ -98,15 +97,7 @@ internal sealed class DrainBenchmark : IBenchmark
         finally
         {
             directory.Delete(recursive: true);
-            try
-            {
-                using var http = new HttpClient();
-                using var response = await http.DeleteAsync(baseUrl, CancellationToken.None);
-            }
-            catch (HttpRequestException)
-            {
-                // Leftovers in the test server's root are harmless.
-            }
+            await RawTransfers.DeleteQuietlyAsync(baseUrl);
         }
     }
 
@@ -155,15 +146,15 @@ internal sealed class DrainBenchmark : IBenchmark
             if (shape == RawShape.Move)
             {
                 var temp = new Uri(root, $"{directory}.{name}.tmp");
-                await PackageBenchmark.RawTransfers.PutAsync(http, temp, file, token);
-                await PackageBenchmark.RawTransfers.MoveAsync(http, temp, final, token);
+                await RawTransfers.PutAsync(http, temp, file, token);
+                await RawTransfers.MoveAsync(http, temp, final, token);
             }
             else
             {
-                await PackageBenchmark.RawTransfers.PutAsync(http, final, file, token);
+                await RawTransfers.PutAsync(http, final, file, token);
             }
 
-            await PackageBenchmark.RawTransfers.CheckSizeAsync(http, final, length, token);
+            await RawTransfers.CheckSizeAsync(http, final, length, token);
         }));
         return (count / time.TotalSeconds, CpuPerItem(cpu, count));
     }
