@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Courier.Core.Sources;
 
@@ -76,25 +75,31 @@ internal static class FileKinds
                 return null;
             }
 
-            // The handle closes the descriptor, whatever happens below.
-            using var handle = new SafeFileHandle(fd, ownsHandle: true);
-            var buffer = new byte[StatxSize];
-            if (NativeMethods.Statx(fd, string.Empty, AtEmptyPath, StatxBasicStats, buffer) != 0 || !IsRegular(buffer))
+            try
             {
-                return null;
-            }
+                var buffer = new byte[StatxSize];
+                if (NativeMethods.Statx(fd, string.Empty, AtEmptyPath, StatxBasicStats, buffer) != 0 || !IsRegular(buffer))
+                {
+                    return null;
+                }
 
-            var real = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
-            if (real is null || real.EndsWith(" (deleted)", StringComparison.Ordinal))
+                var real = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+                if (real is null || real.EndsWith(" (deleted)", StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                // As .NET reads a write time (FileStatus): whole seconds, then the nanoseconds in ticks, truncated.
+                var seconds = BitConverter.ToInt64(buffer, StatxMtimeOffset);
+                var nanoseconds = BitConverter.ToUInt32(buffer, StatxMtimeOffset + 8);
+                var written = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / TimeSpan.NanosecondsPerTick).UtcDateTime;
+                return new OpenedFile(real, BitConverter.ToInt64(buffer, StatxSizeOffset), written);
+            }
+            finally
             {
-                return null;
+                // Linux frees the descriptor even when close reports an error, and nothing was written through it.
+                _ = NativeMethods.Close(fd);
             }
-
-            // As .NET reads a write time (FileStatus): whole seconds, then the nanoseconds in ticks, truncated.
-            var seconds = BitConverter.ToInt64(buffer, StatxMtimeOffset);
-            var nanoseconds = BitConverter.ToUInt32(buffer, StatxMtimeOffset + 8);
-            var written = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / TimeSpan.NanosecondsPerTick).UtcDateTime;
-            return new OpenedFile(real, BitConverter.ToInt64(buffer, StatxSizeOffset), written);
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException or IOException or UnauthorizedAccessException)
         {
@@ -114,6 +119,10 @@ internal static class FileKinds
         [DllImport("libc", EntryPoint = "open", SetLastError = true)]
         [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
         public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Close(int fd);
     }
 }
 

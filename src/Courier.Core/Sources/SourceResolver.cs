@@ -88,7 +88,7 @@ public sealed class SourceResolver
     }
 
     /// <summary>
-    /// A single file that is there and readable, as <see cref="Resolve"/> finds it, in four system calls on one open
+    /// A single file that is there and readable, as <see cref="Resolve"/> finds it, in five system calls, one open
     /// handle (<see cref="FileKinds.Open"/>): the kernel follows every link in opening it, <c>/proc/self/fd</c> names the
     /// file it reached, and the handle gives its type, size and write time. <see cref="Resolve"/> walks the path a
     /// component at a time (a <c>readlink</c> each) and opens the file again to prove it readable; this is paid by every
