@@ -60,7 +60,7 @@ internal static class FileKinds
     /// writer), and takes no lock (.NET's own open takes and drops an advisory <c>flock</c>: two calls more). Null when
     /// the file cannot be opened or read, is not a regular file, or this is not Linux.
     /// </summary>
-    public static OpenedFile? Open(string path)
+    public static Opened? Open(string path)
     {
         if (!OperatingSystem.IsLinux() || !IsRegularFile(path))
         {
@@ -93,7 +93,7 @@ internal static class FileKinds
                 var seconds = BitConverter.ToInt64(buffer, StatxMtimeOffset);
                 var nanoseconds = BitConverter.ToUInt32(buffer, StatxMtimeOffset + 8);
                 var written = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / TimeSpan.NanosecondsPerTick).UtcDateTime;
-                return new OpenedFile(real, BitConverter.ToInt64(buffer, StatxSizeOffset), written);
+                return new Opened(real, BitConverter.ToInt64(buffer, StatxSizeOffset), written);
             }
             finally
             {
@@ -106,6 +106,9 @@ internal static class FileKinds
             return null;
         }
     }
+
+    /// <summary>A source file as one open handle saw it: where the kernel's walk led, its size and its write time (UTC).</summary>
+    public readonly record struct Opened(string RealPath, long Length, DateTime LastWriteTimeUtc);
 
     private static bool IsRegular(byte[] statx) => (BitConverter.ToUInt16(statx, StatxModeOffset) & TypeMask) == Regular;
 
@@ -125,6 +128,3 @@ internal static class FileKinds
         public static extern int Close(int fd);
     }
 }
-
-/// <summary>A source file as one open handle saw it: where the kernel's walk led, its size and its write time (UTC).</summary>
-internal readonly record struct OpenedFile(string RealPath, long Length, DateTime LastWriteTimeUtc);
