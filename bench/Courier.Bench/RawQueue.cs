@@ -40,7 +40,7 @@ internal static class RawQueue
             ("postgres", Shape.Queue) => MeasurePostgresAsync(postgres, jobs, workers, batch, cancellationToken),
             ("postgres", _) => MeasurePostgresLedgerAsync(postgres, jobs, workers, batch, cancellationToken),
             (_, Shape.Queue) => MeasureSqliteAsync(jobs, workers, batch, cancellationToken),
-            _ => MeasureSqliteLedgerAsync(jobs, workers, batch, cancellationToken),
+            _ => MeasureSqliteLedgerAsync(jobs, workers, batch, null, cancellationToken),
         };
 
     private static Task<double> MeasurePostgresAsync(string connectionString, int jobs, int workers, int batch, CancellationToken cancellationToken) =>
@@ -285,9 +285,12 @@ internal static class RawQueue
     /// <summary>
     /// <see cref="Shape.Ledger"/> on SQLite: the claim hands out a lease token; the completion writes, for each job, the
     /// outcome guarded by its token, an attempt row and a file row, then counts each version down once, in one transaction
-    /// for the batch, as Courier's write group does.
+    /// for the batch, as Courier's write group does. With <paramref name="work"/>, each worker runs it for each job of its
+    /// batch at once (given the job's number, 0 to <paramref name="jobs"/> − 1, in claim order) between the claim and the
+    /// completion: the least a client with a durable per-job ledger does per job (the <c>drain</c> benchmark's baseline
+    /// with the ledger in).
     /// </summary>
-    private static Task<double> MeasureSqliteLedgerAsync(int jobs, int workers, int batch, CancellationToken cancellationToken) =>
+    internal static Task<double> MeasureSqliteLedgerAsync(int jobs, int workers, int batch, Func<long, CancellationToken, Task>? work, CancellationToken cancellationToken) =>
         InSqliteFileAsync(
             $"""
             PRAGMA foreign_keys = ON;
@@ -396,7 +399,8 @@ internal static class RawQueue
 
                         return versions.Values.Sum();
                     },
-                    cancellationToken);
+                    cancellationToken,
+                    work);
             });
 
     /// <summary>A database file of its own in WAL, made by <paramref name="create"/>, for <paramref name="run"/>; deleted after.</summary>
@@ -422,9 +426,10 @@ internal static class RawQueue
     /// One connection for all workers (SQLite has one writer; the workers take turns in-process, as Courier's store
     /// instances do): each claims with <paramref name="claimSql"/> (binding <c>$now</c>, <c>$worker</c>, <c>$limit</c>;
     /// returning the id and the lease token, or NULL) in a commit at <c>synchronous=NORMAL</c>, and completes what it
-    /// claimed with <paramref name="complete"/> in a commit at <c>FULL</c>, as Courier's store does.
+    /// claimed with <paramref name="complete"/> in a commit at <c>FULL</c>, as Courier's store does; in between, runs
+    /// <paramref name="work"/> for each job claimed, all at once.
     /// </summary>
-    private static async Task<double> RunSqliteWorkersAsync(SqliteConnection connection, int jobs, int workers, int batch, string claimSql, Func<int, List<(long Id, string? Token)>, int> complete, CancellationToken cancellationToken)
+    private static async Task<double> RunSqliteWorkersAsync(SqliteConnection connection, int jobs, int workers, int batch, string claimSql, Func<int, List<(long Id, string? Token)>, int> complete, CancellationToken cancellationToken, Func<long, CancellationToken, Task>? work = null)
     {
         using var claim = Prepare(connection, claimSql, "$now", "$worker", "$limit");
         using var normal = Prepare(connection, "PRAGMA synchronous = NORMAL");
@@ -465,6 +470,11 @@ internal static class RawQueue
                 if (claimed.Count == 0)
                 {
                     return done;
+                }
+
+                if (work is not null)
+                {
+                    await Task.WhenAll(claimed.Select(job => work(job.Id - 1, cancellationToken)));
                 }
 
                 await writer.WaitAsync(cancellationToken);
