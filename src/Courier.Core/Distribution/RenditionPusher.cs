@@ -114,7 +114,16 @@ internal sealed class RenditionPusher
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = small ? SmallFileConcurrency : LargeFileConcurrency, CancellationToken = stop.Token };
         try
         {
-            await Parallel.ForEachAsync(media, parallel, PushFileAsync).ConfigureAwait(false);
+            if (media.Count == 1)
+            {
+                // A single-file rendition (what a drain is mostly made of): pushed here, without a parallel loop's work item
+                // and the thread hop to it.
+                await PushFileAsync(media[0], stop.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await Parallel.ForEachAsync(media, parallel, PushFileAsync).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (firstFailure is not null && !cancellationToken.IsCancellationRequested)
         {
