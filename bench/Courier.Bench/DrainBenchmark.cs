@@ -17,7 +17,9 @@ namespace Courier.Bench;
 /// is drained first, untimed, so the scanner's path is compiled before it is timed. Before the package and before each
 /// drain, a raw baseline makes the same HTTP requests to the same layout with plain HttpClient calls and nothing else
 /// (<see cref="RawAsync"/>): the raw drain against the raw package is what the target alone makes of a drained
-/// delivery's requests, and Courier against its raw baseline is what Courier adds.
+/// delivery's requests. Before each drain a second baseline makes the same requests between a claim and a durable outcome
+/// in plain SQL (<see cref="RawWithLedgerAsync"/>): against the package, what any client that keeps a per-delivery ledger
+/// can reach on this machine; Courier against it, what Courier adds.
 /// </summary>
 internal sealed class DrainBenchmark : IBenchmark
 {
