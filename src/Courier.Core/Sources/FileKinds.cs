@@ -28,14 +28,16 @@ internal static class FileKinds
     /// False when <paramref name="path"/> (symbolic links followed) exists and is not a regular file. True otherwise,
     /// including where it cannot be told (not Linux): opening the file then reports what is wrong.
     /// </summary>
-    public static bool IsRegularFile(string path)
+    public static bool IsRegularFile(string path) => IsRegularFile(path, new byte[StatxSize]);
+
+    /// <summary><see cref="IsRegularFile(string)"/>, reading the <c>statx</c> into <paramref name="buffer"/>.</summary>
+    private static bool IsRegularFile(string path, byte[] buffer)
     {
         if (!OperatingSystem.IsLinux())
         {
             return true;
         }
 
-        var buffer = new byte[StatxSize];
         try
         {
             if (NativeMethods.Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
@@ -62,7 +64,9 @@ internal static class FileKinds
     /// </summary>
     public static Opened? Open(string path)
     {
-        if (!OperatingSystem.IsLinux() || !IsRegularFile(path))
+        // One buffer for both statx calls: the path's, then the handle's.
+        var buffer = new byte[StatxSize];
+        if (!OperatingSystem.IsLinux() || !IsRegularFile(path, buffer))
         {
             return null;
         }
@@ -77,7 +81,6 @@ internal static class FileKinds
 
             try
             {
-                var buffer = new byte[StatxSize];
                 if (NativeMethods.Statx(fd, string.Empty, AtEmptyPath, StatxBasicStats, buffer) != 0 || !IsRegular(buffer))
                 {
                     return null;
