@@ -279,6 +279,7 @@ internal static class RawQueue
                         complete.Parameters["$ids"].Value = "[" + string.Join(',', claimed.Select(c => c.Id)) + "]";
                         return complete.ExecuteNonQuery();
                     },
+                    null,
                     cancellationToken);
             });
 
@@ -399,8 +400,8 @@ internal static class RawQueue
 
                         return versions.Values.Sum();
                     },
-                    cancellationToken,
-                    work);
+                    work,
+                    cancellationToken);
             });
 
     /// <summary>A database file of its own in WAL, made by <paramref name="create"/>, for <paramref name="run"/>; deleted after.</summary>
@@ -429,7 +430,7 @@ internal static class RawQueue
     /// claimed with <paramref name="complete"/> in a commit at <c>FULL</c>, as Courier's store does; in between, runs
     /// <paramref name="work"/> for each job claimed, all at once.
     /// </summary>
-    private static async Task<double> RunSqliteWorkersAsync(SqliteConnection connection, int jobs, int workers, int batch, string claimSql, Func<int, List<(long Id, string? Token)>, int> complete, CancellationToken cancellationToken, Func<long, CancellationToken, Task>? work = null)
+    private static async Task<double> RunSqliteWorkersAsync(SqliteConnection connection, int jobs, int workers, int batch, string claimSql, Func<int, List<(long Id, string? Token)>, int> complete, Func<long, CancellationToken, Task>? work, CancellationToken cancellationToken)
     {
         using var claim = Prepare(connection, claimSql, "$now", "$worker", "$limit");
         using var normal = Prepare(connection, "PRAGMA synchronous = NORMAL");
