@@ -78,7 +78,7 @@ internal sealed class DrainBenchmark : IBenchmark
 
             var (rawPackageRate, rawPackageCpu) = await RawAsync(http, new Uri(baseUrl, "raw-package/"), rawFile, packageFiles, RawShape.Package, nginx, cancellationToken);
             output.WriteLine($"   raw, a package's     : {rawPackageRate,8:0} files/s (PUT + HEAD, one directory), {rawPackageCpu} per file");
-            var packageRate = await PackageAsync(distributor, 0, packageFiles, rawPackageRate, nginx, output, cancellationToken);
+            var (packageRate, packageCpu) = await PackageAsync(distributor, 0, packageFiles, rawPackageRate, nginx, output, cancellationToken);
 
             // The same backlog twice: to the default upload (temp PUT + MOVE, then HEAD) and to `Upload: put` (PUT, then
             // HEAD), so the ratio shows what the MOVE that keeps a single file never half-written costs, and what is left.
@@ -96,10 +96,11 @@ internal sealed class DrainBenchmark : IBenchmark
                 output.WriteLine($"   raw + SQLite ledger   : {ledgerRate,8:0} deliveries/s (the same requests, each between a claim and a durable outcome in plain SQL), {ledgerRate / rawPackageRate:0.00} of the raw package's rate, {ledgerCpu} per delivery");
                 var (drainTime, drainCpu) = await DrainAsync(distributor, store, node, scanner, "backlog", target, deliveries, nginx, output, cancellationToken);
                 var drainRate = deliveries / drainTime.TotalSeconds;
-                var packageAfter = await PackageAsync(distributor, ++round, packageFiles, rawPackageRate, nginx, output, cancellationToken);
+                var (packageAfter, packageCpuAfter) = await PackageAsync(distributor, ++round, packageFiles, rawPackageRate, nginx, output, cancellationToken);
                 var packageAround = (packageRate + packageAfter) / 2;
-                output.WriteLine($"   drain, {upload} : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s), ratio drain/package {drainRate / packageAround:0.00} (of the package's mean rate before and after it, {packageAround:0} files/s), {drainRate / rawRate:0.00} of raw, {drainRate / ledgerRate:0.00} of raw + ledger (which is {ledgerRate / packageAround:0.00} of the package), {drainCpu} per delivery");
-                packageRate = packageAfter;
+                var cpuBound = (packageCpu.Total + packageCpuAfter.Total) / 2 / drainCpu.Total;
+                output.WriteLine($"   drain, {upload} : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s), ratio drain/package {drainRate / packageAround:0.00} (of the package's mean rate before and after it, {packageAround:0} files/s), {drainRate / rawRate:0.00} of raw, {drainRate / ledgerRate:0.00} of raw + ledger (which is {ledgerRate / packageAround:0.00} of the package), {drainCpu} per delivery ({drainCpu.Cores(drainRate):0.0} cores busy); bound by CPU alone, the ratio would be {cpuBound:0.00}");
+                (packageRate, packageCpu) = (packageAfter, packageCpuAfter);
             }
         }
         finally
@@ -113,20 +114,21 @@ internal sealed class DrainBenchmark : IBenchmark
     /// Courier pushing the package (the sync path) as a video of its own (<paramref name="round"/> numbers it), timed;
     /// prints and returns its files per second.
     /// </summary>
-    private static async Task<double> PackageAsync(Distributor distributor, int round, int files, double rawRate, ServerCpu? nginx, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<(double Rate, ItemCpu Cpu)> PackageAsync(Distributor distributor, int round, int files, double rawRate, ServerCpu? nginx, TextWriter output, CancellationToken cancellationToken)
     {
-        var cpu = CpuMeter.Start(nginx);
+        var meter = CpuMeter.Start(nginx);
         var time = await PackageBenchmark.TimeAsync(() => CheckAsync(distributor.DistributeAsync(new SubmitRequest($"package-{round}", [new RenditionRequest("hls", "hls")], [Target]), null, cancellationToken)));
         var rate = files / time.TotalSeconds;
-        output.WriteLine($"   package (sync push)  : {rate,8:0} files/s ({time.TotalSeconds:0.00} s), {rate / rawRate:0.00} of raw, {CpuPerItem(cpu, files)} per file{(round > 0 ? ", again after the drain" : string.Empty)}");
-        return rate;
+        var cpu = CpuPerItem(meter, files);
+        output.WriteLine($"   package (sync push)  : {rate,8:0} files/s ({time.TotalSeconds:0.00} s), {rate / rawRate:0.00} of raw, {cpu} per file ({cpu.Cores(rate):0.0} cores busy){(round > 0 ? ", again after the drain" : string.Empty)}");
+        return (rate, cpu);
     }
 
     /// <summary>
     /// Submits <paramref name="deliveries"/> to <paramref name="target"/> (queued, as when it is down), makes them due at
     /// once, and times the drain; also returns the CPU it cost per delivery. Video ids start with <paramref name="name"/>.
     /// </summary>
-    private static async Task<(TimeSpan Time, string Cpu)> DrainAsync(Distributor distributor, IDeliveryStore store, NodeIdentity node, RetryScanner scanner, string name, string target, int deliveries, ServerCpu? nginx, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<(TimeSpan Time, ItemCpu Cpu)> DrainAsync(Distributor distributor, IDeliveryStore store, NodeIdentity node, RetryScanner scanner, string name, string target, int deliveries, ServerCpu? nginx, TextWriter output, CancellationToken cancellationToken)
     {
         var seeding = Stopwatch.StartNew();
         var videos = (deliveries + RenditionsPerVideo - 1) / RenditionsPerVideo;
@@ -154,7 +156,7 @@ internal sealed class DrainBenchmark : IBenchmark
     /// (<c>{video}/{rendition}/{file}</c>), with a PUT to a temp name and a MOVE onto the final one, or a PUT to the final
     /// name. Each file then gets a HEAD whose size must match. Returns files per second and the CPU per file.
     /// </summary>
-    private static async Task<(double Rate, string Cpu)> RawAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
+    private static async Task<(double Rate, ItemCpu Cpu)> RawAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
     {
         var length = new FileInfo(file).Length;
         var options = new ParallelOptions { MaxDegreeOfParallelism = PackageBenchmark.Concurrency, CancellationToken = cancellationToken };
@@ -173,7 +175,7 @@ internal sealed class DrainBenchmark : IBenchmark
     /// a per-delivery ledger must do at the least, in the simplest shape (a batch waits for its slowest request and its
     /// commit), so its rate is a reference, not a ceiling.
     /// </summary>
-    private static async Task<(double Rate, string Cpu)> RawWithLedgerAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
+    private static async Task<(double Rate, ItemCpu Cpu)> RawWithLedgerAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
     {
         const int PerWorker = 4;
         var length = new FileInfo(file).Length;
@@ -217,11 +219,26 @@ internal sealed class DrainBenchmark : IBenchmark
         return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
-    /// <summary>The CPU <paramref name="meter"/> saw per item: "CPU N µs Courier + M µs nginx".</summary>
-    private static string CpuPerItem(CpuMeter meter, int items)
+    /// <summary>The CPU <paramref name="meter"/> saw per item.</summary>
+    private static ItemCpu CpuPerItem(CpuMeter meter, int items)
     {
         var (courier, nginx) = meter.PerItem(items);
-        return $"CPU {courier:0} µs Courier" + (nginx is { } used ? $" + {used:0} µs nginx" : string.Empty);
+        return new ItemCpu(courier, nginx);
+    }
+
+    /// <summary>
+    /// Microseconds of CPU per item in Courier's process and in nginx. On these 2 cores both are busy during a run, so
+    /// what one item costs the two together bounds the rate: the package's total over the drain's is the ratio the drain
+    /// could reach against the package if it were bound by CPU alone.
+    /// </summary>
+    private readonly record struct ItemCpu(double Courier, double? Nginx)
+    {
+        public double Total => Courier + (Nginx ?? 0);
+
+        /// <summary>The cores the two kept busy at <paramref name="rate"/> items a second.</summary>
+        public double Cores(double rate) => rate * Total / 1e6;
+
+        public override string ToString() => $"CPU {Courier:0} µs Courier" + (Nginx is { } used ? $" + {used:0} µs nginx" : string.Empty);
     }
 
     private static async Task CheckAsync(Task<Core.Reports.DistributionReport> distribution)
