@@ -48,6 +48,8 @@ internal sealed class DistributeBenchmark : IBenchmark
                 await distributor.DistributeAsync(new SubmitRequest("warm-up", [new RenditionRequest("360p", "warm-up.mp4")], [target]), null, cancellationToken);
             }
 
+            await JitSettle.WaitAsync(output, cancellationToken);
+
             var before = Process.GetCurrentProcess().PeakWorkingSet64;
             var courierFs = await TimeAsync(() => DistributeAsync(distributor, "fs", "archive", cancellationToken));
             var courierHttp = await TimeAsync(() => DistributeAsync(distributor, "http", "cdn", cancellationToken));

@@ -78,7 +78,7 @@ internal sealed class DrainBenchmark : IBenchmark
             var rawFile = Path.Combine(media, "r0.ts");
             await RawAsync(http, new Uri(baseUrl, "raw-warm-up/"), rawFile, packageFiles, RawShape.Package, null, cancellationToken);
             output.WriteLine($"   raw: HttpClient making the same requests, {PackageBenchmark.Concurrency} at once, connections reused, nothing else");
-            await JitSettledAsync(output, cancellationToken);
+            await JitSettle.WaitAsync(output, cancellationToken);
 
             var (rawPackageRate, rawPackageCpu) = await RawAsync(http, new Uri(baseUrl, "raw-package/"), rawFile, packageFiles, RawShape.Package, nginx, cancellationToken);
             output.WriteLine($"   raw, a package's     : {rawPackageRate,8:0} files/s (PUT + HEAD, one directory), {rawPackageCpu} per file");
@@ -112,31 +112,6 @@ internal sealed class DrainBenchmark : IBenchmark
             directory.Delete(recursive: true);
             await RawTransfers.DeleteQuietlyAsync(baseUrl);
         }
-    }
-
-    /// <summary>
-    /// Waits (up to 20 s) until the JIT has compiled no method for half a second: after the warm-ups the runtime goes on
-    /// compiling their hot methods again, optimised, on a thread of its own, and that CPU, counted in this process, would
-    /// land on whatever is timed first (it made the first package cost twice the CPU per file of the later ones).
-    /// </summary>
-    private static async Task JitSettledAsync(TextWriter output, CancellationToken cancellationToken)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        var before = System.Runtime.JitInfo.GetCompiledMethodCount();
-        var last = before;
-        while (waited.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
-            if (now == last)
-            {
-                break;
-            }
-
-            last = now;
-        }
-
-        output.WriteLine($"   (after the warm-ups the JIT compiled {last - before} more methods in {waited.Elapsed.TotalSeconds:0.0} s before the timed runs)");
     }
 
     /// <summary>

@@ -61,6 +61,8 @@ internal sealed class PackageBenchmark(bool largeOnly = false) : IBenchmark
             await raw.PushAsync("warm-up", package.Take(8).ToList(), Concurrency, readBack: true, cancellationToken);
             await DistributeAsync(distributor, "warm-up", "hls", ["fs-full", "http-full", "fs-size", "http-size"], cancellationToken);
 
+            await JitSettle.WaitAsync(output, cancellationToken);
+
             // The machine is shared: rounds alternate which side goes first, the size and full comparisons of the same
             // files take turns at going first too (a mode run always first would always get the same slot of a drifting
             // load), and the best of each side counts.

@@ -38,6 +38,8 @@ internal sealed class ResubmitBenchmark : IBenchmark
             await DistributeAsync(distributor, warmUp, 1, cancellationToken);
             await DistributeAsync(distributor, warmUp, 1, cancellationToken);
 
+            await JitSettle.WaitAsync(output, cancellationToken);
+
             var request = new SubmitRequest("movie", [new RenditionRequest("2160p", "movie/2160p.mp4")], null);
             var first = await DistributeBenchmark.TimeAsync(() => DistributeAsync(distributor, request, 1, cancellationToken));
             var unchanged = await DistributeBenchmark.TimeAsync(() => DistributeAsync(distributor, request, 1, cancellationToken));

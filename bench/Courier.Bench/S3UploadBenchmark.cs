@@ -60,6 +60,8 @@ internal sealed class S3UploadBenchmark : IBenchmark
             await sizeTarget.PutAsync(new ObjectPut("courier/warm-up.mp4", warmUp, 1 << 20, "video/mp4"), cancellationToken);
             await RawMultipartUploadAsync(client, bucket, "raw/warm-up.mp4", warmUp, 1 << 20, cancellationToken);
 
+            await JitSettle.WaitAsync(output, cancellationToken);
+
             // The sides take turns at going first, and each timed run starts after a `sync` (untimed): s3rver never fsyncs, so
             // a run would otherwise write back the parts and the object the run before it left in the page cache.
             var sides = new (string Name, Func<Task> Upload)[]

@@ -59,6 +59,8 @@ internal sealed class StoreBenchmark : IBenchmark
             await MeasureThroughputAsync(backend, source, 200, 2, 1, cancellationToken);
         }
 
+        await JitSettle.WaitAsync(output, cancellationToken);
+
         var rates = new Dictionary<(string Store, int Workers), double>();
         var profiling = Environment.GetCommandLineArgs().Contains("--profile");
         var slotsOnly = Environment.GetCommandLineArgs().Contains("--slots-only");
