@@ -116,7 +116,7 @@ internal sealed class DrainBenchmark : IBenchmark
 
     /// <summary>
     /// Courier pushing the package (the sync path) as a video of its own (<paramref name="round"/> numbers it), timed;
-    /// prints and returns its files per second.
+    /// prints and returns its files per second and the CPU per file.
     /// </summary>
     private static async Task<(double Rate, ItemCpu Cpu)> PackageAsync(Distributor distributor, int round, int files, double rawRate, ServerCpu? nginx, TextWriter output, CancellationToken cancellationToken)
     {
@@ -231,9 +231,9 @@ internal sealed class DrainBenchmark : IBenchmark
     }
 
     /// <summary>
-    /// Microseconds of CPU per item in Courier's process and in nginx. On these 2 cores both are busy during a run, so
-    /// what one item costs the two together bounds the rate: the package's total over the drain's is the ratio the drain
-    /// could reach against the package if it were bound by CPU alone.
+    /// Microseconds of CPU per item in Courier's process and in nginx. When the two keep both cores busy, what one item
+    /// costs them together bounds the rate: the package's total over the drain's is then the ratio the drain reaches
+    /// against the package (fewer busy cores, as when the host takes some, mean time spent waiting, not computing).
     /// </summary>
     private readonly record struct ItemCpu(double Courier, double? Nginx)
     {
