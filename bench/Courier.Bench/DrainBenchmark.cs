@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Courier.Core.Distribution;
 using Courier.Core.Domain;
 using Courier.Core.Storage;
@@ -10,17 +9,16 @@ namespace Courier.Bench;
 
 /// <summary>
 /// The backlog of a target that was down: 10,000 queued deliveries of one small file each (64 KiB; smoke: 200 of 16 KiB)
-/// to nginx WebDAV, made due at once as a recovered target's are (<c>MakeDueAsync</c>), drained by the node's
-/// <see cref="RetryScanner"/> with the default settings (SQLite store). Compared in the same run with Courier pushing a
-/// package of 2,000 files of the same size to the same target (the sync path), before and after each drain: files per
-/// second of each, and the ratio of the drain to the mean of the package's rate right before and right after it.
-/// The backlog is drained twice: with the default upload (temp PUT + MOVE) and with <c>Upload: put</c>; a small backlog
-/// is drained first, untimed, so the scanner's path is compiled before it is timed. Before the package and before each
-/// drain, a raw baseline makes the same HTTP requests to the same layout with plain HttpClient calls and nothing else
-/// (<see cref="RawAsync"/>): the raw drain against the raw package is what the target alone makes of a drained
-/// delivery's requests. Before each drain a second baseline makes the same requests between a claim and a durable outcome
-/// in plain SQL (<see cref="RawWithLedgerAsync"/>): against the package, what a plain client that keeps a per-delivery
-/// ledger reaches on this machine; Courier against it, what Courier adds.
+/// to nginx WebDAV, made due as a recovered target's are (<c>MakeDueAsync</c>), drained by the node's
+/// <see cref="RetryScanner"/> with the default settings (SQLite store), against Courier pushing a package of 2,000 files
+/// of the same size to the same target (the sync path). The backlog is drained twice, with the default upload (temp PUT +
+/// MOVE) and with <c>Upload: put</c>, each in five rounds of a fifth: a round times the package, the raw package, the raw
+/// drain (<see cref="RawAsync"/>: the same HTTP requests to the same layout with plain HttpClient calls and nothing else),
+/// the raw drain with a durable ledger (<see cref="RawWithLedgerAsync"/>) and Courier's drain, and compares the drain with
+/// the mean of the package right before and right after it; the median of the rounds is the figure. Raw drain against raw
+/// package is what the target alone makes of a drained delivery's requests; raw + ledger against the package, what a plain
+/// client that keeps a per-delivery ledger reaches; Courier against it, what Courier adds. A small backlog is drained
+/// first, untimed, so the scanner's path is compiled before it is timed.
 /// </summary>
 internal sealed class DrainBenchmark : IBenchmark
 {
@@ -71,40 +69,60 @@ internal sealed class DrainBenchmark : IBenchmark
             // cost Courier about twice the CPU per file of the same package pushed after a drain.
             await CheckAsync(distributor.DistributeAsync(new SubmitRequest("warm-up", [new RenditionRequest("r0", "r0.ts")], [Target]), null, cancellationToken));
             await CheckAsync(distributor.DistributeAsync(new SubmitRequest("package-warm-up", [new RenditionRequest("hls", "hls")], [Target]), null, cancellationToken));
-            await DrainAsync(distributor, store, node, scanner, "warm-up", Target, smoke ? 20 : 500, null, TextWriter.Null, cancellationToken);
+            await DrainAsync(distributor, store, node, scanner, "warm-up", Target, smoke ? 20 : 500, null, cancellationToken);
 
             var nginx = ServerCpu.FindByName("nginx");
             using var http = RawTransfers.CreateClient();
             var rawFile = Path.Combine(media, "r0.ts");
             await RawAsync(http, new Uri(baseUrl, "raw-warm-up/"), rawFile, packageFiles, RawShape.Package, null, cancellationToken);
-            output.WriteLine($"   raw: HttpClient making the same requests, {PackageBenchmark.Concurrency} at once, connections reused, nothing else");
+            output.WriteLine($"   raw: HttpClient making the same requests, {PackageBenchmark.Concurrency} at once, connections reused, nothing else; raw + ledger: the same requests, each between a claim and a durable outcome in plain SQL");
             await JitSettle.WaitAsync(output, cancellationToken);
-
-            var (rawPackageRate, rawPackageCpu) = await RawAsync(http, new Uri(baseUrl, "raw-package/"), rawFile, packageFiles, RawShape.Package, nginx, cancellationToken);
-            output.WriteLine($"   raw, a package's     : {rawPackageRate,8:0} files/s (PUT + HEAD, one directory), {rawPackageCpu} per file");
-            var (packageRate, packageCpu) = await PackageAsync(distributor, 0, packageFiles, rawPackageRate, nginx, output, cancellationToken);
 
             // The same backlog twice: to the default upload (temp PUT + MOVE, then HEAD) and to `Upload: put` (PUT, then
             // HEAD), so the ratio shows what the MOVE that keeps a single file never half-written costs, and what is left.
-            // Before each, the raw baseline makes the same requests to the same layout (a directory per rendition), so the
-            // ratio of raw to raw shows what the target alone makes of a drained delivery's requests against a package's.
-            // The package is pushed again after each drain (to keys of its own), and each drain is compared with the mean of
-            // the package's rate right before and right after it: this machine's speed drifts from minute to minute, and a
-            // package of 2,000 files takes about a second, so one early measure of it would tilt every ratio that follows.
+            // This machine's speed drifts by 2-3x within a minute (nginx's CPU per package file went from 75 to 990 µs within
+            // one run, with no steal), and a package of 2,000 files takes about a second where a drain of 10,000 takes ten, so
+            // one package measured beside one long drain gave ratios from 0.33 to 0.83 for the same build. So each backlog is drained in rounds of a fifth, each
+            // round measured beside everything it is compared with: the package (Courier's sync push; again after the last
+            // round), the raw package, the raw drain (the same requests to the same layout, a directory per rendition) and the
+            // raw drain with a ledger. Each drain is compared with the mean of the package right before and right after it, and
+            // the median of the rounds is the figure.
+            var rounds = smoke ? 2 : 5;
+            var chunk = deliveries / rounds;
+            output.WriteLine($"   {rounds} rounds per upload, each: the raw package and the package ({packageFiles} files), then {chunk} deliveries raw, raw + ledger and drained by Courier; each ratio is of the mean of the package right before and after");
             var round = 0;
-            foreach (var (target, upload, shape) in new[] { (Target, "temp PUT + MOVE", RawShape.Move), (PutTarget, "Upload: put   ", RawShape.Put) })
+            var pushed = await PackageAsync(distributor, round, nginx, packageFiles, cancellationToken);
+            foreach (var (target, upload, shape) in new[] { (Target, "temp PUT + MOVE", RawShape.Move), (PutTarget, "Upload: put", RawShape.Put) })
             {
-                var (rawRate, rawCpu) = await RawAsync(http, new Uri(baseUrl, $"raw-{target}/"), rawFile, deliveries, shape, nginx, cancellationToken);
-                output.WriteLine($"   raw, {upload}  : {rawRate,8:0} deliveries/s (+ HEAD, a directory per rendition), {rawRate / rawPackageRate:0.00} of the raw package's rate, {rawCpu} per delivery");
-                var (ledgerRate, ledgerCpu) = await RawWithLedgerAsync(http, new Uri(baseUrl, $"raw-ledger-{target}/"), rawFile, deliveries, shape, nginx, cancellationToken);
-                output.WriteLine($"   raw + SQLite ledger   : {ledgerRate,8:0} deliveries/s (the same requests, each between a claim and a durable outcome in plain SQL), {ledgerRate / rawPackageRate:0.00} of the raw package's rate, {ledgerCpu} per delivery");
-                var (drainTime, drainCpu) = await DrainAsync(distributor, store, node, scanner, "backlog", target, deliveries, nginx, output, cancellationToken);
-                var drainRate = deliveries / drainTime.TotalSeconds;
-                var (packageAfter, packageCpuAfter) = await PackageAsync(distributor, ++round, packageFiles, rawPackageRate, nginx, output, cancellationToken);
-                var packageAround = (packageRate + packageAfter) / 2;
-                var cpuBound = (packageCpu.Total + packageCpuAfter.Total) / 2 / drainCpu.Total;
-                output.WriteLine($"   drain, {upload} : {drainRate,8:0} deliveries/s ({drainTime.TotalSeconds:0.00} s), ratio drain/package {drainRate / packageAround:0.00} (of the package's mean rate before and after it, {packageAround:0} files/s), {drainRate / rawRate:0.00} of raw, {drainRate / ledgerRate:0.00} of raw + ledger (which is {ledgerRate / packageAround:0.00} of the package), {drainCpu} per delivery ({drainCpu.Cores(drainRate):0.0} cores busy); bound by CPU alone, the ratio would be {cpuBound:0.00}");
-                (packageRate, packageCpu) = (packageAfter, packageCpuAfter);
+                var ratios = new List<Ratios>();
+                var drainTime = TimeSpan.Zero;
+                for (var r = 0; r < rounds; r++)
+                {
+                    var rawPackage = await RawAsync(http, new Uri(baseUrl, $"raw-package-{round}/"), rawFile, packageFiles, RawShape.Package, nginx, cancellationToken);
+                    var raw = await RawAsync(http, new Uri(baseUrl, $"raw-{target}-{r}/"), rawFile, chunk, shape, nginx, cancellationToken);
+                    var ledger = await RawWithLedgerAsync(http, new Uri(baseUrl, $"raw-ledger-{target}-{r}/"), rawFile, chunk, shape, nginx, cancellationToken);
+                    var drain = await DrainAsync(distributor, store, node, scanner, $"backlog-{r}", target, chunk, nginx, cancellationToken);
+                    var after = await PackageAsync(distributor, ++round, nginx, packageFiles, cancellationToken);
+                    var around = (pushed.Rate + after.Rate) / 2;
+                    var packageCpu = new ItemCpu((pushed.Cpu.Courier + after.Cpu.Courier) / 2, (pushed.Cpu.Nginx + after.Cpu.Nginx) / 2);
+                    var ratio = new Ratios(drain.Rate / around, raw.Rate / rawPackage.Rate, ledger.Rate / around, drain.Rate / ledger.Rate, packageCpu.Total / drain.Cpu.Total, LedgerBound(packageCpu, raw.Cpu, ledger.Cpu));
+                    ratios.Add(ratio);
+                    drainTime += TimeSpan.FromSeconds(chunk / drain.Rate);
+                    output.WriteLine(
+                        $"   {upload}, round {r + 1}: package {around,5:0} files/s (mean of {pushed.Rate:0} and {after.Rate:0}), drain {drain.Rate,5:0}/s, " +
+                        $"ratio {ratio.Drain:0.00} | raw package {rawPackage.Rate:0}/s, raw drain of it {ratio.Raw:0.00} | raw + ledger {ratio.Ledger:0.00} of the package, " +
+                        $"Courier {ratio.OfLedger:0.00} of it | CPU per item, Courier + nginx: package {packageCpu.Courier:0} + {packageCpu.Nginx:0}, " +
+                        $"drain {drain.Cpu.Courier:0} + {drain.Cpu.Nginx:0}, raw {raw.Cpu.Courier:0} + {raw.Cpu.Nginx:0}, raw + ledger {ledger.Cpu.Courier:0} + {ledger.Cpu.Nginx:0} µs; " +
+                        $"CPU-only bound {ratio.CpuBound:0.00}, with no more than a package file and the plain ledger per delivery {ratio.LedgerBound:0.00}; " +
+                        $"cores busy draining {drain.Cpu.Cores(drain.Rate):0.0}, stolen by the host {drain.Steal:0.00}");
+                    pushed = after;
+                }
+
+                output.WriteLine(
+                    $"   drain, {upload}: {rounds * chunk} deliveries in {drainTime.TotalSeconds:0.00} s; median of {rounds} rounds: " +
+                    $"ratio drain/package {Median(ratios, x => x.Drain):0.00} (rounds {Range(ratios, x => x.Drain)}), raw drain/raw package {Median(ratios, x => x.Raw):0.00}, " +
+                    $"raw + ledger/package {Median(ratios, x => x.Ledger):0.00}, Courier/raw + ledger {Median(ratios, x => x.OfLedger):0.00}, CPU-only bound {Median(ratios, x => x.CpuBound):0.00}, " +
+                    $"bound for a drain that costs no more than a package file and the plain ledger per delivery {Median(ratios, x => x.LedgerBound):0.00} (rounds {Range(ratios, x => x.LedgerBound)})");
             }
         }
         finally
@@ -114,27 +132,21 @@ internal sealed class DrainBenchmark : IBenchmark
         }
     }
 
-    /// <summary>
-    /// Courier pushing the package (the sync path) as a video of its own (<paramref name="round"/> numbers it), timed;
-    /// prints and returns its files per second and the CPU per file.
-    /// </summary>
-    private static async Task<(double Rate, ItemCpu Cpu)> PackageAsync(Distributor distributor, int round, int files, double rawRate, ServerCpu? nginx, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>Courier pushing the package (the sync path) as a video of its own (<paramref name="round"/> numbers it), timed.</summary>
+    private static async Task<Measured> PackageAsync(Distributor distributor, int round, ServerCpu? nginx, int files, CancellationToken cancellationToken)
     {
         var meter = CpuMeter.Start(nginx);
         var time = await PackageBenchmark.TimeAsync(() => CheckAsync(distributor.DistributeAsync(new SubmitRequest($"package-{round}", [new RenditionRequest("hls", "hls")], [Target]), null, cancellationToken)));
-        var rate = files / time.TotalSeconds;
-        var cpu = CpuPerItem(meter, files);
-        output.WriteLine($"   package (sync push)  : {rate,8:0} files/s ({time.TotalSeconds:0.00} s), {rate / rawRate:0.00} of raw, {cpu} per file ({cpu.Cores(rate):0.0} cores busy){(round > 0 ? ", again after the drain" : string.Empty)}");
-        return (rate, cpu);
+        return Measured.Of(meter, files, time);
     }
 
     /// <summary>
     /// Submits <paramref name="deliveries"/> to <paramref name="target"/> (queued, as when it is down), makes them due at
-    /// once, and times the drain; also returns the CPU it cost per delivery. Video ids start with <paramref name="name"/>.
+    /// once as a recovered target's are, and times the drain (the work loop of <c>serve</c>, on until nothing is due).
+    /// Video ids start with <paramref name="name"/>.
     /// </summary>
-    private static async Task<(TimeSpan Time, ItemCpu Cpu)> DrainAsync(Distributor distributor, IDeliveryStore store, NodeIdentity node, RetryScanner scanner, string name, string target, int deliveries, ServerCpu? nginx, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<Measured> DrainAsync(Distributor distributor, IDeliveryStore store, NodeIdentity node, RetryScanner scanner, string name, string target, int deliveries, ServerCpu? nginx, CancellationToken cancellationToken)
     {
-        var seeding = Stopwatch.StartNew();
         var videos = (deliveries + RenditionsPerVideo - 1) / RenditionsPerVideo;
         await Parallel.ForEachAsync(Enumerable.Range(0, videos), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (v, token) =>
         {
@@ -143,13 +155,11 @@ internal sealed class DrainBenchmark : IBenchmark
         });
         await store.ReleaseNodeAsync(node.Id, DateTimeOffset.UtcNow, cancellationToken);
         await store.MakeDueAsync(target, DateTimeOffset.UtcNow, cancellationToken);
-        output.WriteLine($"   backlog of {deliveries} to {target} submitted in {seeding.Elapsed.TotalSeconds:0.0} s (not measured)");
 
         var drained = 0;
-        var cpu = CpuMeter.Start(nginx);
-        // The work loop of `serve`: it runs on until nothing is due.
+        var meter = CpuMeter.Start(nginx);
         var time = await PackageBenchmark.TimeAsync(async () => drained = (await scanner.RunUntilIdleAsync(cancellationToken)).Delivered);
-        return drained == deliveries ? (time, CpuPerItem(cpu, deliveries)) : throw new InvalidOperationException($"{drained} of {deliveries} deliveries to {target} drained");
+        return drained == deliveries ? Measured.Of(meter, deliveries, time) : throw new InvalidOperationException($"{drained} of {deliveries} deliveries to {target} drained");
     }
 
     /// <summary>
@@ -160,13 +170,13 @@ internal sealed class DrainBenchmark : IBenchmark
     /// (<c>{video}/{rendition}/{file}</c>), with a PUT to a temp name and a MOVE onto the final one, or a PUT to the final
     /// name. Each file then gets a HEAD whose size must match. Returns files per second and the CPU per file.
     /// </summary>
-    private static async Task<(double Rate, ItemCpu Cpu)> RawAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
+    private static async Task<Measured> RawAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
     {
         var length = new FileInfo(file).Length;
         var options = new ParallelOptions { MaxDegreeOfParallelism = PackageBenchmark.Concurrency, CancellationToken = cancellationToken };
-        var cpu = CpuMeter.Start(nginx);
+        var meter = CpuMeter.Start(nginx);
         var time = await PackageBenchmark.TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, count), options, async (i, token) => await RawRequestsAsync(http, root, file, length, shape, i, token)));
-        return (count / time.TotalSeconds, CpuPerItem(cpu, count));
+        return Measured.Of(meter, count, time);
     }
 
     /// <summary>
@@ -179,13 +189,13 @@ internal sealed class DrainBenchmark : IBenchmark
     /// a per-delivery ledger must do at the least, in the simplest shape (a batch waits for its slowest request and its
     /// commit), so its rate is a reference, not a ceiling.
     /// </summary>
-    private static async Task<(double Rate, ItemCpu Cpu)> RawWithLedgerAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
+    private static async Task<Measured> RawWithLedgerAsync(HttpClient http, Uri root, string file, int count, RawShape shape, ServerCpu? nginx, CancellationToken cancellationToken)
     {
         const int PerWorker = 4;
         var length = new FileInfo(file).Length;
-        var cpu = CpuMeter.Start(nginx);
+        var meter = CpuMeter.Start(nginx);
         var rate = await RawQueue.MeasureSqliteLedgerAsync(count, PackageBenchmark.Concurrency / PerWorker, PerWorker, (i, token) => RawRequestsAsync(http, root, file, length, shape, (int)i, token), cancellationToken);
-        return (rate, CpuPerItem(cpu, count));
+        return Measured.Of(meter, count, TimeSpan.FromSeconds(count / rate));
     }
 
     /// <summary>The requests of file <paramref name="i"/> of a raw baseline (see <see cref="RawAsync"/>).</summary>
@@ -223,12 +233,40 @@ internal sealed class DrainBenchmark : IBenchmark
         return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
-    /// <summary>The CPU <paramref name="meter"/> saw per item.</summary>
-    private static ItemCpu CpuPerItem(CpuMeter meter, int items)
+    private static double Median(List<Ratios> rounds, Func<Ratios, double> of)
     {
-        var (courier, nginx) = meter.PerItem(items);
-        return new ItemCpu(courier, nginx);
+        var sorted = rounds.Select(of).Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
+
+    private static string Range(List<Ratios> rounds, Func<Ratios, double> of) => $"{rounds.Min(of):0.00}-{rounds.Max(of):0.00}";
+
+    /// <summary>One timed run: items per second, the CPU per item, and the cores the host took meanwhile (steal).</summary>
+    private readonly record struct Measured(double Rate, ItemCpu Cpu, double? Steal)
+    {
+        public static Measured Of(CpuMeter meter, int items, TimeSpan time)
+        {
+            var (courier, nginx) = meter.PerItem(items);
+            return new Measured(items / time.TotalSeconds, new ItemCpu(courier, nginx), meter.StealCores());
+        }
+    }
+
+    /// <summary>
+    /// One round's ratios: the drain to the package; the raw drain to the raw package (what the target alone makes of a
+    /// drained delivery's requests); raw + ledger to the package; the drain to raw + ledger (what Courier adds); and the
+    /// ratio CPU alone would allow (the package's CPU per file over the drain's per delivery, Courier's and nginx's).
+    /// </summary>
+    private readonly record struct Ratios(double Drain, double Raw, double Ledger, double OfLedger, double CpuBound, double LedgerBound);
+
+    /// <summary>
+    /// The ratio a drain could reach, bound by CPU on both cores, if a drained delivery cost its client no more than a
+    /// package file costs Courier plus what the plain ledger adds to the raw requests (raw + ledger's CPU less the raw
+    /// drain's), and cost nginx what the raw drain's requests do: the package's CPU per file over that. A drained delivery
+    /// makes the same requests as a package file and reads the same source, so Courier cannot spend less on it than that
+    /// without recording it in less than the plain ledger does (a claim, the outcome, an attempt, a file row, durably).
+    /// </summary>
+    private static double LedgerBound(ItemCpu package, ItemCpu raw, ItemCpu ledger) =>
+        package.Total / (package.Courier + Math.Max(0, ledger.Courier - raw.Courier) + (raw.Nginx ?? 0));
 
     /// <summary>
     /// Microseconds of CPU per item in Courier's process and in nginx. When the two keep both cores busy, what one item
