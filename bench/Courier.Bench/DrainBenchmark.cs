@@ -80,7 +80,7 @@ internal sealed class DrainBenchmark : IBenchmark
 
             // The same backlog twice: to the default upload (temp PUT + MOVE, then HEAD) and to `Upload: put` (PUT, then
             // HEAD), so the ratio shows what the MOVE that keeps a single file never half-written costs, and what is left.
-            // This machine's speed drifts by 2-3x within a minute (nginx's CPU per package file went from 75 to 990 µs within
+            // This machine's speed drifts by 2-3x within a minute (nginx's CPU per package file went from 990 to 90 µs within
             // one run, with no steal), and a package of 2,000 files takes about a second where a drain of 10,000 takes ten, so
             // one package measured beside one long drain gave ratios from 0.33 to 0.83 for the same build. So each backlog is drained in rounds of a fifth, each
             // round measured beside everything it is compared with: the package (Courier's sync push; again after the last
