@@ -10,9 +10,6 @@ namespace Courier.Bench;
 /// </summary>
 internal sealed class CpuMeter
 {
-    /// <summary>Linux reports <c>/proc/stat</c> times in USER_HZ ticks, 100 per second.</summary>
-    private const double TicksPerSecond = 100;
-
     private readonly TimeSpan _here;
     private readonly ServerCpu? _server;
     private readonly TimeSpan? _serverAtStart;
@@ -36,7 +33,7 @@ internal sealed class CpuMeter
 
     /// <summary>The cores the host took as steal since <see cref="Start"/>, on average (null where <c>/proc/stat</c> cannot be read).</summary>
     public double? StealCores() =>
-        StealTicks() - _stealAtStart is { } ticks ? ticks / TicksPerSecond / _elapsed.Elapsed.TotalSeconds : null;
+        StealTicks() - _stealAtStart is { } ticks ? ticks / ServerCpu.TicksPerSecond / _elapsed.Elapsed.TotalSeconds : null;
 
     /// <summary>The machine's steal time so far: the eighth field of the <c>cpu</c> line of <c>/proc/stat</c>.</summary>
     private static long? StealTicks()

@@ -1,5 +1,6 @@
 using Courier.Core.Distribution;
 using Courier.Core.Domain;
+using Courier.Core.Statistics;
 using Courier.Core.Storage;
 using Courier.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,8 +83,8 @@ internal sealed class DrainBenchmark : IBenchmark
             // HEAD), so the ratio shows what the MOVE that keeps a single file never half-written costs, and what is left.
             // This machine's speed drifts by 2-3x within a minute (nginx's CPU per package file went from 990 to 90 µs within
             // one run, with no steal), and a package of 2,000 files takes about a second where a drain of 10,000 takes ten, so
-            // one package measured beside one long drain gave ratios from 0.33 to 0.83 for the same build. So each backlog is drained in rounds of a fifth, each
-            // round measured beside everything it is compared with: the package (Courier's sync push; again after the last
+            // one package measured beside one long drain gave ratios from 0.33 to 0.83 for the same build. So each backlog is
+            // drained in rounds of a fifth, each round measured beside everything it is compared with: the package (Courier's sync push; again after the last
             // round), the raw package, the raw drain (the same requests to the same layout, a directory per rendition) and the
             // raw drain with a ledger. Each drain is compared with the mean of the package right before and right after it, and
             // the median of the rounds is the figure.
@@ -107,7 +108,7 @@ internal sealed class DrainBenchmark : IBenchmark
                     var packageCpu = new ItemCpu((pushed.Cpu.Courier + after.Cpu.Courier) / 2, (pushed.Cpu.Nginx + after.Cpu.Nginx) / 2);
                     var ratio = new Ratios(drain.Rate / around, raw.Rate / rawPackage.Rate, ledger.Rate / around, drain.Rate / ledger.Rate, packageCpu.Total / drain.Cpu.Total, LedgerBound(packageCpu, raw.Cpu, ledger.Cpu));
                     ratios.Add(ratio);
-                    drainTime += TimeSpan.FromSeconds(chunk / drain.Rate);
+                    drainTime += drain.Time;
                     output.WriteLine(
                         $"   {upload}, round {r + 1}: package {around,5:0} files/s (mean of {pushed.Rate:0} and {after.Rate:0}), drain {drain.Rate,5:0}/s, " +
                         $"ratio {ratio.Drain:0.00} | raw package {rawPackage.Rate:0}/s, raw drain of it {ratio.Raw:0.00} | raw + ledger {ratio.Ledger:0.00} of the package, " +
@@ -233,21 +234,20 @@ internal sealed class DrainBenchmark : IBenchmark
         return BenchCourier.OpenAsync(root, media, settings, cancellationToken);
     }
 
-    private static double Median(List<Ratios> rounds, Func<Ratios, double> of)
-    {
-        var sorted = rounds.Select(of).Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
+    /// <summary>The median of the rounds' <paramref name="of"/> (the p50 the stats report uses).</summary>
+    private static double Median(List<Ratios> rounds, Func<Ratios, double> of) => StatsCalculator.Percentiles(rounds.Select(of).ToList()).P50!.Value;
 
     private static string Range(List<Ratios> rounds, Func<Ratios, double> of) => $"{rounds.Min(of):0.00}-{rounds.Max(of):0.00}";
 
-    /// <summary>One timed run: items per second, the CPU per item, and the cores the host took meanwhile (steal).</summary>
-    private readonly record struct Measured(double Rate, ItemCpu Cpu, double? Steal)
+    /// <summary>One timed run: how many items in what time, the CPU per item, and the cores the host took meanwhile (steal).</summary>
+    private readonly record struct Measured(int Items, TimeSpan Time, ItemCpu Cpu, double? Steal)
     {
+        public double Rate => Items / Time.TotalSeconds;
+
         public static Measured Of(CpuMeter meter, int items, TimeSpan time)
         {
             var (courier, nginx) = meter.PerItem(items);
-            return new Measured(items / time.TotalSeconds, new ItemCpu(courier, nginx), meter.StealCores());
+            return new Measured(items, time, new ItemCpu(courier, nginx), meter.StealCores());
         }
     }
 

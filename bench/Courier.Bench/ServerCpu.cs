@@ -11,8 +11,8 @@ namespace Courier.Bench;
 /// </summary>
 internal sealed class ServerCpu
 {
-    /// <summary>Linux reports process times in USER_HZ ticks, 100 per second.</summary>
-    private const double TicksPerSecond = 100;
+    /// <summary>Linux reports process times (<c>/proc/PID/stat</c>) and the machine's (<c>/proc/stat</c>) in USER_HZ ticks, 100 per second.</summary>
+    internal const double TicksPerSecond = 100;
 
     private readonly int _main;
 
