@@ -84,10 +84,10 @@ internal sealed class DrainBenchmark : IBenchmark
             // This machine's speed drifts by 2-3x within a minute (nginx's CPU per package file went from 990 to 90 µs within
             // one run, with no steal), and a package of 2,000 files takes about a second where a drain of 10,000 takes ten, so
             // one package measured beside one long drain gave ratios from 0.33 to 0.83 for the same build. So each backlog is
-            // drained in rounds of a fifth, each round measured beside everything it is compared with: the package (Courier's sync push; again after the last
-            // round), the raw package, the raw drain (the same requests to the same layout, a directory per rendition) and the
-            // raw drain with a ledger. Each drain is compared with the mean of the package right before and right after it, and
-            // the median of the rounds is the figure.
+            // drained in rounds of a fifth, each round measured beside everything it is compared with: the package (Courier's
+            // sync push; again after the last round), the raw package, the raw drain (the same requests to the same layout, a
+            // directory per rendition) and the raw drain with a ledger. Each drain is compared with the mean of the package
+            // right before and right after it, and the median of the rounds is the figure.
             var rounds = smoke ? 2 : 5;
             var chunk = deliveries / rounds;
             output.WriteLine($"   {rounds} rounds per upload, each: the raw package and the package ({packageFiles} files), then {chunk} deliveries raw, raw + ledger and drained by Courier; each ratio is of the mean of the package right before and after");
