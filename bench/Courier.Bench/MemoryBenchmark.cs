@@ -57,7 +57,8 @@ internal sealed class MemoryBenchmark : IBenchmark
 
     /// <summary>
     /// The gen0 budget <c>packaging/courier.service</c> gives Courier, read from the unit itself (found above the working
-    /// directory or this program's), so the figure is for what the unit sets; null when neither is found.
+    /// directory, or beside this program, where the build copies it), so the figure is for what the unit sets; null when
+    /// neither is found.
     /// </summary>
     private static string? ServiceGen0Size()
     {
