@@ -46,7 +46,7 @@ internal sealed class MemoryBenchmark : IBenchmark
             }
             else
             {
-                output.WriteLine("   (packaging/courier.service, or its DOTNET_GCgen0size, not found above this directory: measured with the runtime defaults only)");
+                output.WriteLine("   (packaging/courier.service, or its DOTNET_GCgen0size, not found beside this program: measured with the runtime defaults only)");
             }
         }
         finally
@@ -56,25 +56,15 @@ internal sealed class MemoryBenchmark : IBenchmark
     }
 
     /// <summary>
-    /// The gen0 budget <c>packaging/courier.service</c> gives Courier, read from the unit itself (found above the working
-    /// directory, or beside this program, where the build copies it), so the figure is for what the unit sets; null when
-    /// neither is found.
+    /// The gen0 budget <c>packaging/courier.service</c> gives Courier, read from the unit itself (the build copies it
+    /// beside this program), so the figure is for what the unit sets; null when the copy or its setting is missing.
     /// </summary>
     private static string? ServiceGen0Size()
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                var unit = Path.Combine(directory.FullName, "packaging", "courier.service");
-                if (File.Exists(unit))
-                {
-                    return File.ReadLines(unit).FirstOrDefault(line => line.StartsWith(Gen0Setting, StringComparison.Ordinal))?[Gen0Setting.Length..];
-                }
-            }
-        }
-
-        return null;
+        var unit = Path.Combine(AppContext.BaseDirectory, "packaging", "courier.service");
+        return File.Exists(unit)
+            ? File.ReadLines(unit).FirstOrDefault(line => line.StartsWith(Gen0Setting, StringComparison.Ordinal))?[Gen0Setting.Length..]
+            : null;
     }
 
     /// <summary>Runs the child (this program with <see cref="ChildFlag"/>) with <c>DOTNET_GCgen0size</c> set when given; returns what it printed.</summary>
